@@ -1,0 +1,60 @@
+"""The headless face of ssmgui: the same services as the GUI, driven from a terminal.
+
+Each command group lives in its own module with a `register(subparsers)` function; `main`
+is the one door where an `SsmGuiError` becomes a friendly message and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from ssmgui import __version__
+from ssmgui.cli import demo_commands, tunnel_commands
+from ssmgui.core.errors import SsmGuiError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ssmgui",
+        description="AWS Session Manager tunnels without the terminal ritual.",
+    )
+    parser.add_argument("--version", action="version", version=f"ssmgui {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run on the embedded demo AWS (no account needed): a self-check for now",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log protocol events")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    tunnel_commands.register(subparsers)
+    demo_commands.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command is None:
+            if args.demo:
+                return demo_commands.run_self_check(args)
+            parser.print_help()
+            return EXIT_USER_ERROR
+        result: int = args.handler(args)
+        return result
+    except SsmGuiError as exc:
+        print(f"ssmgui: {exc.user_message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

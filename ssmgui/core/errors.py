@@ -1,0 +1,61 @@
+"""The errors a person sees. Each carries a message that says what happened and what to do.
+
+Services translate library and OS errors into these; one door (the CLI's main, later the
+GUI's excepthook) shows `user_message`. Secrets never go into these texts.
+"""
+
+
+class SsmGuiError(Exception):
+    """An expected failure with a message a person can act on."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class ConfigurationError(SsmGuiError):
+    """Bad input from the user or their files: a port, a profile, an option."""
+
+
+class PortInUseError(ConfigurationError):
+    """The local port the user fixed is taken by another program."""
+
+
+class EndpointRejectedError(SsmGuiError):
+    """A StreamUrl that is not an AWS Session Manager endpoint (and not explicitly allowed)."""
+
+
+class SessionStartError(SsmGuiError):
+    """StartSession (or ResumeSession) was refused by the service."""
+
+
+class ProtocolError(SsmGuiError):
+    """The data channel broke the Session Manager protocol (bad frame, failed handshake)."""
+
+
+class SessionClosedError(SsmGuiError):
+    """The service ended the session (idle timeout, terminated elsewhere, token refused)."""
+
+
+class TargetUnreachableError(SsmGuiError):
+    """The agent could not connect to the port on the instance (flag 3, ConnectToPortError)."""
+
+
+class CredentialsError(SsmGuiError):
+    """AWS credentials are missing, invalid, expired, or cannot be kept safely."""
+
+
+class MfaError(CredentialsError):
+    """An MFA code was malformed or refused, or no MFA device could be found."""
+
+
+class SsoLoginRequiredError(CredentialsError):
+    """The IAM Identity Center token is missing or expired: `aws sso login` is needed."""
+
+    def __init__(self, user_message: str, profile_name: str) -> None:
+        super().__init__(user_message)
+        self.profile_name = profile_name
+
+
+class KeyringUnavailableError(CredentialsError):
+    """The OS keyring is locked or broken, so a secret could not be read or kept."""

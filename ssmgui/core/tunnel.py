@@ -1,0 +1,109 @@
+"""What a tunnel asks Session Manager for: documents, parameters, and port rules (§1).
+
+Pure data and functions; requests are built here and compared by equality in tests.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ssmgui.core.errors import ConfigurationError
+
+# The allowedPattern expressions of the AWS-managed port-forwarding documents.
+_REMOTE_PORT = re.compile(
+    r"^([1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
+)
+_LOCAL_PORT = re.compile(
+    r"^([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
+)
+REASON_MAX = 256
+
+
+class Document(enum.StrEnum):
+    PORT_FORWARDING = "AWS-StartPortForwardingSession"
+    PORT_FORWARDING_TO_REMOTE_HOST = "AWS-StartPortForwardingSessionToRemoteHost"
+    SSH = "AWS-StartSSHSession"
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """A StartSession call: target, document and its string-list parameters."""
+
+    target: str
+    document: Document
+    parameters: Mapping[str, list[str]] = field(default_factory=dict)
+    reason: str | None = None
+
+    def to_api(self) -> dict[str, object]:
+        call: dict[str, object] = {"Target": self.target, "DocumentName": str(self.document)}
+        if self.parameters:
+            call["Parameters"] = {k: list(v) for k, v in self.parameters.items()}
+        if self.reason:
+            call["Reason"] = self.reason
+        return call
+
+
+def validate_remote_port(port: int | str) -> int:
+    text = str(port)
+    if not _REMOTE_PORT.match(text):
+        raise ConfigurationError(
+            f"Remote port {text!r} is not valid: use a number from 1 to 65535."
+        )
+    return int(text)
+
+
+def validate_local_port(port: int | str) -> int:
+    text = str(port)
+    if not _LOCAL_PORT.match(text):
+        raise ConfigurationError(
+            f"Local port {text!r} is not valid: "
+            "use a number from 1 to 65535, or 0 for any free port."
+        )
+    return int(text)
+
+
+def validate_target(instance_id: str) -> str:
+    if not re.fullmatch(r"(i|mi)-[0-9a-f]{8,17}", instance_id):
+        raise ConfigurationError(
+            f"{instance_id!r} is not an instance id: expected i-0123456789abcdef0 or mi-… ."
+        )
+    return instance_id
+
+
+def validate_reason(reason: str | None) -> str | None:
+    if reason is not None and not 1 <= len(reason) <= REASON_MAX:
+        raise ConfigurationError(f"The session reason must be 1 to {REASON_MAX} characters.")
+    return reason
+
+
+def port_forwarding_request(
+    target: str,
+    remote_port: int | str,
+    local_port: int | str = 0,
+    *,
+    remote_host: str | None = None,
+    reason: str | None = None,
+) -> SessionRequest:
+    """AWS-StartPortForwardingSession, or …ToRemoteHost when `remote_host` is given."""
+    parameters = {
+        "portNumber": [str(validate_remote_port(remote_port))],
+        "localPortNumber": [str(validate_local_port(local_port))],
+    }
+    document = Document.PORT_FORWARDING
+    if remote_host:
+        parameters["host"] = [remote_host]
+        document = Document.PORT_FORWARDING_TO_REMOTE_HOST
+    return SessionRequest(validate_target(target), document, parameters, validate_reason(reason))
+
+
+def ssh_session_request(
+    target: str, port: int | str = 22, reason: str | None = None
+) -> SessionRequest:
+    """AWS-StartSSHSession: no local listener, the bytes ride stdin/stdout (§1)."""
+    parameters = {"portNumber": [str(validate_remote_port(port))]}
+    return SessionRequest(
+        validate_target(target), Document.SSH, parameters, validate_reason(reason)
+    )

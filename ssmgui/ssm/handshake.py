@@ -1,0 +1,130 @@
+"""The Port-session handshake, client side (docs/ssm-protocol.md §4).
+
+The agent's HandshakeRequest names the session type and the document's properties; we
+answer with our ClientVersion (which steers the agent's mux and keepalive choices, §8) and
+wait for HandshakeComplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ssmgui.core.errors import ProtocolError, SsmGuiError
+from ssmgui.ssm.message import AgentMessage, PayloadType
+
+ACTION_SUCCESS = 1
+ACTION_UNSUPPORTED = 3
+# §8: the plugin uses smux when the agent is newer than this, and turns its own smux
+# keepalive off when the agent is newer than the second.
+MUX_MIN_EXCLUSIVE = (3, 0, 196, 0)
+KEEPALIVE_OFF_MIN_EXCLUSIVE = (3, 1, 1511, 0)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.strip().split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts + [0] * (4 - len(parts)))
+
+
+@dataclass(frozen=True)
+class Handshake:
+    agent_version: str
+    session_type: str
+    properties: Mapping[str, str] = field(default_factory=dict)
+    customer_message: str = ""
+
+    @property
+    def is_local_port_forwarding(self) -> bool:
+        return self.properties.get("type") == "LocalPortForwarding"
+
+    @property
+    def uses_mux(self) -> bool:
+        return self.is_local_port_forwarding and (
+            parse_version(self.agent_version) > MUX_MIN_EXCLUSIVE
+        )
+
+    @property
+    def smux_keepalive(self) -> bool:
+        return parse_version(self.agent_version) <= KEEPALIVE_OFF_MIN_EXCLUSIVE
+
+
+class HandshakeState:
+    def __init__(self, client_version: str) -> None:
+        self._client_version = client_version
+        self._request: Handshake | None = None
+        self.completed: asyncio.Future[Handshake] = asyncio.get_running_loop().create_future()
+
+    def handle(self, message: AgentMessage) -> bytes | None:
+        """Feed a handshake message; returns the HandshakeResponse payload to send, if any."""
+        if message.payload_type == PayloadType.HANDSHAKE_REQUEST:
+            return self._on_request(message.payload)
+        self._on_complete(message.payload)
+        return None
+
+    def fail(self, error: SsmGuiError) -> None:
+        if not self.completed.done():
+            self.completed.set_exception(error)
+            self.completed.exception()  # retrieved: nobody may be awaiting it
+
+    def _on_request(self, payload: bytes) -> bytes:
+        body = _json_object(payload, "HandshakeRequest")
+        processed: list[dict[str, Any]] = []
+        session_type, properties = "", {}
+        for action in body.get("RequestedClientActions") or []:
+            kind = str(action.get("ActionType", ""))
+            if kind == "SessionType":
+                params = action.get("ActionParameters") or {}
+                session_type = str(params.get("SessionType", ""))
+                properties = {k: str(v) for k, v in (params.get("Properties") or {}).items()}
+                processed.append(_processed(kind, session_type == "Port"))
+            else:  # KMSEncryption is never requested for Port sessions (§4)
+                processed.append(_processed(kind, False))
+        self._request = Handshake(str(body.get("AgentVersion", "")), session_type, properties)
+        if session_type != "Port":
+            self.fail(
+                ProtocolError(
+                    f"The agent asked for a {session_type or 'unknown'} "
+                    "session; ssmgui only opens port sessions."
+                )
+            )
+        response = {
+            "ClientVersion": self._client_version,
+            "ProcessedClientActions": processed,
+            "Errors": None,
+        }
+        return json.dumps(response, separators=(",", ":")).encode()
+
+    def _on_complete(self, payload: bytes) -> None:
+        body = _json_object(payload, "HandshakeComplete")
+        if self._request is None or self.completed.done():
+            return
+        message = str(body.get("CustomerMessage") or "")
+        request = self._request
+        self.completed.set_result(
+            Handshake(request.agent_version, request.session_type, request.properties, message)
+        )
+
+
+def _processed(action_type: str, ok: bool) -> dict[str, Any]:
+    return {
+        "ActionType": action_type,
+        "ActionStatus": ACTION_SUCCESS if ok else ACTION_UNSUPPORTED,
+        "ActionResult": None,
+        "Error": "" if ok else f"{action_type} is not supported by ssmgui",
+    }
+
+
+def _json_object(payload: bytes, what: str) -> dict[str, Any]:
+    try:
+        body = json.loads(payload)
+    except ValueError as exc:
+        raise ProtocolError(f"The agent sent an unreadable {what}.") from exc
+    if not isinstance(body, dict):
+        raise ProtocolError(f"The agent sent an unreadable {what}.")
+    return body

@@ -1,0 +1,141 @@
+"""The data channel's reliability layer, both directions (docs/ssm-protocol.md §5).
+
+Upstream: every message stays buffered until acked; a bounded window replaces the plugin's
+1 ms sleep per KiB; expired messages are resent on an RTO from Jacobson/Karels, and unlike
+the plugin (head only, one per 100 ms) every expired message goes at once, so N losses
+cost one RTO, not N × 100 ms. Downstream: in-order delivery with a reorder buffer;
+duplicates are re-acked (the plugin drops them silently, and the agent then resends
+forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from ssmgui.ssm.message import AgentMessage
+
+REORDER_LIMIT = 10_000
+RTO_INITIAL_S = 0.2
+RTO_MIN_S = 0.1
+RTO_MAX_S = 1.0
+CLOCK_GRANULARITY_S = 0.01
+ALPHA = 1 / 8
+BETA = 1 / 4
+MAX_RESENDS_PER_TICK = 512
+
+
+@dataclass(slots=True)
+class _Pending:
+    frame: bytes
+    sent_at: float
+    resent: bool = False
+
+
+class RttEstimator:
+    """Jacobson/Karels RTO, sampled only from messages sent once (Karn's rule)."""
+
+    def __init__(self) -> None:
+        self.srtt: float | None = None
+        self.rttvar = 0.0
+        self.rto = RTO_INITIAL_S
+
+    def sample(self, rtt: float) -> None:
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar = (1 - BETA) * self.rttvar + BETA * abs(self.srtt - rtt)
+            self.srtt = (1 - ALPHA) * self.srtt + ALPHA * rtt
+        rto = self.srtt + max(CLOCK_GRANULARITY_S, 4 * self.rttvar)
+        self.rto = min(RTO_MAX_S, max(RTO_MIN_S, rto))
+
+
+class OutgoingBuffer:
+    """Sent-but-unacked stream messages, in sequence order, with a window."""
+
+    def __init__(self, window: int) -> None:
+        self._window = window
+        self._pending: dict[int, _Pending] = {}
+        self._next_seq = 0
+        self._space = asyncio.Event()
+        self._space.set()
+        self.rtt = RttEstimator()
+
+    def next_sequence(self) -> int:
+        seq = self._next_seq
+        self._next_seq += 1
+        return seq
+
+    @property
+    def full(self) -> bool:
+        return len(self._pending) >= self._window
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def add(self, seq: int, frame: bytes, now: float) -> None:
+        self._pending[seq] = _Pending(frame, now)
+        if self.full:
+            self._space.clear()
+
+    def acknowledge(self, seq: int, now: float) -> None:
+        pending = self._pending.pop(seq, None)
+        if pending is None:
+            return
+        if not pending.resent:
+            self.rtt.sample(now - pending.sent_at)
+        if not self.full:
+            self._space.set()
+
+    async def wait_for_space(self) -> None:
+        await self._space.wait()
+
+    def wake_all(self) -> None:
+        """Release senders waiting for the window (the channel is closing)."""
+        self._space.set()
+
+    def take_expired(self, now: float) -> list[bytes]:
+        """Frames whose RTO has passed, oldest first, marked as resent now."""
+        frames: list[bytes] = []
+        rto = self.rtt.rto
+        for pending in self._pending.values():
+            if now - pending.sent_at < rto:
+                # Sequence order is close to send order; stopping here keeps a tick cheap.
+                break
+            pending.sent_at, pending.resent = now, True
+            frames.append(pending.frame)
+            if len(frames) >= MAX_RESENDS_PER_TICK:
+                break
+        return frames
+
+    def take_all_for_resend(self, now: float) -> list[bytes]:
+        """Every unacked frame, for a fresh WebSocket after ResumeSession."""
+        for pending in self._pending.values():
+            pending.sent_at, pending.resent = now, True
+        return [pending.frame for pending in self._pending.values()]
+
+
+class ReorderBuffer:
+    """Downstream sequence tracking: what to ack and what to deliver, in order."""
+
+    def __init__(self) -> None:
+        self.expected = 0
+        self._early: dict[int, AgentMessage] = {}
+
+    def accept(self, message: AgentMessage) -> list[AgentMessage] | None:
+        """Messages now deliverable in order ([] for a duplicate or an early one that was
+        buffered); None when an early message cannot be buffered (so it must not be acked)."""
+        seq = message.sequence_number
+        if seq < self.expected:
+            return []
+        if seq > self.expected:
+            if len(self._early) >= REORDER_LIMIT:
+                return None
+            self._early[seq] = message
+            return []
+        ready = [message]
+        self.expected += 1
+        while self.expected in self._early:
+            ready.append(self._early.pop(self.expected))
+            self.expected += 1
+        return ready
