@@ -1,0 +1,97 @@
+"""Assume-role credentials for a chain of role profiles, renewed before they run out.
+
+The first role is assumed with the base credentials (an MFA session, SSO role credentials,
+or botocore's own credentials for the root profile); each further role with the one before.
+The MFA session already proves MFA, so no second prompt and no SerialNumber are sent.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import boto3
+
+from ssmgui.core.credentials import TemporaryCredentials
+from ssmgui.core.profile import Profile
+from ssmgui.services import aws_errors
+from ssmgui.services.aws_clients import FALLBACK_REGION, AwsClients
+from ssmgui.services.mfa_sessions import from_sts
+
+#: Re-assume a role with less than this left (botocore's advisory refresh window).
+RENEW_BEFORE = timedelta(minutes=15)
+DEFAULT_ROLE_SECONDS = 3600
+
+
+def session_from(credentials: TemporaryCredentials, region: str | None) -> boto3.Session:
+    """A boto3 session signing with fixed temporary credentials."""
+    return boto3.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        region_name=region or FALLBACK_REGION,
+    )
+
+
+class RoleCredentials:
+    """Role credentials by role profile name, cached in memory only (they are cheap to renew)."""
+
+    def __init__(self, clients: AwsClients, clock: Callable[[], datetime]) -> None:
+        self._clients = clients
+        self._clock = clock
+        self._cache: dict[tuple[str, str | None], TemporaryCredentials] = {}
+        self._lock = threading.Lock()
+
+    def assume_chain(
+        self,
+        roles: tuple[Profile, ...],
+        root: Profile,
+        base: TemporaryCredentials | None,
+    ) -> TemporaryCredentials:
+        """Credentials for the last of `roles` (ordered root side first).
+
+        `base` None means the root profile's own credentials, as botocore resolves them.
+        """
+        current = base
+        for role in roles:
+            current = self._assume(role, root, current)
+        assert current is not None, "assume_chain needs at least one role"
+        return current
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _assume(
+        self, role: Profile, root: Profile, base: TemporaryCredentials | None
+    ) -> TemporaryCredentials:
+        # Keyed by the base's access key too: a new MFA session means new role credentials.
+        key = (role.name, base.access_key_id if base else None)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and cached.is_valid(self._clock(), RENEW_BEFORE):
+            return cached
+        if base is None:
+            session = self._clients.profile_session(root.name, root.region)
+        else:
+            session = session_from(base, role.region or root.region)
+        request: dict[str, object] = {
+            "RoleArn": role.role_arn,
+            "RoleSessionName": role.role_session_name or _session_name(role.name),
+            "DurationSeconds": role.duration_seconds or DEFAULT_ROLE_SECONDS,
+        }
+        if role.external_id:
+            request["ExternalId"] = role.external_id
+        with aws_errors.translated(role.name, f"assume role {role.role_arn}"):
+            response = self._clients.sts(session).assume_role(**request)  # type: ignore[arg-type]
+        fresh = from_sts(response["Credentials"])
+        with self._lock:
+            self._cache[key] = fresh
+        return fresh
+
+
+def _session_name(profile_name: str) -> str:
+    """A RoleSessionName (2-64 of [\\w+=,.@-]) that names the app and profile in CloudTrail."""
+    return re.sub(r"[^\w+=,.@-]", "-", f"ssmgui-{profile_name}")[:64]
