@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ssmgui.core.credentials import (
     IdentitySettings,
@@ -196,6 +196,6 @@ def from_sts(credentials: object, source_key_id: str | None = None) -> Temporary
         access_key_id=data["AccessKeyId"],
         secret_access_key=data["SecretAccessKey"],
         session_token=data["SessionToken"],
-        expiration=expiration,
+        expiration=expiration.astimezone(UTC),
         source_key_id=source_key_id,
     )

@@ -1,0 +1,136 @@
+"""`ssmgui login`, `ssmgui whoami` and `ssmgui forget`: identity from a terminal.
+
+The composition root for identity: builds `IdentityService` with the OS keyring, boto3 and a
+terminal MFA prompt — or, with `--demo`, with the demo IAM world on loopback and a
+memory-only store, so the demo never touches the user's keyring or AWS files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from ssmgui.core.credentials import CallerIdentity, MfaRequest
+from ssmgui.demo.identity import DEMO_PROFILE, DemoIdentity
+from ssmgui.services.aws_clients import AwsClients
+from ssmgui.services.identity import IdentityService, utc_now
+from ssmgui.services.profiles import AwsFiles, load_profiles
+from ssmgui.services.secrets import SecretStore
+from ssmgui.services.sso import sso_cache_dir
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `login`, `whoami` and `forget` commands."""
+    login = subparsers.add_parser(
+        "login", help="sign a profile in now (MFA code or SSO check) and keep it in the keyring"
+    )
+    login.add_argument("profile", help="AWS profile name")
+    login.add_argument("--force", action="store_true", help="ask for a new MFA code anyway")
+    login.set_defaults(handler=run_login)
+    whoami = subparsers.add_parser(
+        "whoami", help="show account, ARN, expiry and where the credentials are kept"
+    )
+    whoami.add_argument("--profile", help="AWS profile name (default: $AWS_PROFILE or default)")
+    whoami.set_defaults(handler=run_whoami)
+    forget = subparsers.add_parser("forget", help="remove stored MFA sessions from the keyring")
+    forget.add_argument("profile", nargs="?", help="only this profile's (default: all)")
+    forget.set_defaults(handler=run_forget)
+
+
+def run_login(args: argparse.Namespace) -> int:
+    with identity_service(args) as service:
+        print_identity(service.login(args.profile, force=args.force))
+    return 0
+
+
+def run_whoami(args: argparse.Namespace) -> int:
+    with identity_service(args) as service:
+        default = DEMO_PROFILE if args.demo else os.environ.get("AWS_PROFILE", "default")
+        print_identity(service.whoami(args.profile or default))
+    return 0
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    with identity_service(args) as service:
+        removed = service.forget(args.profile)
+        print(f"Removed: {', '.join(removed)}" if removed else "Nothing was stored.")
+    return 0
+
+
+def terminal_prompt(request: MfaRequest) -> str | None:
+    """Ask on the terminal (stderr, so stdout stays clean); None on end of input."""
+    if request.problem:
+        print(request.problem, file=sys.stderr)
+    print(
+        f"MFA code for '{request.profile_name}' ({request.serial_number}): ",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+    line = sys.stdin.readline()
+    return line.strip() if line else None
+
+
+def print_identity(identity: CallerIdentity) -> None:
+    print(f"Profile:  {identity.profile_name}")
+    print(f"Account:  {identity.account}")
+    print(f"ARN:      {identity.arn}")
+    print(f"Expires:  {_describe_expiry(identity.expires_at, utc_now())}")
+    print(f"Kept in:  {identity.kept_in}")
+
+
+@contextlib.contextmanager
+def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
+    """The service for this command: real AWS and keyring, or the demo world."""
+    if not getattr(args, "demo", False):
+        files = AwsFiles.from_environment()
+        yield IdentityService(
+            load_profiles=lambda: load_profiles(files),
+            store=SecretStore.from_system(),
+            clients=AwsClients(),
+            prompt=terminal_prompt,
+            sso_cache_dir=sso_cache_dir(Path.home()),
+        )
+        return
+    demo = DemoIdentity()
+    world = demo.start()
+    try:
+        print("Demo: any 6 digits are accepted as an MFA code.", file=sys.stderr)
+        demo_files = AwsFiles(world.config_file, world.credentials_file)
+        saved = {key: os.environ.get(key) for key in world.environment}
+        os.environ.update(world.environment)  # botocore reads the files from the environment
+        try:
+            yield IdentityService(
+                load_profiles=lambda: load_profiles(demo_files, {}),
+                store=SecretStore(None),
+                clients=AwsClients(endpoint_url=world.endpoint_url),
+                prompt=terminal_prompt,
+                sso_cache_dir=world.config_file.parent / "sso-cache",
+            )
+        finally:
+            _restore_environment(saved)
+    finally:
+        demo.stop()
+
+
+def _restore_environment(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def _describe_expiry(expires_at: datetime | None, now: datetime) -> str:
+    if expires_at is None:
+        return "never (long-lived keys or renewed by botocore)"
+    minutes = int((expires_at - now).total_seconds() // 60)
+    when = expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    if minutes < 0:
+        return f"{when} (expired)"
+    return f"{when} (in {minutes // 60} h {minutes % 60} min)"
