@@ -1,0 +1,156 @@
+"""The fake's SSM control-plane operations (AWS JSON 1.1 bodies in and out, §11 item 8)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from ssmgui.demo import documents
+from ssmgui.demo.api import ApiError
+from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.session import FakeSession
+from ssmgui.demo.sigv4 import region_from_authorization
+
+if TYPE_CHECKING:
+    from ssmgui.demo.world import FakeAws
+
+MAX_RESULTS = 50
+
+
+class ControlPlane:
+    """StartSession, ResumeSession, TerminateSession, DescribeInstanceInformation,
+    GetConnectionStatus against the state of one FakeAws."""
+
+    def __init__(self, world: FakeAws) -> None:
+        self._world = world
+
+    async def dispatch(
+        self, operation: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        handler = {
+            "StartSession": self._start_session,
+            "ResumeSession": self._resume_session,
+            "TerminateSession": self._terminate_session,
+            "DescribeInstanceInformation": self._describe_instance_information,
+            "GetConnectionStatus": self._get_connection_status,
+        }.get(operation)
+        if handler is None:
+            raise ApiError("UnknownOperationException", f"Unknown operation {operation}")
+        action = "ssm:" + operation
+        if action in self._world.deny_actions:
+            raise ApiError(
+                "AccessDeniedException",
+                f"User is not authorized to perform: {action} (fake deny_actions)",
+            )
+        return handler(body, headers)
+
+    def _instance(self, target: object) -> FakeInstance:
+        instance = self._world.instances.get(str(target))
+        if instance is None or not instance.online:
+            raise ApiError("TargetNotConnected", f"{target} is not connected.")
+        return instance
+
+    def _new_token(self, session: FakeSession) -> dict[str, Any]:
+        session.token = secrets.token_urlsafe(48)
+        return {
+            "SessionId": session.session_id,
+            "TokenValue": session.token,
+            "StreamUrl": self._world.stream_url(session.session_id),
+        }
+
+    def _start_session(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        instance = self._instance(body.get("Target"))
+        document = str(body.get("DocumentName") or "SSM-SessionManagerRunShell")
+        if not documents.is_known(document):
+            raise ApiError(
+                "InvalidDocument",
+                f"Document {document} does not exist or is not a Port session document.",
+            )
+        try:
+            values = documents.resolve(document, body.get("Parameters"))
+        except documents.InvalidParametersError as exc:
+            raise ApiError("ValidationException", str(exc)) from exc
+        region = region_from_authorization(headers.get("authorization")) or self._world.region
+        sid = f"demo-{secrets.token_hex(9)[:17]}"
+        session = FakeSession(
+            sid,
+            instance=instance,
+            document=document,
+            properties=documents.properties(document, values),
+            region=region,
+            faults=self._world.faults,
+            rng=self._world.rng,
+            timing=self._world.timing,
+        )
+        self._world.sessions[sid] = session
+        return self._new_token(session)
+
+    def _session(self, body: dict[str, Any]) -> FakeSession:
+        sid = str(body.get("SessionId") or "")
+        session = self._world.sessions.get(sid)
+        if session is None or session.terminated:
+            raise ApiError("DoesNotExistException", f"Session {sid} does not exist.")
+        return session
+
+    def _resume_session(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        session = self._session(body)
+        if session.session_id in self._world.resume_returns_no_token:
+            return {"SessionId": session.session_id, "TokenValue": "", "StreamUrl": ""}
+        return self._new_token(session)
+
+    def _terminate_session(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        sid = str(body.get("SessionId") or "")
+        session = self._world.sessions.get(sid)
+        if session is not None:
+            session.end("")  # idempotent, like the real API
+        return {"SessionId": sid}
+
+    def _describe_instance_information(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        limit = int(body.get("MaxResults") or MAX_RESULTS)
+        if not 5 <= limit <= MAX_RESULTS:
+            raise ApiError("ValidationException", "MaxResults must be between 5 and 50.")
+        start = int(body.get("NextToken") or 0)
+        fleet = sorted(self._world.instances.values(), key=lambda i: i.instance_id)
+        page = fleet[start : start + limit]
+        answer: dict[str, Any] = {"InstanceInformationList": [_describe(i) for i in page]}
+        if start + limit < len(fleet):
+            answer["NextToken"] = str(start + limit)
+        return answer
+
+    def _get_connection_status(
+        self, body: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        target = str(body.get("Target") or "")
+        instance = self._world.instances.get(target)
+        connected = instance is not None and instance.online
+        return {"Target": target, "Status": "connected" if connected else "notconnected"}
+
+
+_PLATFORMS = {
+    "Linux": ("Amazon Linux", "2023"),
+    "Windows": ("Microsoft Windows Server 2022 Datacenter", "10.0.20348"),
+    "MacOS": ("macOS", "14.5"),
+}
+
+
+def _describe(instance: FakeInstance) -> dict[str, Any]:
+    platform_name, platform_version = _PLATFORMS.get(instance.platform, ("Unknown", ""))
+    info: dict[str, Any] = {
+        "InstanceId": instance.instance_id,
+        "PingStatus": instance.ping_status,
+        "LastPingDateTime": time.time() - (0 if instance.online else 86400),
+        "AgentVersion": instance.agent_version,
+        "IsLatestVersion": instance.agent_version == "3.3.1142.0",
+        "PlatformType": instance.platform,
+        "PlatformName": platform_name,
+        "PlatformVersion": platform_version,
+        "ComputerName": (instance.name or instance.instance_id) + ".demo.internal",
+        "IPAddress": instance.ip_address,
+        "ResourceType": "ManagedInstance" if instance.managed else "EC2Instance",
+    }
+    if instance.managed:
+        info["Name"] = instance.name
+    return info
