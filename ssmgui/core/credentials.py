@@ -18,7 +18,7 @@ MAX_SESSION_SECONDS = 129_600
 DEFAULT_SESSION_SECONDS = 43_200
 DEFAULT_WARN_BEFORE = timedelta(minutes=10)
 
-_MFA_CODE = re.compile(r"\d{6}")
+_MFA_CODE = re.compile(r"[0-9]{6}")  # ASCII only: \d would accept other scripts
 _FORMAT_VERSION = 1
 
 

@@ -147,7 +147,12 @@ class MfaSessions:
         """The caller's MFA device from IAM, remembered for next time."""
         session = self._clients.profile_session(source.name, source.region)
         with aws_errors.translated(source.name, "list your MFA devices"):
-            devices = self._clients.iam(session).list_mfa_devices()["MFADevices"]
+            # Name the user explicitly: the caller-default is not honoured by every endpoint.
+            arn = self._clients.sts(session).get_caller_identity()["Arn"]
+            user = arn.rsplit("/", 1)[-1] if ":user/" in arn else None
+            iam = self._clients.iam(session)
+            listing = iam.list_mfa_devices(UserName=user) if user else iam.list_mfa_devices()
+            devices = listing["MFADevices"]
         if not devices:
             raise MfaError(
                 f"Profile '{source.name}' has no mfa_serial and no MFA device was found for its "
