@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from ssmgui.demo import FakeAws, FakeInstance
 from ssmgui.demo.targets import DigestServer, EchoServer
-
-INSTANCE = "i-0123456789abcdef0"
-ECHO_PORT = 7
-DIGEST_PORT = 9000
+from tests.demo.support import DIGEST_PORT, ECHO_PORT, INSTANCE
 
 
 @pytest.fixture
@@ -46,36 +39,3 @@ async def fake(echo: EchoServer, digest: DigestServer) -> AsyncIterator[FakeAws]
             )
         )
         yield world
-
-
-def ssm_client(fake: FakeAws) -> Any:
-    return boto3.client(
-        "ssm",
-        endpoint_url=fake.api_url,
-        region_name="eu-west-1",
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-async def start_session(
-    fake: FakeAws,
-    port: int = ECHO_PORT,
-    document: str = "AWS-StartPortForwardingSession",
-    target: str = INSTANCE,
-    **extra: str,
-) -> dict[str, Any]:
-    parameters = {"portNumber": [str(port)], "localPortNumber": ["0"]}
-    if document == "AWS-StartSSHSession":
-        parameters = {"portNumber": [str(port)]}
-    for name, value in extra.items():
-        parameters[name] = [value]
-
-    def call() -> dict[str, Any]:
-        result: dict[str, Any] = ssm_client(fake).start_session(
-            Target=target, DocumentName=document, Parameters=parameters
-        )
-        return result
-
-    return await asyncio.to_thread(call)

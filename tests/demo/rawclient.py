@@ -91,7 +91,9 @@ class RawClient:
         await self.ws.send(encode(message))
         return message
 
-    async def handshake(self, client_version: str = "1.2.764.0") -> tuple[AgentMessage, AgentMessage]:
+    async def handshake(
+        self, client_version: str = "1.2.764.0"
+    ) -> tuple[AgentMessage, AgentMessage]:
         """§4 from the client side; returns (HandshakeRequest, HandshakeComplete)."""
         request = await self.recv_stream()
         await self.ack(request)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import INSTANCE, start_session
-from rawclient import RawClient
 
 from ssmgui.demo import FakeAws
 from ssmgui.ssm.message import FLAGS_SYN, MessageType, PayloadType
+from tests.demo.rawclient import RawClient
+from tests.demo.support import INSTANCE, start_session
 
 
 async def test_handshake_messages_follow_the_protocol(fake: FakeAws) -> None:
