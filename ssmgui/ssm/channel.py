@@ -19,7 +19,12 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ssmgui.core.errors import ProtocolError, SessionClosedError, SsmGuiError
+from ssmgui.core.errors import (
+    ProtocolError,
+    SessionClosedError,
+    SessionStartError,
+    SsmGuiError,
+)
 from ssmgui.ssm.endpoints import check_stream_url
 from ssmgui.ssm.handshake import Handshake, HandshakeState
 from ssmgui.ssm.message import (
@@ -125,11 +130,14 @@ class DataChannel:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def open(self) -> Handshake:
-        """Connect, send OpenDataChannel, and complete the handshake (§4)."""
-        await self._attach(self._endpoint)
-        self._spawn(self._resend_loop())
+        """Connect, send OpenDataChannel, and complete the handshake (§4).
+
+        On any failure the session is terminated (flag and API) before the error is raised.
+        """
         try:
             async with asyncio.timeout(self._options.handshake_timeout_s):
+                await self._attach(self._endpoint)
+                self._spawn(self._resend_loop())
                 return await self._handshake.completed
         except TimeoutError:
             await self.close(reason="handshake timed out")
@@ -138,8 +146,14 @@ class DataChannel:
                 f"{self._options.handshake_timeout_s:.0f} s. Check that the agent is running "
                 "and up to date."
             ) from None
-        except SsmGuiError:
-            await self.close(terminate=True, reason="handshake failed")
+        except LinkOpenError as exc:
+            await self.close(reason="data channel unreachable")
+            raise SessionStartError(
+                f"Cannot open the Session Manager data channel: {exc}. Check your network, "
+                "VPN or proxy."
+            ) from None
+        except BaseException:
+            await self.close(reason="open failed")
             raise
 
     def set_sink(self, sink: ChannelSink) -> None:

@@ -1,0 +1,149 @@
+"""`ssmgui forward` and `ssmgui ssh-proxy`: tunnels from a terminal or an SSH ProxyCommand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.tunnel import port_forwarding_request, ssh_session_request
+from ssmgui.services.engines.native import open_port_tunnel, run_stdio_tunnel
+from ssmgui.services.session_api import SessionApi, session_api_for
+from ssmgui.ssm.channel import ChannelOptions
+from ssmgui.ssm.session import LOOPBACK_HOSTS, PortSession
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    forward = subparsers.add_parser(
+        "forward",
+        help="forward a local port to a port on an instance (or a host behind it)",
+        description="Open a port-forwarding session and keep it until Ctrl-C.",
+    )
+    forward.add_argument("instance", help="instance id (i-… or mi-…)")
+    forward.add_argument("--remote-port", type=int, required=True, help="port on the instance")
+    forward.add_argument("--local-port", type=int, default=0, help="0 = any free port")
+    forward.add_argument("--host", help="a host reached from the instance (RDS, another server)")
+    forward.add_argument(
+        "--bind",
+        action="append",
+        metavar="ADDRESS",
+        help="local address to listen on (default 127.0.0.1 and ::1; 0.0.0.0 shares the "
+        "tunnel with your whole network)",
+    )
+    add_aws_options(forward)
+    forward.set_defaults(handler=run_forward)
+
+    proxy = subparsers.add_parser(
+        "ssh-proxy",
+        help="an OpenSSH ProxyCommand: ssh -o ProxyCommand='ssmgui ssh-proxy %%h %%p' i-…",
+        description="Carry an SSH connection over AWS-StartSSHSession on stdin/stdout.",
+    )
+    proxy.add_argument("instance", help="instance id (ssh's %%h)")
+    proxy.add_argument("port", type=int, nargs="?", default=22, help="ssh's %%p")
+    add_aws_options(proxy)
+    proxy.set_defaults(handler=run_ssh_proxy)
+
+
+def add_aws_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS")
+    group.add_argument("--profile", help="AWS profile (default: the environment's)")
+    group.add_argument("--region", help="AWS region (default: the profile's)")
+    group.add_argument("--reason", help="session reason recorded in CloudTrail (1–256 chars)")
+    group.add_argument(
+        "--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL_SSM"), help=argparse.SUPPRESS
+    )
+    group.add_argument(
+        "--allow-stream-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="accept a non-AWS data-channel host (the demo world and tests only)",
+    )
+
+
+def channel_options(args: argparse.Namespace) -> ChannelOptions:
+    return ChannelOptions(allowed_hosts=frozenset(args.allow_stream_host))
+
+
+def build_api(args: argparse.Namespace) -> SessionApi:
+    session: Any = boto3.Session(profile_name=args.profile, region_name=args.region)
+    return session_api_for(
+        session,
+        profile=args.profile or "default",
+        endpoint_url=args.endpoint_url,
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+    )
+
+
+def run_forward(args: argparse.Namespace) -> int:
+    hosts = tuple(args.bind) if args.bind else LOOPBACK_HOSTS
+    if any(host in ("0.0.0.0", "::") for host in hosts):
+        print(
+            "ssmgui: warning: the tunnel listens on every network interface: anyone who can "
+            "reach this computer can use it.",
+            file=sys.stderr,
+        )
+    request = port_forwarding_request(
+        args.instance,
+        args.remote_port,
+        args.local_port,
+        remote_host=args.host,
+        reason=args.reason,
+    )
+    api = build_api(args)
+
+    async def forward() -> int:
+        tunnel = await open_port_tunnel(
+            api,
+            request,
+            local_port=args.local_port,
+            bind_hosts=hosts,
+            options=channel_options(args),
+        )
+        announce(tunnel, args.instance)
+        try:
+            error = await tunnel.wait_closed()
+        finally:
+            await tunnel.stop(reason="interrupted")
+        if error is not None:
+            raise error
+        return 0
+
+    return asyncio.run(forward())
+
+
+def announce(tunnel: PortSession, instance: str) -> None:
+    where = tunnel.handshake.properties.get("host") or instance
+    port = tunnel.handshake.properties.get("portNumber", "?")
+    print(
+        f"Port {tunnel.local_port} opened for {where}:{port} "
+        f"(session {tunnel.channel.session_id}, {tunnel.mode} mode).\n"
+        f"Connect to 127.0.0.1:{tunnel.local_port}. Press Ctrl-C to stop.",
+        flush=True,
+    )
+
+
+def run_ssh_proxy(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        raise ConfigurationError(
+            "ssh-proxy speaks SSH on stdin/stdout: use it as a ProxyCommand, e.g. "
+            "ssh -o ProxyCommand='ssmgui ssh-proxy %h %p' ec2-user@i-0123456789abcdef0"
+        )
+    request = ssh_session_request(args.instance, args.port, reason=args.reason)
+    api = build_api(args)
+
+    async def proxy() -> int:
+        error = await run_stdio_tunnel(
+            api, request, sys.stdin.fileno(), sys.stdout.fileno(), channel_options(args)
+        )
+        if error is not None:
+            raise error
+        return 0
+
+    return asyncio.run(proxy())
