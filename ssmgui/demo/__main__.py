@@ -1,0 +1,120 @@
+"""`python -m ssmgui.demo`: run the fake AWS with a demo fleet until SIGINT/SIGTERM.
+
+The last line printed before serving is one JSON object with api_url, stream_host,
+region, the demo key pair and the instances, so benchmarks can start the fake in a
+separate process (the second core) and read its endpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from typing import Any
+
+from ssmgui.demo.faults import Faults
+from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.targets import DemoHttpServer, DigestServer, EchoServer
+from ssmgui.demo.world import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, FakeAws
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ssmgui.demo", description=__doc__)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="one-way latency")
+    parser.add_argument("--pace", action="store_true", help="pace agent output 1 ms per KiB")
+    parser.add_argument("--sigv4", choices=("off", "present", "verify"), default="verify")
+    return parser.parse_args(argv)
+
+
+def demo_fleet(echo: EchoServer, digest: DigestServer, web: DemoHttpServer) -> list[FakeInstance]:
+    """The demo instances: echo/digest, a web server, a Windows box and an offline one."""
+    return [
+        FakeInstance(
+            "i-0de0000000000e001",
+            name="echo-digest",
+            ports={7: echo.address, 22: echo.address, 9000: digest.address},
+            remote_hosts={("db.internal", 5432): echo.address},
+        ),
+        FakeInstance(
+            "i-0de0000000000b002",
+            name="demo-web",
+            ip_address="10.0.0.11",
+            ports={80: web.address, 8080: web.address},
+        ),
+        FakeInstance(
+            "i-0de000000000a1003",
+            name="windows-rdp",
+            platform="Windows",
+            ip_address="10.0.0.12",
+            ports={3389: echo.address},
+        ),
+        FakeInstance(
+            "i-0de0000000000f004",
+            name="offline-box",
+            ping_status="ConnectionLost",
+            ip_address="10.0.0.13",
+        ),
+    ]
+
+
+def _summary(fake: FakeAws) -> dict[str, Any]:
+    return {
+        "api_url": fake.api_url,
+        "stream_host": fake.stream_host,
+        "region": fake.region,
+        "access_key_id": DEMO_ACCESS_KEY,
+        "secret_access_key": DEMO_SECRET_KEY,
+        "instances": {
+            i.instance_id: {
+                "name": i.name,
+                "platform": i.platform,
+                "ping_status": i.ping_status,
+                "ports": {str(port): list(address) for port, address in i.ports.items()},
+            }
+            for i in fake.instances.values()
+        },
+    }
+
+
+async def serve(args: argparse.Namespace) -> None:
+    faults = Faults(latency_s=args.latency_ms / 1000, pace_agent=args.pace)
+    echo, digest, web = EchoServer(), DigestServer(), DemoHttpServer("demo-web")
+    for server in (echo, digest, web):
+        await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises instead
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with FakeAws(faults=faults, sigv4=args.sigv4) as fake:
+            for instance in demo_fleet(echo, digest, web):
+                fake.add_instance(instance)
+            summary = _summary(fake)
+            print(f"Fake SSM API:       {fake.api_url}  (endpoint_url for boto3)")
+            print(f"Fake stream host:   {fake.stream_host}  (ws://, SigV4 {args.sigv4})")
+            print(f"Region / demo key:  {fake.region} / {DEMO_ACCESS_KEY}")
+            for instance_id, info in summary["instances"].items():
+                print(
+                    f"  {instance_id}  {info['name']:<12} {info['platform']:<8} "
+                    f"{info['ping_status']:<15} ports {', '.join(info['ports']) or '-'}"
+                )
+            print(json.dumps(summary), flush=True)
+            await stop.wait()
+    finally:
+        for server in (echo, digest, web):
+            await server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
