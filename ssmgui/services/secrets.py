@@ -105,7 +105,7 @@ class SecretStore:
         """Where values are kept, in words for a person."""
         if self._backend is None:
             return "memory only (no OS keyring available; nothing is written to disk)"
-        return f"OS keyring ({type(self._backend).__name__}, service '{self._service}')"
+        return f"OS keyring ({self._backend.name}, service '{self._service}')"
 
     def read(self, name: str) -> str | None:
         """The value stored under `name`, or None when absent or incomplete."""

@@ -30,10 +30,10 @@ _counter = itertools.count()
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A dict keyring that, like WinVaultKeyring, refuses blobs over 2,560 UTF-16 bytes."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self, limit_bytes: int | None = WIN_VAULT_LIMIT_BYTES) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring is untyped here
         self.entries: dict[tuple[str, str], str] = {}
         self.limit_bytes = limit_bytes
         self.locked = False

@@ -34,7 +34,7 @@ def test_one_prompt_serves_keys_and_role_and_survives_a_restart(
     assert prompt.requests[0].serial_number == iam_user.mfa_serial
     assert me.account == "123456789012" and me.expires_at is not None
     assert "assumed-role" in role.arn and role.expires_at == me.expires_at
-    assert "OS keyring (MemoryKeyring" in me.kept_in
+    assert "OS keyring (conftest MemoryKeyring" in me.kept_in
     stored = [user for (_, user) in backend.entries if not user.count("#")]
     assert stored == ["mfa-session:keys"]
 

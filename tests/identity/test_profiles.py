@@ -147,7 +147,7 @@ def test_source_profile_loop_is_a_clear_error(files: AwsFiles) -> None:
 
 
 def test_unknown_profile_lists_the_known_ones(files: AwsFiles) -> None:
-    with pytest.raises(ConfigurationError, match="no AWS profile named 'nope'.*mfa"):
+    with pytest.raises(ConfigurationError, match=r"no AWS profile named 'nope'.*mfa"):
         role_chain(load_profiles(files, {}), "nope")
 
 

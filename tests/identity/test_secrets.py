@@ -71,7 +71,7 @@ def test_memory_only_store_says_so() -> None:
 
 
 class PlaintextFileKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def get_password(self, service: str, username: str) -> str | None:
         return None
@@ -89,6 +89,7 @@ PlaintextFileKeyring.__module__ = "keyrings.alt.file"
 def test_plaintext_and_fail_backends_are_refused() -> None:
     from keyring.backends import fail
 
-    assert usable_backend(PlaintextFileKeyring()) is None
-    assert usable_backend(fail.Keyring()) is None
+    plaintext = PlaintextFileKeyring()  # type: ignore[no-untyped-call]  # keyring untyped
+    assert usable_backend(plaintext) is None
+    assert usable_backend(fail.Keyring()) is None  # type: ignore[no-untyped-call]
     assert usable_backend(MemoryKeyring()) is not None
