@@ -43,7 +43,7 @@ def test_expiry_math() -> None:
 
 def test_naive_expiry_is_refused() -> None:
     with pytest.raises(ValueError):
-        TemporaryCredentials("a", "b", "c", datetime(2026, 1, 1))  # noqa: DTZ001
+        TemporaryCredentials("a", "b", "c", datetime(2026, 1, 1))
 
 
 @pytest.mark.parametrize(("typed", "code"), [("123456", "123456"), (" 123 456 ", "123456")])
