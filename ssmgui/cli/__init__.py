@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # At DEBUG botocore logs whole response bodies, STS secrets and session tokens included.
+    for chatty in ("botocore", "boto3", "urllib3", "websockets"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, logging.root.level))
     try:
         if args.command is None:
             if args.demo:

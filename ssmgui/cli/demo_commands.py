@@ -23,7 +23,6 @@ from ssmgui.services.engines.native import open_port_tunnel
 from ssmgui.services.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
 
-
 WEB = "i-0de0000000000a001"
 FILES = "i-0de0000000000a002"
 CHECK_BYTES = 4 << 20

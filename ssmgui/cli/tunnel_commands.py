@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 from typing import Any
 
@@ -99,6 +101,7 @@ def run_forward(args: argparse.Namespace) -> int:
     api = build_api(args)
 
     async def forward() -> int:
+        stop = stop_on_termination_signals()
         tunnel = await open_port_tunnel(
             api,
             request,
@@ -107,15 +110,36 @@ def run_forward(args: argparse.Namespace) -> int:
             options=channel_options(args),
         )
         announce(tunnel, args.instance)
+        ended = asyncio.ensure_future(tunnel.wait_closed())
         try:
-            error = await tunnel.wait_closed()
+            await asyncio.wait(
+                {ended, asyncio.ensure_future(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             await tunnel.stop(reason="interrupted")
+        error = ended.result() if ended.done() else None
         if error is not None:
             raise error
         return 0
 
     return asyncio.run(forward())
+
+
+def stop_on_termination_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGHUP, so those end the session cleanly.
+
+    The plugin dies on SIGTERM without telling the service, leaving the session alive until
+    the idle timeout; OpenSSH sends SIGHUP to its ProxyCommand when it exits. SIGINT stays
+    with asyncio.run, which cancels the main task (the same clean stop, exit code 130).
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
+                loop.add_signal_handler(number, stop.set)
+    return stop
 
 
 def announce(tunnel: PortSession, instance: str) -> None:
@@ -140,7 +164,12 @@ def run_ssh_proxy(args: argparse.Namespace) -> int:
 
     async def proxy() -> int:
         error = await run_stdio_tunnel(
-            api, request, sys.stdin.fileno(), sys.stdout.fileno(), channel_options(args)
+            api,
+            request,
+            sys.stdin.fileno(),
+            sys.stdout.fileno(),
+            options=channel_options(args),
+            stop=stop_on_termination_signals(),
         )
         if error is not None:
             raise error

@@ -209,21 +209,29 @@ async def run_stdio_session(
     control: SessionControl,
     in_fd: int,
     out_fd: int,
+    *,
     options: ChannelOptions | None = None,
+    stop: asyncio.Event | None = None,
 ) -> SsmGuiError | None:
-    """Standard-stream mode (AWS-StartSSHSession): until stdin ends or the session does."""
+    """Standard-stream mode (AWS-StartSSHSession): until stdin ends, the session ends, or
+    `stop` is set; the session is terminated in every case."""
     channel = DataChannel(endpoint, control, options)
     await channel.open()
     forwarder = StdioForwarder(channel, ForwardStats(), in_fd, out_fd)
     channel.set_sink(forwarder)
-    output = asyncio.get_running_loop().create_task(forwarder.pump_output())
-    pump = asyncio.get_running_loop().create_task(forwarder.pump_input())
-    ended = asyncio.get_running_loop().create_task(channel.wait_closed())
+    loop = asyncio.get_running_loop()
+    output = loop.create_task(forwarder.pump_output())
+    waits = {
+        loop.create_task(forwarder.pump_input()),
+        loop.create_task(channel.wait_closed()),
+        loop.create_task((stop or asyncio.Event()).wait()),
+    }
     try:
-        await asyncio.wait({pump, ended}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        pump.cancel()
-        await channel.close(reason="standard input ended")
+        for task in waits:
+            task.cancel()
+        await channel.close(reason="standard stream ended")
         forwarder.close_all()
         await output
-    return ended.result() if ended.done() else None
+    return await channel.wait_closed()

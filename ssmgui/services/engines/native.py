@@ -6,6 +6,7 @@ fails after StartSession, the session is terminated rather than left to time out
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Sequence
 
@@ -43,7 +44,9 @@ async def run_stdio_tunnel(
     request: SessionRequest,
     in_fd: int,
     out_fd: int,
+    *,
     options: ChannelOptions | None = None,
+    stop: asyncio.Event | None = None,
 ) -> SsmGuiError | None:
     endpoint = await api.start(request)
-    return await run_stdio_session(endpoint, api, in_fd, out_fd, options)
+    return await run_stdio_session(endpoint, api, in_fd, out_fd, options=options, stop=stop)
