@@ -40,7 +40,7 @@ class ApiServer:
         self._dispatch = dispatch
         self._latency = latency
         self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
+        self._handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.port = 0
 
     async def start(self) -> int:
@@ -51,25 +51,26 @@ class ApiServer:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        for task in list(self._handlers):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Abort the connections rather than cancel their handlers: a cancelled stream
+        # handler makes asyncio 3.11 log a spurious CancelledError traceback.
+        for writer in list(self._handlers.values()):
+            writer.transport.abort()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers))
         if self._server is not None:
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._handlers.add(task)
+        self._handlers[task] = writer
         try:
             while await self._one_request(reader, writer):
                 pass
         except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
             log.debug("API connection ended: %s", exc)
         finally:
-            self._handlers.discard(task)
+            self._handlers.pop(task, None)
             writer.close()
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()

@@ -1,9 +1,8 @@
 """The data-channel WebSocket endpoint of the fake (MGS, docs/ssm-protocol.md §3, §11).
 
-Built on websockets' sans-I/O ServerProtocol over an asyncio Protocol so that many frames
-leave in one transport write per event-loop tick: per-message overhead bounds throughput.
-Outgoing binary frames are framed here (server frames are unmasked); control frames,
-pongs and the handshake go through the protocol object.
+websockets' sans-I/O ServerProtocol handles the HTTP upgrade; after it, frames are read
+and written by `wsframes` over an asyncio Protocol, so that many frames leave in one
+transport write per event-loop tick: per-message overhead bounds the fake's throughput.
 """
 
 from __future__ import annotations
@@ -16,29 +15,28 @@ from collections.abc import Callable
 from typing import Protocol
 
 from websockets.datastructures import Headers
-from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
-from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from ssmgui.demo.delay import DelayLine
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.session import FakeSession
+from ssmgui.demo.wsframes import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    FrameError,
+    FrameReader,
+    binary_header,
+    server_frame,
+)
 
 log = logging.getLogger(__name__)
 
 PATH_PREFIX = "/v1/data-channel/"
 WRITE_HIGH_WATER = 2 << 20
-_SHORT = struct.Struct(">BBH")
-_LONG = struct.Struct(">BBQ")
-
-
-def _binary_header(length: int) -> bytes:
-    if length < 126:
-        return bytes((0x82, length))
-    if length < 65536:
-        return _SHORT.pack(0x82, 126, length)
-    return _LONG.pack(0x82, 127, length)
 
 
 class Gate(Protocol):
@@ -63,7 +61,10 @@ class StreamConnection(asyncio.Protocol):
     def __init__(self, gate: Gate, on_done: Callable[[StreamConnection], None]) -> None:
         self._gate = gate
         self._on_done = on_done
-        self._ws = ServerProtocol(max_size=None)
+        self._handshake: ServerProtocol | None = ServerProtocol(max_size=None)
+        self._frames = FrameReader()
+        self._open = False
+        self._close_sent = False
         self._transport: asyncio.Transport | None = None
         self._out: list[bytes] = []
         self._flush_scheduled = False
@@ -114,51 +115,75 @@ class StreamConnection(asyncio.Protocol):
         self._outbound.close()
         if self._closer is not None:
             self._closer.cancel()
+        self._detach()
+        self._on_done(self)
+
+    def _detach(self) -> None:
         if self.session is not None:
             self.session.detach(self)
             self.session = None
-        self._on_done(self)
 
     # --- inbound --------------------------------------------------------------------------
 
     def _process(self, chunks: list[bytes]) -> None:
-        ws = self._ws
         for chunk in chunks:
-            ws.receive_data(chunk)
-            for event in ws.events_received():
-                if isinstance(event, Request):
-                    self._on_request(event)
-                elif isinstance(event, Frame):
-                    self._on_ws_frame(event)
-        self._schedule_flush()
-        if ws.close_expected() and self._closer is None:
-            self._closer = asyncio.get_running_loop().call_later(2.0, self.abort)
+            if self._handshake is not None:
+                self._upgrade(chunk)
+                continue
+            try:
+                messages = self._frames.feed(chunk)
+            except FrameError as exc:
+                log.info("bad WebSocket framing: %s", exc)
+                self.close(1002, "protocol error")
+                return
+            for opcode, payload in messages:
+                self._on_message(opcode, payload)
 
-    def _on_ws_frame(self, frame: Frame) -> None:
-        opcode = frame.opcode
-        if opcode is Opcode.BINARY or opcode is Opcode.TEXT:
+    def _upgrade(self, chunk: bytes) -> None:
+        handshake = self._handshake
+        assert handshake is not None
+        handshake.receive_data(chunk)
+        for event in handshake.events_received():
+            if isinstance(event, Request):
+                self._on_request(handshake, event)
+        self._out.extend(handshake.data_to_send())
+        if self._open:
+            self._handshake = None  # clients wait for the 101 before sending frames
+        self._schedule_flush()
+
+    def _on_message(self, opcode: int, payload: bytes) -> None:
+        if opcode in (OP_BINARY, OP_TEXT):
             if self.session is not None:
-                self.session.on_frame(bytes(frame.data))
-            elif opcode is Opcode.TEXT and self._session_id is not None:
-                self._open_data_channel(bytes(frame.data))
+                self.session.on_frame(payload)
+            elif opcode == OP_TEXT and not self._close_sent:
+                self._open_data_channel(payload)
             else:
                 self.close(1003, "expected OpenDataChannel first")
-        elif opcode is Opcode.CLOSE and self.session is not None:
-            self.session.detach(self)
-            self.session = None
+        elif opcode == OP_PING:
+            self._push(server_frame(OP_PONG, payload))
+        elif opcode == OP_CLOSE:
+            self._detach()
+            if not self._close_sent:
+                self._close_sent = True
+                self._push(server_frame(OP_CLOSE, payload[:125]))
+            self._out.append(b"")  # the server closes TCP after the closing handshake
+            self._schedule_flush()
 
-    def _on_request(self, request: Request) -> None:
+    def _on_request(self, handshake: ServerProtocol, request: Request) -> None:
         sid = session_id_from(request.path)
         if sid is None:
-            self._ws.send_response(self._ws.reject(404, "Not Found\n"))
+            handshake.send_response(handshake.reject(404, "Not Found\n"))
             return
         problem = self._gate.check_upgrade(sid, request.headers, request.path)
         if problem is not None:
             log.info("upgrade for %s refused: %s", sid, problem)
-            self._ws.send_response(self._ws.reject(403, f"Forbidden: {problem}\n"))
+            handshake.send_response(handshake.reject(403, f"Forbidden: {problem}\n"))
             return
-        self._session_id = sid
-        self._ws.send_response(self._ws.accept(request))
+        response = handshake.accept(request)
+        handshake.send_response(response)
+        if response.status_code == 101:
+            self._session_id = sid
+            self._open = True
 
     def _open_data_channel(self, text: bytes) -> None:
         sid = self._session_id
@@ -186,9 +211,13 @@ class StreamConnection(asyncio.Protocol):
         return self._blocked
 
     def send(self, frame: bytes) -> None:
-        if self._ws.state is not State.OPEN:
-            return
-        self._out.append(_binary_header(len(frame)))
+        if self._open and not self._close_sent:
+            self._out.append(binary_header(len(frame)))
+            self._out.append(frame)
+            if not self._flush_scheduled:
+                self._schedule_flush()
+
+    def _push(self, frame: bytes) -> None:
         self._out.append(frame)
         self._schedule_flush()
 
@@ -200,7 +229,6 @@ class StreamConnection(asyncio.Protocol):
     def _flush(self) -> None:
         self._flush_scheduled = False
         out, self._out = self._out, []
-        out.extend(self._ws.data_to_send())
         if out:
             self._outbound.put(out)
 
@@ -208,20 +236,18 @@ class StreamConnection(asyncio.Protocol):
         transport = self._transport
         if transport is None or transport.is_closing():
             return
-        if b"" in chunks:  # SEND_EOF: the server closes TCP after its close frame
-            transport.writelines([c for c in chunks if c])
+        if b"" in chunks:  # end of stream: write what precedes it, then close TCP
+            transport.writelines(chunks[: chunks.index(b"")])
             transport.close()
         else:
             transport.writelines(chunks)
 
     def close(self, code: int, reason: str) -> None:
         """Graceful close: pending frames, then a close frame; abort if the peer lingers."""
-        if self.session is not None:
-            self.session.detach(self)
-            self.session = None
-        if self._ws.state is State.OPEN:
-            self._ws.send_close(code, reason)
-            self._schedule_flush()
+        self._detach()
+        if self._open and not self._close_sent:
+            self._close_sent = True
+            self._push(server_frame(OP_CLOSE, struct.pack(">H", code) + reason.encode()[:123]))
         if self._closer is None:
             self._closer = asyncio.get_running_loop().call_later(
                 2.0 + 2 * self._gate.faults.latency_s, self.abort
@@ -229,8 +255,6 @@ class StreamConnection(asyncio.Protocol):
 
     def abort(self) -> None:
         """Abrupt TCP drop: no close frame."""
-        if self.session is not None:
-            self.session.detach(self)
-            self.session = None
+        self._detach()
         if self._transport is not None:
             self._transport.abort()

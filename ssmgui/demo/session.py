@@ -25,7 +25,7 @@ from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.pump import OutputPump
 from ssmgui.demo.reliability import Reliability
 from ssmgui.demo.rules import agent_keepalive, agent_uses_mux
-from ssmgui.demo.wire import encode_ack, encode_output
+from ssmgui.demo.wire import encode_ack, encode_output, is_plain_ack, output_ack_seq
 from ssmgui.ssm.message import (
     FLAGS_SYN,
     AgentMessage,
@@ -143,6 +143,9 @@ class FakeSession:
     def on_frame(self, frame: bytes) -> None:
         """One binary WebSocket frame from the client. Bad frames are counted and dropped."""
         try:
+            if is_plain_ack(frame):  # the hot path: one per output message
+                self._on_output_ack(output_ack_seq(frame))
+                return
             message = decode(frame)
         except MalformedMessageError as exc:
             self.bad_frames += 1
@@ -154,20 +157,25 @@ class FakeSession:
             self._on_input(message)
 
     def _on_ack(self, message: AgentMessage) -> None:
-        if self._faults.drop_acks_from_client and (
-            self._rng.random() < self._faults.drop_acks_from_client
-        ):
-            self.client_acks_ignored += 1
-            return
         try:
             ack = parse_ack(message.payload)
         except MalformedMessageError:
             self.bad_frames += 1
             return
         if ack.message_type == MessageType.OUTPUT_STREAM_DATA:
-            self.reliability.acked(ack.sequence_number, self._loop.time())
-            if self._paused:
-                self.refresh_flow()
+            self._on_output_ack(ack.sequence_number)
+
+    def _on_output_ack(self, seq: int | None) -> None:
+        if seq is None:
+            return
+        if self._faults.drop_acks_from_client and (
+            self._rng.random() < self._faults.drop_acks_from_client
+        ):
+            self.client_acks_ignored += 1
+            return
+        self.reliability.acked(seq, self._loop.time())
+        if self._paused:
+            self.refresh_flow()
 
     def _on_input(self, message: AgentMessage) -> None:
         ready = self.reliability.accept(message)

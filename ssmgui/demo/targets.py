@@ -63,7 +63,7 @@ class _TcpServer:
 
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.port = 0
         self.connections = 0
 
@@ -79,11 +79,12 @@ class _TcpServer:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Abort the connections rather than cancel their handlers: a cancelled stream
+        # handler makes asyncio 3.11 log a spurious CancelledError traceback.
+        for writer in list(self._tasks.values()):
+            writer.transport.abort()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks))
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -91,14 +92,14 @@ class _TcpServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)
+        self._tasks[task] = writer
         self.connections += 1
         try:
             await self.handle(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             log.debug("%s connection ended: %s", type(self).__name__, exc)
         finally:
-            self._tasks.discard(task)
+            self._tasks.pop(task, None)
             writer.close()
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
