@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ssmgui.ssm.message import AgentMessage
+from ssmgui.demo.wire import Inbound
 
 # §5: initial RTO 200 ms, initial RTT 100 ms, alpha 1/8, beta 1/4, granularity 10 ms, max 1 s.
 INITIAL_RTO_S = 0.2
@@ -35,7 +35,7 @@ class Reliability:
         self.next_out_seq = 0
         self.unacked: OrderedDict[int, Pending] = OrderedDict()
         self.expected_in_seq = 0
-        self.reorder: dict[int, AgentMessage] = {}
+        self.reorder: dict[int, Inbound] = {}
         self.rto_s = INITIAL_RTO_S
         self._srtt = INITIAL_RTT_S
         self._rttvar = INITIAL_RTT_S / 2
@@ -85,7 +85,7 @@ class Reliability:
             frames.append(pending.frame)
         return frames
 
-    def accept(self, message: AgentMessage) -> list[AgentMessage] | None:
+    def accept(self, message: Inbound) -> list[Inbound] | None:
         """Classify an inbound stream message.
 
         Returns the messages now deliverable in order (possibly none, when it was buffered

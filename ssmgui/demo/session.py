@@ -25,7 +25,15 @@ from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.pump import OutputPump
 from ssmgui.demo.reliability import Reliability
 from ssmgui.demo.rules import agent_keepalive, agent_uses_mux
-from ssmgui.demo.wire import encode_ack, encode_output, is_plain_ack, output_ack_seq
+from ssmgui.demo.wire import (
+    Inbound,
+    encode_ack,
+    encode_output,
+    inbound_from,
+    is_plain_ack,
+    output_ack_seq,
+    parse_input,
+)
 from ssmgui.ssm.message import (
     FLAGS_SYN,
     AgentMessage,
@@ -146,6 +154,10 @@ class FakeSession:
             if is_plain_ack(frame):  # the hot path: one per output message
                 self._on_output_ack(output_ack_seq(frame))
                 return
+            inbound = parse_input(frame)  # the other hot path: client data
+            if inbound is not None:
+                self._on_input(inbound)
+                return
             message = decode(frame)
         except MalformedMessageError as exc:
             self.bad_frames += 1
@@ -154,7 +166,7 @@ class FakeSession:
         if message.message_type == MessageType.ACKNOWLEDGE:
             self._on_ack(message)
         elif message.message_type == MessageType.INPUT_STREAM_DATA:
-            self._on_input(message)
+            self._on_input(inbound_from(message))
 
     def _on_ack(self, message: AgentMessage) -> None:
         try:
@@ -177,7 +189,7 @@ class FakeSession:
         if self._paused:
             self.refresh_flow()
 
-    def _on_input(self, message: AgentMessage) -> None:
+    def _on_input(self, message: Inbound) -> None:
         ready = self.reliability.accept(message)
         if ready is None:
             return  # reorder buffer full: no ack, the client resends (§5)
@@ -185,7 +197,7 @@ class FakeSession:
         for item in ready:
             self._deliver(item)
 
-    def _ack(self, message: AgentMessage) -> None:
+    def _ack(self, message: Inbound) -> None:
         faults = self._faults
         if faults.drop_acks_to_client and self._rng.random() < faults.drop_acks_to_client:
             self.acks_withheld += 1
@@ -196,7 +208,7 @@ class FakeSession:
         else:
             self._send(frame)
 
-    def _deliver(self, message: AgentMessage) -> None:
+    def _deliver(self, message: Inbound) -> None:
         payload_type = message.payload_type
         if payload_type == PayloadType.OUTPUT:
             self.bytes_from_client += len(message.payload)

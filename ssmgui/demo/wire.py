@@ -13,10 +13,12 @@ import re
 import struct
 import time
 import uuid
+from typing import NamedTuple
 
 from ssmgui.ssm.message import (
     FLAGS_ACK,
     HEADER_LENGTH,
+    AgentMessage,
     MalformedMessageError,
     MessageType,
     PayloadType,
@@ -53,7 +55,7 @@ def encode_output(sequence_number: int, flags: int, payload_type: int, payload: 
     return b"".join((_PREFIX_OUTPUT, tail, payload))
 
 
-def encode_ack(message_type: str, message_id: uuid.UUID, sequence_number: int) -> bytes:
+def encode_ack(message_type: str, message_id: uuid.UUID | str, sequence_number: int) -> bytes:
     """An `acknowledge` frame (§3) for one received stream message."""
     body = (
         f'{{"AcknowledgedMessageType":"{message_type}","AcknowledgedMessageId":"{message_id}",'
@@ -98,3 +100,49 @@ def output_ack_seq(frame: bytes) -> int | None:
     if match is None:
         raise MalformedMessageError("ack without a sequence number")
     return int(match[1])
+
+
+class Inbound(NamedTuple):
+    """A client stream message as the agent needs it; `message_id` is the hyphenated text
+    an ack carries, so no uuid.UUID is built on the hot path."""
+
+    message_type: str
+    sequence_number: int
+    payload_type: int
+    payload: bytes
+    message_id: str
+
+
+_INPUT_TYPE_FIELD = MessageType.INPUT_STREAM_DATA.value.encode().ljust(32, b" ")
+_INPUT_HEAD = struct.Struct(">Q q 8x 16s 32s I")  # CreatedDate, Seq, (Flags), Id, Digest, PT
+
+
+def parse_input(frame: bytes) -> Inbound | None:
+    """Fast parse of a space-padded `input_stream_data` frame; None for anything else.
+
+    Applies the shared decoder's checks (§2): header length, created date, digest when the
+    payload is not empty; raises MalformedMessageError.
+    """
+    if frame[4:36] != _INPUT_TYPE_FIELD or frame[:4] != _PREFIX_OUTPUT[:4]:
+        return None
+    if len(frame) < HEADER_LENGTH + 4:
+        raise MalformedMessageError("frame shorter than the header")
+    created, seq, raw_id, digest, payload_type = _INPUT_HEAD.unpack_from(frame, 40)
+    payload = frame[HEADER_LENGTH + 4 :]
+    if created == 0:
+        raise MalformedMessageError("created date is zero")
+    if payload and _sha256(payload).digest() != digest:
+        raise MalformedMessageError("payload digest mismatch")
+    h = (raw_id[8:16] + raw_id[0:8]).hex()
+    message_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return Inbound(MessageType.INPUT_STREAM_DATA, seq, payload_type, payload, message_id)
+
+
+def inbound_from(message: AgentMessage) -> Inbound:
+    return Inbound(
+        message.message_type,
+        message.sequence_number,
+        message.payload_type,
+        message.payload,
+        str(message.message_id),
+    )
