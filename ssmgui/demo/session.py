@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import json
 import logging
 import random
 import time
-import uuid
-from dataclasses import dataclass
-from typing import Protocol
 
 from ssmgui.demo.agent_basic import BasicForwarder
 from ssmgui.demo.agent_mux import MuxServer
+from ssmgui.demo.downlink import AgentTiming, Downlink
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.payloads import channel_closed_frame, handshake_complete, handshake_request
 from ssmgui.demo.pump import OutputPump
 from ssmgui.demo.reliability import Reliability
 from ssmgui.demo.rules import agent_keepalive, agent_uses_mux
@@ -41,9 +39,7 @@ from ssmgui.ssm.message import (
     MalformedMessageError,
     MessageType,
     PayloadType,
-    control_message,
     decode,
-    encode,
     parse_ack,
     parse_flag,
 )
@@ -52,26 +48,6 @@ log = logging.getLogger(__name__)
 
 UNACKED_PAUSE = 10_000
 PUMP_PAUSE_BYTES = 1 << 20
-
-
-class Downlink(Protocol):
-    """What a session needs from the WebSocket currently attached to it."""
-
-    @property
-    def write_blocked(self) -> bool: ...
-
-    def send(self, frame: bytes) -> None: ...
-
-    def close(self, code: int, reason: str) -> None: ...
-
-
-@dataclass
-class AgentTiming:
-    """Agent timers; tests shrink them (§4: 15 s handshake; §7: 10 s NOP, 30 s timeout)."""
-
-    handshake_timeout_s: float = 15.0
-    keepalive_interval_s: float = 10.0
-    keepalive_timeout_s: float = 30.0
 
 
 class FakeSession:
@@ -233,17 +209,11 @@ class FakeSession:
     # --- handshake (§4) -------------------------------------------------------------------
 
     def _start_handshake(self) -> None:
-        request = {
-            "AgentVersion": self.instance.agent_version,
-            "RequestedClientActions": [
-                {
-                    "ActionType": "SessionType",
-                    "ActionParameters": {"SessionType": "Port", "Properties": self.properties},
-                }
-            ],
-        }
         self._handshake_sent_ns = time.monotonic_ns()
-        self._emit(PayloadType.HANDSHAKE_REQUEST, json.dumps(request).encode())
+        self._emit(
+            PayloadType.HANDSHAKE_REQUEST,
+            handshake_request(self.instance.agent_version, self.properties),
+        )
         self._handshake_timer = self._loop.call_later(
             self._timing.handshake_timeout_s, self._handshake_timed_out
         )
@@ -267,11 +237,8 @@ class FakeSession:
         if self._handshake_timer is not None:
             self._handshake_timer.cancel()
         self._handler = self._make_handler()
-        complete = {
-            "HandshakeTimeToComplete": time.monotonic_ns() - self._handshake_sent_ns,
-            "CustomerMessage": "",
-        }
-        self._emit(PayloadType.HANDSHAKE_COMPLETE, json.dumps(complete).encode())
+        elapsed = time.monotonic_ns() - self._handshake_sent_ns
+        self._emit(PayloadType.HANDSHAKE_COMPLETE, handshake_complete(elapsed))
 
     def _make_handler(self) -> MuxServer | BasicForwarder:
         host = self.properties.get("host")
@@ -341,24 +308,9 @@ class FakeSession:
         self.closed_reason = output or "terminated"
         link, self._link = self._link, None
         if link is not None:
-            link.send(encode(self._channel_closed(output)))
+            link.send(channel_closed_frame(self.session_id, output))
             link.close(1000, "")
         self._release_task = self._loop.create_task(self.release())
-
-    def _channel_closed(self, output: str) -> AgentMessage:
-        created = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
-        return control_message(
-            MessageType.CHANNEL_CLOSED,
-            {
-                "MessageId": str(uuid.uuid4()),
-                "CreatedDate": created.replace("+00:00", "Z"),
-                "DestinationId": self.session_id,
-                "SessionId": self.session_id,
-                "MessageType": "channel_closed",
-                "SchemaVersion": 1,
-                "Output": output,
-            },
-        )
 
     async def release(self) -> None:
         """Close targets and timers; safe to call more than once."""

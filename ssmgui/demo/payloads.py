@@ -1,0 +1,47 @@
+"""The agent's and service's JSON control payloads (docs/ssm-protocol.md §3, §4)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+
+from ssmgui.ssm.message import MessageType, control_message, encode
+
+
+def handshake_request(agent_version: str, properties: dict[str, str]) -> bytes:
+    """PT5 HandshakeRequest: one SessionType action carrying the document properties."""
+    request = {
+        "AgentVersion": agent_version,
+        "RequestedClientActions": [
+            {
+                "ActionType": "SessionType",
+                "ActionParameters": {"SessionType": "Port", "Properties": properties},
+            }
+        ],
+    }
+    return json.dumps(request).encode()
+
+
+def handshake_complete(elapsed_ns: int) -> bytes:
+    """PT7 HandshakeComplete; the plugin prints a non-empty CustomerMessage."""
+    return json.dumps({"HandshakeTimeToComplete": elapsed_ns, "CustomerMessage": ""}).encode()
+
+
+def channel_closed_frame(session_id: str, output: str) -> bytes:
+    """A service `channel_closed` frame (seq 0, flags 3, PayloadType 0) with `output`."""
+    created = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+    return encode(
+        control_message(
+            MessageType.CHANNEL_CLOSED,
+            {
+                "MessageId": str(uuid.uuid4()),
+                "CreatedDate": created.replace("+00:00", "Z"),
+                "DestinationId": session_id,
+                "SessionId": session_id,
+                "MessageType": "channel_closed",
+                "SchemaVersion": 1,
+                "Output": output,
+            },
+        )
+    )
