@@ -14,10 +14,11 @@ from websockets.datastructures import Headers
 
 from ssmgui.demo.api import ApiServer
 from ssmgui.demo.control import ControlPlane
+from ssmgui.demo.downlink import AgentTiming
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.mgs import StreamConnection
-from ssmgui.demo.session import AgentTiming, FakeSession
+from ssmgui.demo.session import FakeSession
 from ssmgui.demo.sigv4 import MODES, check_upgrade
 
 log = logging.getLogger(__name__)
