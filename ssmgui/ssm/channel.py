@@ -29,18 +29,17 @@ from ssmgui.ssm.endpoints import check_stream_url
 from ssmgui.ssm.handshake import Handshake, HandshakeState
 from ssmgui.ssm.message import (
     MAX_STREAM_PAYLOAD,
-    AgentMessage,
     Flag,
+    Frame,
     MalformedMessageError,
     MessageType,
     PayloadType,
-    ack_for,
-    decode,
-    encode,
+    ack_sequence,
+    encode_ack,
     encode_stream_frame,
     flag_payload,
-    parse_ack,
     parse_flag,
+    parse_frame,
 )
 from ssmgui.ssm.reliability import OutgoingBuffer, ReorderBuffer
 from ssmgui.ssm.websocket import LinkOpenError, WebSocketLink, open_link
@@ -230,7 +229,7 @@ class DataChannel:
 
     def on_frame(self, data: bytes) -> None:
         try:
-            message = decode(data)
+            message = parse_frame(data)
         except MalformedMessageError as exc:
             self.stats.malformed += 1
             log.warning("dropped a malformed data-channel frame: %s", exc)
@@ -245,7 +244,7 @@ class DataChannel:
         else:  # start/pause_publication: the plugin ignores them too (§2)
             log.debug("ignored %s", kind)
 
-    def _on_stream_message(self, message: AgentMessage) -> None:
+    def _on_stream_message(self, message: Frame) -> None:
         accepted = self._incoming.accept(message)
         if accepted is None:  # reorder buffer full: no ack, the agent will resend
             return
@@ -253,23 +252,23 @@ class DataChannel:
         for ready in accepted:
             self._deliver(ready)
 
-    def _on_ack(self, message: AgentMessage) -> None:
+    def _on_ack(self, message: Frame) -> None:
         try:
-            ack = parse_ack(message.payload)
+            sequence = ack_sequence(message.payload)
         except MalformedMessageError as exc:
             self.stats.malformed += 1
             log.warning("%s", exc)
             return
-        self._outgoing.acknowledge(ack.sequence_number, self._loop.time())
+        self._outgoing.acknowledge(sequence, self._loop.time())
 
-    def _on_channel_closed(self, message: AgentMessage) -> None:
+    def _on_channel_closed(self, message: Frame) -> None:
         self._closed_by_service.set()
         if self._closing:
             self._finish(None)
             return
         self._finish(SessionClosedError(_channel_closed_reason(message.payload, self.session_id)))
 
-    def _deliver(self, message: AgentMessage) -> None:
+    def _deliver(self, message: Frame) -> None:
         ptype = message.payload_type
         if ptype == PayloadType.OUTPUT:
             self.stats.bytes_down += len(message.payload)
@@ -293,14 +292,14 @@ class DataChannel:
         if self._sink is not None:
             self._sink.on_flag(flag)
 
-    def _on_handshake_message(self, message: AgentMessage) -> None:
+    def _on_handshake_message(self, message: Frame) -> None:
         response = self._handshake.handle(message)
         if response is not None:
             self._send_stream(PayloadType.HANDSHAKE_RESPONSE, response)
 
-    def _send_ack(self, message: AgentMessage) -> None:
+    def _send_ack(self, message: Frame) -> None:
         if self._link is not None:
-            self._link.send_binary(encode(ack_for(message)))
+            self._link.send_binary(encode_ack(message))
 
     def on_link_closed(self, link: WebSocketLink, code: int | None, reason: str) -> None:
         if link is not self._link:

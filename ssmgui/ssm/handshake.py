@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssmgui.core.errors import ProtocolError, SsmGuiError
-from ssmgui.ssm.message import AgentMessage, PayloadType
+from ssmgui.ssm.message import Frame, PayloadType
 
 ACTION_SUCCESS = 1
 ACTION_UNSUPPORTED = 3
@@ -60,7 +60,7 @@ class HandshakeState:
         self._request: Handshake | None = None
         self.completed: asyncio.Future[Handshake] = asyncio.get_running_loop().create_future()
 
-    def handle(self, message: AgentMessage) -> bytes | None:
+    def handle(self, message: Frame) -> bytes | None:
         """Feed a handshake message; returns the HandshakeResponse payload to send, if any."""
         if message.payload_type == PayloadType.HANDSHAKE_REQUEST:
             return self._on_request(message.payload)

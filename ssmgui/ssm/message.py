@@ -15,6 +15,7 @@ import struct
 import time
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 HEADER_LENGTH = 116
 HEADER_SIZE = HEADER_LENGTH + 4
@@ -38,6 +39,10 @@ class MessageType(enum.StrEnum):
     CHANNEL_CLOSED = "channel_closed"
     START_PUBLICATION = "start_publication"
     PAUSE_PUBLICATION = "pause_publication"
+
+
+_PADDED_TYPES = {t: t.value.encode("ascii").ljust(32, b" ") for t in MessageType}
+_TYPE_NAMES = {padded: str(t) for t, padded in _PADDED_TYPES.items()}
 
 
 class PayloadType(enum.IntEnum):
@@ -109,7 +114,20 @@ def encode(message: AgentMessage) -> bytes:
     return header + payload
 
 
-def decode(frame: bytes) -> AgentMessage:
+class Frame(NamedTuple):
+    """A parsed frame for the hot path: the message id stays in wire order, undecoded."""
+
+    message_type: str
+    sequence_number: int
+    flags: int
+    wire_id: bytes
+    payload_type: int
+    payload: bytes
+    created_ms: int
+    schema_version: int
+
+
+def parse_frame(frame: bytes) -> Frame:
     """Parse one frame the way the plugin does (`messageparser.go`), plus a length check.
 
     Like the plugin, the payload is everything after HeaderLength + 4 (PayloadLength is not
@@ -118,21 +136,26 @@ def decode(frame: bytes) -> AgentMessage:
     if len(frame) < HEADER_SIZE:
         raise MalformedMessageError(f"frame of {len(frame)} bytes is shorter than the header")
     (hl, mtype, schema, created, seq, flags, mid, digest, ptype, plen) = _HEADER.unpack_from(frame)
-    message_type = mtype.strip(b" \x00").decode("ascii", errors="replace")
+    message_type = _TYPE_NAMES.get(mtype) or mtype.strip(b" \x00").decode("ascii", "replace")
     if hl == 0 or hl + 4 > len(frame):
         raise MalformedMessageError(f"bad header length {hl}")
-    payload = bytes(frame[hl + 4 :])
+    payload = frame[hl + 4 :]
     if message_type not in _UNVALIDATED:
         _validate(message_type, created, plen, payload, digest)
+    return Frame(message_type, seq, flags, mid, ptype, payload, created, schema)
+
+
+def decode(frame: bytes) -> AgentMessage:
+    parsed = parse_frame(frame)
     return AgentMessage(
-        message_type=message_type,
-        sequence_number=seq,
-        flags=flags,
-        message_id=uuid.UUID(bytes=swap_uuid_halves(mid)),
-        payload_type=ptype,
-        payload=payload,
-        created_ms=created,
-        schema_version=schema,
+        message_type=parsed.message_type,
+        sequence_number=parsed.sequence_number,
+        flags=parsed.flags,
+        message_id=uuid.UUID(bytes=swap_uuid_halves(parsed.wire_id)),
+        payload_type=parsed.payload_type,
+        payload=bytes(parsed.payload),
+        created_ms=parsed.created_ms,
+        schema_version=parsed.schema_version,
     )
 
 
@@ -214,6 +237,22 @@ def parse_ack(payload: bytes) -> Acknowledgement:
         raise MalformedMessageError(f"bad acknowledge payload: {exc}") from exc
 
 
+_SEQUENCE_KEY = b'"AcknowledgedMessageSequenceNumber":'
+
+
+def ack_sequence(payload: bytes) -> int:
+    """The acknowledged sequence number, read without a JSON parse (one ack per KiB)."""
+    start = payload.find(_SEQUENCE_KEY)
+    if start >= 0:
+        start += len(_SEQUENCE_KEY)
+        end = start
+        while end < len(payload) and 48 <= payload[end] <= 57:
+            end += 1
+        if end > start:
+            return int(payload[start:end])
+    return parse_ack(payload).sequence_number
+
+
 def control_message(message_type: MessageType, body: dict[str, object]) -> AgentMessage:
     """channel_closed and friends: seq 0, flags 3, PayloadType 0, JSON body."""
     return AgentMessage(
@@ -227,19 +266,65 @@ def control_message(message_type: MessageType, body: dict[str, object]) -> Agent
     )
 
 
-_PADDED_TYPES = {t: t.value.encode("ascii").ljust(32, b" ") for t in MessageType}
+class MessageIds:
+    """Unique version-4-shaped message ids, already in wire (swapped) order.
+
+    A random 8-byte half per process and a counter in the other: unique without a call to
+    os.urandom per KiB sent. Peers only need uniqueness; acks match by sequence number.
+    """
+
+    def __init__(self) -> None:
+        prefix = bytearray(os.urandom(8))
+        prefix[6] = (prefix[6] & 0x0F) | 0x40  # version 4
+        self._time_half = bytes(prefix)
+        self._counter = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
+        self._counter |= 0x8000_0000_0000_0000  # RFC 4122 variant
+
+    def next(self) -> bytes:
+        self._counter = 0x8000_0000_0000_0000 | ((self._counter + 1) & 0x3FFF_FFFF_FFFF_FFFF)
+        # Wire order puts RFC bytes [8:16] first.
+        return self._counter.to_bytes(8, "big") + self._time_half
+
+
+_IDS = MessageIds()
 
 
 def random_message_id() -> bytes:
-    """16 random bytes shaped as a version-4 UUID, already in wire (swapped) order.
+    return _IDS.next()
 
-    The hot path skips uuid.UUID objects: only uniqueness matters to the peer, and acks are
-    matched by sequence number.
-    """
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return swap_uuid_halves(bytes(raw))
+
+def hyphenated_id(wire_id: bytes) -> str:
+    """The UUID text of a wire-order id, without building a uuid.UUID."""
+    h = swap_uuid_halves(wire_id).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_ACK_TEMPLATE = (
+    '{"AcknowledgedMessageType":"%s","AcknowledgedMessageId":"%s",'
+    '"AcknowledgedMessageSequenceNumber":%d,"IsSequentialMessage":true}'
+)
+
+
+def encode_ack(frame: Frame) -> bytes:
+    """encode(ack_for(decode(...))) for the hot path: byte-identical JSON to ack_for."""
+    payload = (
+        _ACK_TEMPLATE % (frame.message_type, hyphenated_id(frame.wire_id), frame.sequence_number)
+    ).encode()
+    return (
+        _HEADER.pack(
+            HEADER_LENGTH,
+            _PADDED_TYPES[MessageType.ACKNOWLEDGE],
+            1,
+            now_ms(),
+            0,
+            FLAGS_ACK,
+            random_message_id(),
+            hashlib.sha256(payload).digest(),
+            PayloadType.NONE,
+            len(payload),
+        )
+        + payload
+    )
 
 
 def encode_stream_frame(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from ssmgui.ssm.message import AgentMessage
+from ssmgui.ssm.message import Frame
 
 REORDER_LIMIT = 10_000
 RTO_INITIAL_S = 0.2
@@ -120,9 +120,9 @@ class ReorderBuffer:
 
     def __init__(self) -> None:
         self.expected = 0
-        self._early: dict[int, AgentMessage] = {}
+        self._early: dict[int, Frame] = {}
 
-    def accept(self, message: AgentMessage) -> list[AgentMessage] | None:
+    def accept(self, message: Frame) -> list[Frame] | None:
         """Messages now deliverable in order ([] for a duplicate or an early one that was
         buffered); None when an early message cannot be buffered (so it must not be acked)."""
         seq = message.sequence_number

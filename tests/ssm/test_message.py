@@ -17,15 +17,20 @@ from ssmgui.ssm.message import (
     AgentMessage,
     Flag,
     MalformedMessageError,
+    MessageIds,
     MessageType,
     PayloadType,
     ack_for,
+    ack_sequence,
     decode,
     encode,
+    encode_ack,
     encode_stream_frame,
     flag_payload,
+    hyphenated_id,
     parse_ack,
     parse_flag,
+    parse_frame,
     stream_message,
 )
 
@@ -176,3 +181,31 @@ def test_any_flipped_payload_bit_fails_the_digest(payload: bytes, position: int,
     frame[HEADER_SIZE + position % len(payload)] ^= 1 << bit
     with pytest.raises(MalformedMessageError, match="digest"):
         decode(bytes(frame))
+
+
+def test_fast_ack_has_the_same_payload_as_the_general_one() -> None:
+    data = stream_message(MessageType.OUTPUT_STREAM_DATA, 1234, PayloadType.OUTPUT, b"x")
+    fast = decode(encode_ack(parse_frame(encode(data))))
+    slow = ack_for(data)
+    assert fast.payload == slow.payload
+    assert (fast.message_type, fast.flags, fast.sequence_number) == ("acknowledge", 3, 0)
+    assert ack_sequence(fast.payload) == 1234
+
+
+def test_ack_sequence_falls_back_to_json_for_odd_spacing() -> None:
+    assert (
+        ack_sequence(
+            b'{"AcknowledgedMessageType":"x","AcknowledgedMessageId":'
+            b'"00000000-0000-4000-8000-000000000000",'
+            b'"AcknowledgedMessageSequenceNumber": 77}'
+        )
+        == 77
+    )
+
+
+def test_message_ids_are_unique_version_4_uuids() -> None:
+    ids = MessageIds()
+    seen = {ids.next() for _ in range(10_000)}
+    assert len(seen) == 10_000
+    sample = uuid.UUID(hyphenated_id(next(iter(seen))))
+    assert (sample.version, sample.variant) == (4, uuid.RFC_4122)
