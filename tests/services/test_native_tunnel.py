@@ -246,3 +246,30 @@ async def test_corrupt_frames_are_dropped_without_harm(world: World) -> None:
         assert await echo_once(tunnel.local_port, b"fine") == b"fine"
     finally:
         await tunnel.stop()
+
+
+async def test_resume_without_a_token_ends_the_tunnel_as_timed_out(world: World) -> None:
+    tunnel = await world.tunnel()
+    world.fake.resume_returns_no_token.add(tunnel.channel.session_id)
+    await world.fake.recycle(tunnel.channel.session_id)
+    error = await asyncio.wait_for(tunnel.wait_closed(), 10)
+    assert isinstance(error, SessionClosedError)
+    assert "timed out" in error.user_message
+    await tunnel.stop()
+
+
+async def test_our_client_version_keeps_the_agents_smux_keepalive_off(world: World) -> None:
+    # A 1.2.331.0-or-older ClientVersion makes the agent expect smux NOPs and close the
+    # session after its keepalive timeout; ours (1.2.764.0) does not (§8).
+    world.fake.timing.keepalive_timeout_s = 0.5
+    world.fake.timing.keepalive_interval_s = 0.2
+    ours = await world.tunnel()
+    old = await world.tunnel(client_version="1.2.331.0")
+    try:
+        error = await asyncio.wait_for(old.wait_closed(), 10)
+        assert isinstance(error, SessionClosedError)
+        assert not ours.channel.is_closed
+        assert await echo_once(ours.local_port, b"alive") == b"alive"
+    finally:
+        await ours.stop()
+        await old.stop()
