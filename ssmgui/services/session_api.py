@@ -65,6 +65,19 @@ class SessionApi:
     def region(self) -> str:
         return self._region
 
+    @property
+    def profile(self) -> str:
+        return self._profile
+
+    @property
+    def endpoint_url(self) -> str:
+        """The SSM endpoint the client talks to (the plugin needs it for ResumeSession)."""
+        return str(self._client.meta.endpoint_url)
+
+    async def frozen_credentials(self) -> ReadOnlyCredentials:
+        """Current credentials, e.g. for a child process's environment (never its argv)."""
+        return await asyncio.to_thread(self._credentials)
+
     async def start(self, request: SessionRequest) -> StreamEndpoint:
         call = request.to_api()
         answer = await self._call("StartSession", self._client.start_session, call, request)

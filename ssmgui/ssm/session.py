@@ -162,6 +162,10 @@ class PortSession:
         return self.listener.port
 
     @property
+    def session_id(self) -> str:
+        return self.channel.session_id
+
+    @property
     def mode(self) -> str:
         return "mux" if isinstance(self._forwarder, MuxForwarder) else "basic"
 

@@ -39,6 +39,27 @@ async def open_port_tunnel(
         raise
 
 
+class NativeEngine:
+    """Tunnels on ssmgui's own data-channel client."""
+
+    name = "native"
+
+    def __init__(self, options: ChannelOptions | None = None) -> None:
+        self._options = options
+
+    async def open(
+        self,
+        api: SessionApi,
+        request: SessionRequest,
+        *,
+        local_port: int,
+        bind_hosts: Sequence[str],
+    ) -> PortSession:
+        return await open_port_tunnel(
+            api, request, local_port=local_port, bind_hosts=bind_hosts, options=self._options
+        )
+
+
 async def run_stdio_tunnel(
     api: SessionApi,
     request: SessionRequest,
