@@ -22,6 +22,22 @@ _LOCAL_PORT = re.compile(
 REASON_MAX = 256
 
 
+class TunnelKind(enum.StrEnum):
+    RDP = "rdp"
+    SSH = "ssh"
+    HTTP = "http"
+    HTTPS = "https"
+    CUSTOM = "custom"
+
+
+DEFAULT_REMOTE_PORTS: Mapping[TunnelKind, int] = {
+    TunnelKind.RDP: 3389,
+    TunnelKind.SSH: 22,
+    TunnelKind.HTTP: 80,
+    TunnelKind.HTTPS: 443,
+}
+
+
 class Document(enum.StrEnum):
     PORT_FORWARDING = "AWS-StartPortForwardingSession"
     PORT_FORWARDING_TO_REMOTE_HOST = "AWS-StartPortForwardingSessionToRemoteHost"

@@ -1,0 +1,199 @@
+"""The user's settings as plain data, and their tolerant (de)serialisation.
+
+`from_dict` never fails on a hand-edited or older file: unknown keys are ignored and a
+value of the wrong type falls back to its default, reported in `problems` so the UI can say
+which setting was reset. Secrets never live here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.tunnel import TunnelKind
+
+MFA_DURATION_MIN_S = 900
+MFA_DURATION_MAX_S = 129_600
+
+
+class Engine(enum.StrEnum):
+    NATIVE = "native"
+    PLUGIN = "plugin"
+
+
+@dataclass(frozen=True)
+class Favourite:
+    """A saved tunnel: what to open, where, and whether to open it at launch."""
+
+    name: str
+    profile: str
+    region: str
+    instance_id: str
+    kind: TunnelKind
+    remote_port: int
+    remote_host: str = ""
+    local_port: int = 0
+    auto_start: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    profiles: tuple[str, ...] = ()  # empty: every profile
+    regions: tuple[str, ...] = ()  # empty: each profile's own regions
+    mfa_duration_s: int = 43_200
+    expiry_warning_s: int = 600
+    ssh_user: str = "ec2-user"
+    rdp_user: str = "Administrator"
+    ssh_key_path: str = ""
+    rdp_command: str = ""  # empty: the platform's client; "{file}", "{port}", "{user}" filled
+    terminal_command: str = ""  # empty: the platform's terminal; "{command}" filled
+    browser_command: str = ""  # empty: the default browser; "{url}" filled
+    windows_action: TunnelKind = TunnelKind.RDP
+    linux_action: TunnelKind = TunnelKind.SSH
+    engine: Engine = Engine.NATIVE
+    plugin_path: str = ""
+    keepalive: bool = False  # policy: off, so the service's idle timeout still protects users
+    start_at_login: bool = False
+    reason_template: str = "ssmgui {kind} tunnel for {user}"
+    preferred_ports: Mapping[str, int] = field(default_factory=dict)  # "instance/kind" → port
+    favourites: tuple[Favourite, ...] = ()
+
+    def with_preferred_port(self, instance_id: str, kind: TunnelKind, port: int) -> Settings:
+        ports = dict(self.preferred_ports)
+        ports[preferred_port_key(instance_id, kind)] = port
+        return dataclasses.replace(self, preferred_ports=ports)
+
+    def preferred_port(self, instance_id: str, kind: TunnelKind) -> int | None:
+        return self.preferred_ports.get(preferred_port_key(instance_id, kind))
+
+
+def preferred_port_key(instance_id: str, kind: TunnelKind) -> str:
+    return f"{instance_id}/{kind}"
+
+
+def validate_mfa_duration(seconds: int) -> int:
+    if not MFA_DURATION_MIN_S <= seconds <= MFA_DURATION_MAX_S:
+        raise ConfigurationError(
+            f"The MFA session length must be {MFA_DURATION_MIN_S}–{MFA_DURATION_MAX_S} seconds "
+            "(15 minutes to 36 hours)."
+        )
+    return seconds
+
+
+def to_dict(settings: Settings) -> dict[str, Any]:
+    data = dataclasses.asdict(settings)
+    data["preferred_ports"] = dict(settings.preferred_ports)
+    data["profiles"] = list(settings.profiles)
+    data["regions"] = list(settings.regions)
+    data["favourites"] = [dataclasses.asdict(f) for f in settings.favourites]
+    return data
+
+
+@dataclass(frozen=True)
+class Loaded:
+    settings: Settings
+    problems: tuple[str, ...] = ()
+
+
+def from_dict(data: Mapping[str, Any]) -> Loaded:
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for spec in dataclasses.fields(Settings):
+        if spec.name not in data:
+            continue
+        try:
+            values[spec.name] = _PARSERS[spec.name](data[spec.name])
+        except (TypeError, ValueError, KeyError, ConfigurationError):
+            problems.append(f"{spec.name} was not understood and is back to its default")
+    try:
+        settings = dataclasses.replace(defaults, **values)
+    except TypeError:  # pragma: no cover - the parsers guarantee the field types
+        return Loaded(defaults, ("settings were not understood and are back to defaults",))
+    return Loaded(settings, tuple(problems))
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise TypeError(value)
+    return tuple(_string(v) for v in value)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(value)
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(value)
+    return value
+
+
+def _ports(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    return {_string(k): _port(v) for k, v in value.items()}
+
+
+def _port(value: Any) -> int:
+    port = _integer(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(port)
+    return port
+
+
+def _favourite(value: Any) -> Favourite:
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    return Favourite(
+        name=_string(value["name"]),
+        profile=_string(value["profile"]),
+        region=_string(value["region"]),
+        instance_id=_string(value["instance_id"]),
+        kind=TunnelKind(value["kind"]),
+        remote_port=_port(value["remote_port"]),
+        remote_host=_string(value.get("remote_host", "")),
+        local_port=_port(value.get("local_port", 0)),
+        auto_start=_boolean(value.get("auto_start", False)),
+    )
+
+
+def _favourites(value: Any) -> tuple[Favourite, ...]:
+    if not isinstance(value, list):
+        raise TypeError(value)
+    return tuple(_favourite(v) for v in value)
+
+
+_PARSERS: dict[str, Any] = {
+    "profiles": _strings,
+    "regions": _strings,
+    "mfa_duration_s": lambda v: validate_mfa_duration(_integer(v)),
+    "expiry_warning_s": _integer,
+    "ssh_user": _string,
+    "rdp_user": _string,
+    "ssh_key_path": _string,
+    "rdp_command": _string,
+    "terminal_command": _string,
+    "browser_command": _string,
+    "windows_action": TunnelKind,
+    "linux_action": TunnelKind,
+    "engine": Engine,
+    "plugin_path": _string,
+    "keepalive": _boolean,
+    "start_at_login": _boolean,
+    "reason_template": _string,
+    "preferred_ports": _ports,
+    "favourites": _favourites,
+}
