@@ -37,6 +37,16 @@ class SessionClosedError(SsmGuiError):
     """The service ended the session (idle timeout, terminated elsewhere, token refused)."""
 
 
+class SessionEndedByServiceError(SessionClosedError):
+    """channel_closed: idle timeout, maximum duration, or terminated elsewhere. Deliberate:
+    reconnecting would override the service's policy."""
+
+
+class ConnectionLostError(SessionClosedError):
+    """The data channel was lost and could not be resumed (network, or the session is gone):
+    a new session may well work."""
+
+
 class TargetUnreachableError(SsmGuiError):
     """The agent could not connect to the port on the instance (flag 3, ConnectToPortError)."""
 
@@ -59,3 +69,21 @@ class SsoLoginRequiredError(CredentialsError):
 
 class KeyringUnavailableError(CredentialsError):
     """The OS keyring is locked or broken, so a secret could not be read or kept."""
+
+
+class PluginNotFoundError(ConfigurationError):
+    """Official mode is selected but AWS's session-manager-plugin is not installed (or not
+    where the settings say)."""
+
+
+class PluginUnsupportedError(ConfigurationError):
+    """The session-manager-plugin found is older than the minimum AWS supports."""
+
+    def __init__(self, user_message: str, version: str) -> None:
+        super().__init__(user_message)
+        self.version = version
+
+
+class PluginFailedError(SessionStartError):
+    """The session-manager-plugin printed an error, hung, or crashed instead of opening its
+    port (it exits 0 even on errors, so this comes from what it printed)."""
