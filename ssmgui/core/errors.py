@@ -87,3 +87,15 @@ class PluginUnsupportedError(ConfigurationError):
 class PluginFailedError(SessionStartError):
     """The session-manager-plugin printed an error, hung, or crashed instead of opening its
     port (it exits 0 even on errors, so this comes from what it printed)."""
+
+
+class AccessDeniedError(SsmGuiError):
+    """AWS refused an action the user's policy does not allow; the message names it."""
+
+
+class ServiceUnreachableError(SsmGuiError):
+    """An AWS endpoint could not be reached (network, VPN, proxy, or a disabled region)."""
+
+
+class ThrottledError(SsmGuiError):
+    """AWS kept throttling the requests after every retry."""

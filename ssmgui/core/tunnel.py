@@ -123,3 +123,109 @@ def ssh_session_request(
     return SessionRequest(
         validate_target(target), Document.SSH, parameters, validate_reason(reason)
     )
+
+
+class TunnelState(enum.StrEnum):
+    """starting → ready → (reconnecting → ready)* → stopped | failed."""
+
+    STARTING = "starting"
+    READY = "ready"
+    RECONNECTING = "reconnecting"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (TunnelState.STOPPED, TunnelState.FAILED)
+
+
+@dataclass(frozen=True)
+class TunnelStats:
+    """Application bytes each way, connections, reconnects of one running session."""
+
+    bytes_up: int = 0
+    bytes_down: int = 0
+    open_connections: int = 0
+    total_connections: int = 0
+    reconnects: int = 0
+    target_errors: int = 0
+
+
+@dataclass(frozen=True)
+class TunnelSpec:
+    """What the user asked for. `local_port` 0 means "the remembered port, or any"."""
+
+    profile: str
+    region: str
+    instance_id: str
+    kind: TunnelKind
+    remote_port: int
+    remote_host: str = ""
+    local_port: int = 0
+    share_on_lan: bool = False
+    keepalive: bool = False
+    reason: str | None = None
+    label: str = ""
+
+    def request(self, local_port: int, reason: str | None) -> SessionRequest:
+        return port_forwarding_request(
+            self.instance_id,
+            self.remote_port,
+            local_port,
+            remote_host=self.remote_host or None,
+            reason=reason,
+        )
+
+    @property
+    def title(self) -> str:
+        where = f"{self.remote_host}:{self.remote_port} via " if self.remote_host else ""
+        return self.label or f"{self.kind.upper()} {where}{self.instance_id}"
+
+
+def spec_for(
+    profile: str,
+    region: str,
+    instance_id: str,
+    kind: TunnelKind,
+    remote_port: int | None = None,
+    **options: object,
+) -> TunnelSpec:
+    """A spec with the kind's usual remote port (RDP 3389, SSH 22, HTTP 80, HTTPS 443)."""
+    port = remote_port if remote_port is not None else DEFAULT_REMOTE_PORTS.get(kind)
+    if port is None:
+        raise ConfigurationError("A custom tunnel needs a remote port.")
+    return TunnelSpec(
+        profile, region, validate_target(instance_id), kind, validate_remote_port(port),
+        **options,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def session_reason(template: str, kind: TunnelKind, user: str) -> str:
+    """The CloudTrail `Reason` (1–256 characters): the tool, the kind, the local user."""
+    try:
+        text = template.format(kind=kind.upper(), user=user)
+    except (KeyError, IndexError, ValueError):
+        text = f"ssmgui {kind.upper()} tunnel for {user}"
+    return (text.strip() or "ssmgui")[:REASON_MAX]
+
+
+@dataclass(frozen=True)
+class TunnelSnapshot:
+    """One tunnel as views see it, at one moment."""
+
+    tunnel_id: int
+    spec: TunnelSpec
+    state: TunnelState
+    local_port: int = 0
+    bind_hosts: tuple[str, ...] = ()
+    mode: str = ""
+    session_id: str = ""
+    stats: TunnelStats = field(default_factory=TunnelStats)
+    reconnects: int = 0
+    uptime_s: float = 0.0
+    detail: str = ""  # why it failed, or what it is doing now
+    last_target_error: str = ""
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.local_port}"

@@ -43,6 +43,9 @@ class ControlPlane:
                 "AccessDeniedException",
                 f"User is not authorized to perform: {action} (fake deny_actions)",
             )
+        if self._world.throttle.get(action, 0) > 0:
+            self._world.throttle[action] -= 1
+            raise ApiError("ThrottlingException", "Rate exceeded")
         return handler(body, headers)
 
     def _instance(self, target: object) -> FakeInstance:
@@ -71,6 +74,9 @@ class ControlPlane:
             values = documents.resolve(document, body.get("Parameters"))
         except documents.InvalidParametersError as exc:
             raise ApiError("ValidationException", str(exc)) from exc
+        reason = body.get("Reason")
+        if reason is not None and not (isinstance(reason, str) and 1 <= len(reason) <= 256):
+            raise ApiError("ValidationException", "Reason must be 1 to 256 characters.")
         region = region_from_authorization(headers.get("authorization")) or self._world.region
         sid = f"demo-{secrets.token_hex(9)[:17]}"
         session = FakeSession(
@@ -83,6 +89,7 @@ class ControlPlane:
             rng=self._world.rng,
             timing=self._world.timing,
         )
+        session.reason = reason or ""  # recorded in CloudTrail by the real service
         self._world.sessions[sid] = session
         return self._new_token(session)
 

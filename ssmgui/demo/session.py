@@ -76,6 +76,7 @@ class FakeSession:
         self.mode: str | None = None
         self.terminated = False
         self.closed_reason = ""
+        self.reason = ""  # StartSession's Reason (CloudTrail)
         self.websockets_opened = 0
         self.bytes_from_client = 0
         self.bytes_to_client = 0

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -69,3 +70,32 @@ class SettingsStore:
                 f"Could not save settings to {self.path} ({exc.strerror}). Check that the "
                 "folder is writable."
             ) from None
+
+
+SettingsListener = Callable[[Settings], None]
+
+
+class SettingsService:
+    """The one in-memory owner of the current settings; every change is saved at once.
+
+    The GUI's dialog and the tunnel manager (remembered ports) both change settings: one
+    owner means neither overwrites the other with a stale copy. `store=None` keeps them in
+    memory only (tests, the demo).
+    """
+
+    def __init__(self, store: SettingsStore | None) -> None:
+        self._store = store
+        loaded = store.load() if store is not None else Loaded(Settings())
+        self.current = loaded.settings
+        self.problems = loaded.problems
+        self._listeners: list[SettingsListener] = []
+
+    def subscribe(self, listener: SettingsListener) -> None:
+        self._listeners.append(listener)
+
+    def update(self, settings: Settings) -> None:
+        if self._store is not None:
+            self._store.save(settings)
+        self.current = settings
+        for listener in list(self._listeners):
+            listener(settings)

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ssmgui.core.errors import (
+    ConnectionLostError,
     ProtocolError,
     SessionClosedError,
+    SessionEndedByServiceError,
     SessionStartError,
     SsmGuiError,
 )
@@ -266,7 +268,8 @@ class DataChannel:
         if self._closing:
             self._finish(None)
             return
-        self._finish(SessionClosedError(_channel_closed_reason(message.payload, self.session_id)))
+        reason = _channel_closed_reason(message.payload, self.session_id)
+        self._finish(SessionEndedByServiceError(reason))
 
     def _deliver(self, message: Frame) -> None:
         ptype = message.payload_type
@@ -349,7 +352,7 @@ class DataChannel:
             try:
                 endpoint = await self._control.resume(self.session_id)
                 if not endpoint.token_value:
-                    self._finish(SessionClosedError(f"Session {self.session_id} timed out."))
+                    self._finish(ConnectionLostError(f"Session {self.session_id} timed out."))
                     return
                 await self._attach(endpoint)
                 self.stats.reconnects += 1
@@ -365,7 +368,7 @@ class DataChannel:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
         self._finish(
-            SessionClosedError(
+            ConnectionLostError(
                 f"Lost the connection to Session Manager and could not resume within "
                 f"{self._options.resume_budget_s:.0f} s ({last_error}). Check your network."
             )

@@ -11,7 +11,6 @@ import errno
 import logging
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ssmgui.core.errors import (
     PortInUseError,
@@ -19,6 +18,7 @@ from ssmgui.core.errors import (
     SsmGuiError,
     TargetUnreachableError,
 )
+from ssmgui.core.tunnel import TunnelStats
 from ssmgui.ssm.channel import ChannelOptions, DataChannel, SessionControl, StreamEndpoint
 from ssmgui.ssm.forward import BasicForwarder, ForwardStats, MuxForwarder, StdioForwarder
 from ssmgui.ssm.handshake import Handshake
@@ -29,18 +29,6 @@ log = logging.getLogger(__name__)
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 SMUX_KEEPALIVE_S = 10.0
 _IPV6_UNAVAILABLE = {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
-
-
-@dataclass(frozen=True)
-class TunnelStats:
-    """A snapshot for views: application bytes each way, connections, reconnects."""
-
-    bytes_up: int
-    bytes_down: int
-    open_connections: int
-    total_connections: int
-    reconnects: int
-    target_errors: int
 
 
 class LocalListener:

@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ssmgui.core.errors import SsmGuiError
-from ssmgui.core.tunnel import SessionRequest
+from ssmgui.core.tunnel import SessionRequest, TunnelStats
 from ssmgui.services.session_api import SessionApi
-from ssmgui.ssm.session import TunnelStats
 
 
 class RunningTunnel(Protocol):
