@@ -160,16 +160,17 @@ class _NetworkError(SessionStartError):
 
 def access_denied_message(operation: str, request: SessionRequest | None) -> str:
     action = f"ssm:{operation}"
+    policy_hint = " `ssmgui doctor` prints a minimal policy for all of ssmgui."
     if operation == "StartSession" and request is not None:
         return (
             f"Your IAM identity may not call {action} on {request.target} with document "
             f"{request.document}. Ask for a policy allowing {action} on "
             f"arn:aws:ec2:*:*:instance/{request.target} and "
-            f"arn:aws:ssm:*::document/{request.document}."
+            f"arn:aws:ssm:*::document/{request.document}." + policy_hint
         )
     return (
         f"Your IAM identity may not call {action} on its own sessions. Ask for a policy "
-        f"allowing {action} on arn:aws:ssm:*:*:session/${{aws:userid}}-*."
+        f"allowing {action} on arn:aws:ssm:*:*:session/${{aws:userid}}-*." + policy_hint
     )
 
 

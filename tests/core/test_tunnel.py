@@ -66,3 +66,13 @@ def test_bad_target_and_reason() -> None:
         port_forwarding_request("web-1", 80)
     with pytest.raises(ConfigurationError, match="1 to 256"):
         port_forwarding_request(TARGET, 80, reason="x" * 257)
+
+
+def test_minimal_policy_covers_every_required_action() -> None:
+    from ssmgui.core.permissions import REQUIRED_ACTIONS, minimal_policy
+
+    granted: set[str] = set()
+    for statement in minimal_policy()["Statement"]:
+        actions = statement["Action"]
+        granted.update([actions] if isinstance(actions, str) else actions)
+    assert granted == set(REQUIRED_ACTIONS)

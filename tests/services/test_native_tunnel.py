@@ -273,3 +273,12 @@ async def test_our_client_version_keeps_the_agents_smux_keepalive_off(world: Wor
     finally:
         await ours.stop()
         await old.stop()
+
+
+async def test_access_denied_names_the_action_and_the_document(world: World) -> None:
+    world.fake.deny_actions.add("ssm:StartSession")
+    with pytest.raises(SessionStartError) as caught:
+        await world.tunnel()
+    message = caught.value.user_message
+    assert "ssm:StartSession" in message and "AWS-StartPortForwardingSession" in message
+    assert "ssmgui doctor" in message
