@@ -99,3 +99,19 @@ class ServiceUnreachableError(SsmGuiError):
 
 class ThrottledError(SsmGuiError):
     """AWS kept throttling the requests after every retry."""
+
+
+class ClientNotFoundError(SsmGuiError):
+    """No program to open the tunnel with (RDP client, terminal, browser opener)."""
+
+
+class ClientStartError(SsmGuiError):
+    """The client program was found but could not be started."""
+
+
+class WindowsPasswordError(SsmGuiError):
+    """The Windows Administrator password could not be fetched or decrypted."""
+
+
+class PasswordNotAvailableError(WindowsPasswordError):
+    """EC2 has no password data for the instance (yet, or ever)."""
