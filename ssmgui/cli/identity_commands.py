@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
-from ssmgui.demo.identity import DEMO_PROFILE, DemoIdentity
 from ssmgui.services.aws_clients import AwsClients
 from ssmgui.services.identity import IdentityService, utc_now
 from ssmgui.services.profiles import AwsFiles, load_profiles
@@ -50,7 +49,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 def run_whoami(args: argparse.Namespace) -> int:
     with identity_service(args) as service:
-        default = DEMO_PROFILE if args.demo else os.environ.get("AWS_PROFILE", "default")
+        default = "demo" if args.demo else os.environ.get("AWS_PROFILE", "default")
         print_identity(service.whoami(args.profile or default))
     return 0
 
@@ -97,6 +96,9 @@ def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
             sso_cache_dir=sso_cache_dir(Path.home()),
         )
         return
+    # Imported only here: the demo identity runs on moto, a development dependency.
+    from ssmgui.demo.identity import DemoIdentity  # noqa: PLC0415
+
     demo = DemoIdentity()
     world = demo.start()
     try:
