@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ssmgui import __version__
-from ssmgui.cli import demo_commands, identity_commands, tunnel_commands
+from ssmgui.cli import demo_commands, doctor_commands, identity_commands, tunnel_commands
 from ssmgui.core.errors import SsmGuiError
 
 EXIT_USER_ERROR = 2
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     tunnel_commands.register(subparsers)
     identity_commands.register(subparsers)
     demo_commands.register(subparsers)
+    doctor_commands.register(subparsers)
     return parser
 
 

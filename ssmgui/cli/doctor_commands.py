@@ -1,0 +1,46 @@
+"""`ssmgui doctor`: check credentials, clock, permissions and agents for a profile."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from botocore.config import Config
+
+from ssmgui.cli.identity_commands import identity_service
+from ssmgui.core.permissions import minimal_policy_json
+from ssmgui.services.doctor import Doctor, Finding, Status
+
+MARKS = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL", Status.UNKNOWN: " ?  "}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = subparsers.add_parser(
+        "doctor", help="check credentials, clock, IAM permissions and agents for a profile"
+    )
+    doctor.add_argument("--profile", default="default")
+    doctor.add_argument("--region", help="default: the profile's region")
+    doctor.set_defaults(handler=run_doctor)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
+    with identity_service(args) as identity:
+        session: Any = identity.session_for(args.profile)
+        region = args.region or session.region_name
+
+        def client_for(service: str) -> Any:
+            return session.client(service, region_name=region, config=config)
+
+        findings = asyncio.run(Doctor(client_for, args.profile).run())
+    print_findings(findings, args.profile, region)
+    return 1 if any(f.status is Status.FAIL for f in findings) else 0
+
+
+def print_findings(findings: list[Finding], profile: str, region: str) -> None:
+    print(f"ssmgui doctor: profile {profile}, region {region}")
+    for finding in findings:
+        print(f"  [{MARKS[finding.status]}] {finding.check:<34} {finding.detail}")
+    if any(f.status is Status.FAIL and ":" in f.check for f in findings):
+        print("\nA minimal IAM policy for ssmgui:\n" + minimal_policy_json())
