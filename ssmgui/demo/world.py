@@ -33,7 +33,8 @@ class FakeAws:
 
     Attributes: faults, sigv4 ("off" | "present" | "verify"), region, credentials
     (access key id → secret), accept_unknown_keys, instances, sessions, deny_actions
-    (e.g. {"ssm:StartSession"}), resume_returns_no_token (session ids), timing, rng.
+    (e.g. {"ssm:StartSession"}), throttle (action → how many more calls answer
+    ThrottlingException), resume_returns_no_token (session ids), timing, rng.
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class FakeAws:
         self.instances: dict[str, FakeInstance] = {}
         self.sessions: dict[str, FakeSession] = {}
         self.deny_actions: set[str] = set()
+        self.throttle: dict[str, int] = {}
         self.resume_returns_no_token: set[str] = set()
         self.timing = AgentTiming()
         self.api_url = ""

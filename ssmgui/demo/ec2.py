@@ -1,0 +1,203 @@
+"""FakeEc2: just enough of EC2's DescribeInstances (query protocol) for the inventory.
+
+moto serves EC2 well but too slowly for a 7,200-instance benchmark, so the demo fleet and
+`bench/inventory.py` use this. `POST /` with a form-encoded body (`Action=DescribeInstances`,
+`InstanceId.N`, `Filter.N.Name=instance-id` + `Filter.N.Value.M`, `MaxResults`, `NextToken`);
+the answer is EC2's XML. Unknown ids in a filter are skipped (as in EC2); unknown ids in
+`InstanceId.N` give `InvalidInstanceID.NotFound` (as in EC2). Each answer waits
+`2 * faults.latency_s`, like the fake SSM API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+from ssmgui.demo.faults import Faults
+
+log = logging.getLogger(__name__)
+
+_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+_STATE_CODES = {"pending": 0, "running": 16, "stopping": 64, "stopped": 80, "terminated": 48}
+
+
+@dataclass
+class FakeEc2Instance:
+    """One EC2 instance as DescribeInstances shows it."""
+
+    instance_id: str
+    reservation_id: str
+    owner_id: str = "123456789012"
+    state: str = "running"
+    platform: str = ""  # "windows" or "" (Linux), as EC2 reports it
+    private_ip: str = ""
+    public_ip: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Ec2Error(Exception):
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class FakeEc2:
+    """The fake EC2 endpoint. Attributes: instances (id → FakeEc2Instance, in insertion
+    order), faults (shared latency), deny (answer UnauthorizedOperation), throttle (answer
+    RequestLimitExceeded to that many more calls), calls (DescribeInstances served)."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults or Faults()
+        self.instances: dict[str, FakeEc2Instance] = {}
+        self.deny = False
+        self.throttle = 0
+        self.calls = 0
+        self.url = ""
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    def add(self, instance: FakeEc2Instance) -> FakeEc2Instance:
+        self.instances[instance.instance_id] = instance
+        return instance
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+        await asyncio.sleep(0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            while await self._one_request(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+            log.debug("EC2 connection ended: %s", exc)
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _one_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        line = await reader.readline()
+        if not line:
+            return False
+        headers: dict[str, str] = {}
+        while (raw := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = raw.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        try:
+            status, text = 200, self._answer(parse_qs(body.decode()))
+        except Ec2Error as exc:
+            status, text = exc.status, _error_xml(exc)
+        if self.faults.latency_s > 0:
+            await asyncio.sleep(2 * self.faults.latency_s)
+        payload = text.encode()
+        head = (
+            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
+            f"Content-Type: text/xml;charset=UTF-8\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
+        writer.write(head.encode() + payload)
+        await writer.drain()
+        return headers.get("connection", "").lower() != "close"
+
+    def _answer(self, form: dict[str, list[str]]) -> str:
+        params = {key: values[0] for key, values in form.items()}
+        if params.get("Action") != "DescribeInstances":
+            raise Ec2Error("InvalidAction", f"The action {params.get('Action')} is not valid")
+        self.calls += 1
+        if self.deny:
+            raise Ec2Error(
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation. (fake deny)",
+                403,
+            )
+        if self.throttle > 0:
+            self.throttle -= 1
+            raise Ec2Error("RequestLimitExceeded", "Request limit exceeded.", 503)
+        chosen = self._select(params)
+        start = int(params.get("NextToken") or 0)
+        limit = int(params.get("MaxResults") or 1000)
+        page = chosen[start : start + limit]
+        token = str(start + limit) if start + limit < len(chosen) else None
+        return _describe_xml(page, token)
+
+    def _select(self, params: dict[str, str]) -> list[FakeEc2Instance]:
+        named = [value for key, value in params.items() if key.startswith("InstanceId.")]
+        missing = [i for i in named if i not in self.instances]
+        if missing:
+            raise Ec2Error(
+                "InvalidInstanceID.NotFound",
+                f"The instance IDs '{', '.join(missing)}' do not exist",
+            )
+        filtered: set[str] | None = None
+        for key, value in params.items():
+            if key.startswith("Filter.") and key.endswith(".Name") and value == "instance-id":
+                prefix = key.removesuffix("Name") + "Value."
+                filtered = {v for k, v in params.items() if k.startswith(prefix)}
+        wanted = set(named) if named else filtered
+        return [i for i in self.instances.values() if wanted is None or i.instance_id in wanted]
+
+
+def _instance_xml(instance: FakeEc2Instance) -> str:
+    tags = "".join(
+        f"<item><key>{escape(k)}</key><value>{escape(v)}</value></item>"
+        for k, v in instance.tags.items()
+    )
+    optional = ""
+    if instance.platform:
+        optional += f"<platform>{instance.platform}</platform>"
+    if instance.private_ip:
+        optional += f"<privateIpAddress>{instance.private_ip}</privateIpAddress>"
+    if instance.public_ip:
+        optional += f"<ipAddress>{instance.public_ip}</ipAddress>"
+    details = "Windows" if instance.platform == "windows" else "Linux/UNIX"
+    return (
+        f"<item><instanceId>{instance.instance_id}</instanceId>"
+        f"<instanceState><code>{_STATE_CODES.get(instance.state, 16)}</code>"
+        f"<name>{instance.state}</name></instanceState>{optional}"
+        f"<platformDetails>{details}</platformDetails><tagSet>{tags}</tagSet></item>"
+    )
+
+
+def _describe_xml(page: list[FakeEc2Instance], token: str | None) -> str:
+    reservations: dict[str, list[FakeEc2Instance]] = {}
+    for instance in page:
+        reservations.setdefault(instance.reservation_id, []).append(instance)
+    body = "".join(
+        f"<item><reservationId>{rid}</reservationId><ownerId>{members[0].owner_id}</ownerId>"
+        f"<instancesSet>{''.join(_instance_xml(i) for i in members)}</instancesSet></item>"
+        for rid, members in reservations.items()
+    )
+    next_token = f"<nextToken>{token}</nextToken>" if token else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="{_NS}">'
+        f"<requestId>{uuid.uuid4()}</requestId><reservationSet>{body}</reservationSet>"
+        f"{next_token}</DescribeInstancesResponse>"
+    )
+
+
+def _error_xml(error: Ec2Error) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+        f"<Code>{error.code}</Code><Message>{escape(error.message)}</Message></Error></Errors>"
+        f"<RequestID>{uuid.uuid4()}</RequestID></Response>"
+    )
