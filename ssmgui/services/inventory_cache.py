@@ -1,0 +1,99 @@
+"""The on-disk cache of the last good listing per (profile, region).
+
+One JSON file per pair in `platformdirs.user_cache_dir("ssmgui")/inventory` (injectable for
+tests), written atomically (temp file + os.replace) so a crash never leaves half a file.
+Only `Instance` fields are stored — ids, names, IPs, tags, versions — never credentials.
+A missing, unreadable or older-format file reads as "nothing cached". This module imports
+no boto3, so a window can show the cached list before botocore has even loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+from ssmgui.core.instance import Instance, instance_from_dict, instance_to_dict
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("ssmgui", appauthor=False)) / "inventory"
+
+
+@dataclass(frozen=True)
+class CachedListing:
+    """A pair's last good listing and when it was fetched (timezone-aware UTC)."""
+
+    profile: str
+    region: str
+    instances: tuple[Instance, ...]
+    fetched_at: datetime
+
+
+class InventoryCache:
+    """Reads and writes cached listings. Not shared across processes beyond atomic files."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory if directory is not None else default_cache_dir()
+
+    def path_for(self, profile: str, region: str) -> Path:
+        # Profile names may hold characters a file system refuses; a digest keeps the name
+        # safe and unique, the readable prefix helps a person looking at the directory.
+        digest = hashlib.sha256(f"{profile}\0{region}".encode()).hexdigest()[:16]
+        readable = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in profile)[:40]
+        return self.directory / f"{readable}.{region}.{digest}.json"
+
+    def load(self, profile: str, region: str) -> CachedListing | None:
+        """The cached listing of (profile, region), or None if there is no usable one."""
+        path = self.path_for(profile, region)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != FORMAT_VERSION:
+                return None
+            return CachedListing(
+                profile=profile,
+                region=region,
+                instances=tuple(instance_from_dict(item) for item in data["instances"]),
+                fetched_at=datetime.fromisoformat(data["fetched_at"]),
+            )
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("Ignoring unreadable inventory cache %s: %s", path.name, exc)
+            return None
+
+    def save(self, listing: CachedListing) -> None:
+        """Replace the cached listing of its pair atomically. OS errors propagate."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(
+            {
+                "version": FORMAT_VERSION,
+                "profile": listing.profile,
+                "region": listing.region,
+                "fetched_at": listing.fetched_at.isoformat(),
+                "instances": [instance_to_dict(i) for i in listing.instances],
+            },
+            separators=(",", ":"),
+        )
+        target = self.path_for(listing.profile, listing.region)
+        handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(payload)
+            os.replace(temp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
