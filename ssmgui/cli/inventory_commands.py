@@ -1,0 +1,140 @@
+"""`ssmgui list`: every SSM-managed instance of the chosen profiles and regions.
+
+Sign-ins (MFA prompts) happen first, one profile after another on the terminal; then every
+(profile, region) is listed concurrently. A region that fails prints its own error on stderr
+and the exit code is 1, while the other regions' instances are still printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+import boto3
+
+from ssmgui.cli.identity_commands import identity_service
+from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.instance import Instance, filter_instances, instance_to_dict, sort_instances
+from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind
+from ssmgui.services.identity import IdentityService
+from ssmgui.services.inventory import InventoryService, RegionResult
+from ssmgui.services.inventory_cache import InventoryCache
+from ssmgui.services.inventory_clients import session_client_factory
+
+EXIT_PARTIAL = 1
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `list` command."""
+    listing = subparsers.add_parser(
+        "list",
+        help="list SSM-managed instances across profiles and regions",
+        description="List every SSM-managed instance of the chosen profiles and regions, "
+        "with EC2 names, platform, ping status, agent version and IPs.",
+    )
+    listing.add_argument(
+        "--profile",
+        action="append",
+        metavar="P",
+        help="a profile to list (repeatable; default: every profile with credentials)",
+    )
+    listing.add_argument(
+        "--region",
+        action="append",
+        metavar="R",
+        help="a region to list (repeatable; default: each profile's ssmgui_regions or region)",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    listing.add_argument(
+        "--filter",
+        default="",
+        metavar="TEXT",
+        help="words matched in name, id, IP, platform, profile, region; key=value for tags",
+    )
+    listing.set_defaults(handler=run_list)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with identity_service(args) as identity:
+        pairs = chosen_pairs(identity, args.profile, args.region)
+        sessions = {profile: identity.session_for(profile) for profile, _ in pairs}
+    service = InventoryService(
+        session_client_factory(lambda profile: sessions[profile]), cache=InventoryCache()
+    )
+    results = asyncio.run(service.refresh(pairs))
+    instances = sort_instances(i for result in results for i in result.instances)
+    shown = filter_instances(instances, args.filter)
+    failed = [result for result in results if result.error is not None]
+    if args.json:
+        print(json.dumps(json_document(shown, results), indent=2))
+    else:
+        print_table(shown)
+    for result in failed:
+        assert result.error is not None
+        print(
+            f"ssmgui: {result.profile}/{result.region}: {result.error.user_message}",
+            file=sys.stderr,
+        )
+    return EXIT_PARTIAL if failed else 0
+
+
+def chosen_pairs(
+    identity: IdentityService, profiles: Sequence[str] | None, regions: Sequence[str] | None
+) -> list[tuple[str, str]]:
+    """(profile, region) pairs to list, in the order given. Raises ConfigurationError."""
+    known = identity.profiles()
+    names = list(profiles) if profiles else [p.name for p in known.values() if _listable(p)]
+    if not names:
+        raise ConfigurationError("No AWS profile with credentials found. Use --profile.")
+    pairs = []
+    for name in names:
+        profile_regions = list(regions) if regions else _regions_of(identity, known, name)
+        pairs += [(name, region) for region in profile_regions]
+    return pairs
+
+
+def _listable(profile: Profile) -> bool:
+    return profile.problem is None and profile.kind is not ProfileKind.NO_CREDENTIALS
+
+
+def _regions_of(identity: IdentityService, known: dict[str, Profile], name: str) -> list[str]:
+    profile = known.get(name)
+    if profile is not None and profile.chosen_regions:
+        return list(profile.chosen_regions)
+    botocore_name = None if name == ENVIRONMENT_PROFILE else name
+    region = boto3.Session(profile_name=botocore_name).region_name
+    if not region:
+        raise ConfigurationError(
+            f"Profile '{name}' names no region. Add region (or ssmgui_regions) to its section "
+            "in ~/.aws/config, or pass --region."
+        )
+    return [region]
+
+
+def json_document(instances: Sequence[Instance], results: Sequence[RegionResult]) -> object:
+    """`{"instances": [...], "regions": [{profile, region, count, error}]}`."""
+    return {
+        "instances": [instance_to_dict(i) for i in instances],
+        "regions": [
+            {
+                "profile": r.profile,
+                "region": r.region,
+                "count": len(r.instances),
+                "error": r.error.user_message if r.error else None,
+            }
+            for r in results
+        ],
+    }
+
+
+def print_table(instances: Sequence[Instance]) -> None:
+    for i in instances:
+        flags = "" if i.supports_port_forwarding else "  (agent too old for port forwarding)"
+        print(
+            f"{i.instance_id:<20} {i.name[:32]:<32} {i.platform.value:<8} "
+            f"{i.ping_status.value:<15} {i.private_ip:<15} {i.profile}/{i.region}{flags}"
+        )
+    print(f"{len(instances)} instance(s)", file=sys.stderr)
