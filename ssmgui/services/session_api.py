@@ -186,17 +186,18 @@ def session_api_for(
     session: Any,
     *,
     profile: str = "default",
+    region: str | None = None,
     endpoint_url: str | None = None,
     config: Any = None,
 ) -> SessionApi:
-    """A SessionApi for a boto3 Session (credentials and region come from it)."""
-    region = session.region_name
+    """A SessionApi for a boto3 Session: its credentials, and `region` or its own."""
+    region = region or session.region_name
     if not region:
         raise CredentialsError(
             f"Profile '{profile}' names no region. Add `region = …` to it in ~/.aws/config "
             "or pass --region."
         )
-    client = session.client("ssm", endpoint_url=endpoint_url, config=config)
+    client = session.client("ssm", region_name=region, endpoint_url=endpoint_url, config=config)
 
     def credentials() -> ReadOnlyCredentials:
         current = session.get_credentials()

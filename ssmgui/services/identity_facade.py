@@ -1,0 +1,57 @@
+"""The identity service as the GUI and the tunnel manager use it: names, regions, sign-in
+status, and a SessionApi per (profile, region) built from fresh credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ssmgui.services.identity import IdentityService
+from ssmgui.services.session_api import SessionApi, session_api_for
+
+
+class IdentityFacade:
+    def __init__(
+        self,
+        identity: IdentityService,
+        *,
+        ssm_endpoint_for: Callable[[str], str | None] = lambda _region: None,
+        client_config: Any = None,
+    ) -> None:
+        self._identity = identity
+        self._ssm_endpoint_for = ssm_endpoint_for
+        self._config = client_config
+
+    def profile_names(self) -> list[str]:
+        return sorted(
+            name for name, profile in self._identity.profiles().items() if profile.problem is None
+        )
+
+    def regions_of(self, profile: str) -> tuple[str, ...]:
+        found = self._identity.profiles().get(profile)
+        return found.chosen_regions if found is not None else ()
+
+    async def sign_in(self, profile: str) -> datetime | None:
+        identity = await self._identity.login_async(profile)
+        return identity.expires_at
+
+    def expires_at(self, profile: str) -> datetime | None:
+        return self._identity.expires_at(profile)
+
+    def needs_login(self, profile: str) -> bool:
+        return self._identity.needs_login(profile)
+
+    def forget(self, profile: str) -> None:
+        self._identity.forget(profile)
+
+    async def api_for(self, profile: str, region: str) -> SessionApi:
+        """A SessionApi on fresh credentials; may prompt for MFA (on a worker thread)."""
+        session = await self._identity.session_for_async(profile)
+        return session_api_for(
+            session,
+            profile=profile,
+            region=region,
+            endpoint_url=self._ssm_endpoint_for(region),
+            config=self._config,
+        )
