@@ -285,12 +285,14 @@ def filter_botocore_data(entries: Iterable[TocEntry]) -> list[TocEntry]:
     kept: list[TocEntry] = []
     for entry in listed:
         rest = _botocore_data(entry[0])
-        if rest is None or len(rest) == 1:
-            kept.append(entry)
-        elif (
-            len(rest) == 3
-            and newest.get(rest[0]) == rest[1]
-            and rest[2] not in BOTOCORE_DATA_DROPPED_FILES
+        if (
+            rest is None
+            or len(rest) == 1
+            or (
+                len(rest) == 3
+                and newest.get(rest[0]) == rest[1]
+                and rest[2] not in BOTOCORE_DATA_DROPPED_FILES
+            )
         ):
             kept.append(entry)
     return kept
@@ -363,3 +365,7 @@ def info_plist(version: str) -> dict[str, object]:
         "NSRequiresAquaSystemAppearance": False,
         "NSHumanReadableCopyright": COPYRIGHT,
     }
+
+
+# Windows Installer identity: never change it, or upgrades install side by side.
+MSI_UPGRADE_CODE = "7F3B0C2E-5A41-4E9B-9D6A-2C8E1F4B7A53"

@@ -17,11 +17,10 @@ from pathlib import Path
 
 def bundle_probe() -> dict[str, object]:
     """Start Qt offscreen, load every resource, list keyring backends. Never raises."""
-    from PySide6.QtGui import QIcon, QImage  # noqa: PLC0415 - only when probing
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
-
     import keyring  # noqa: PLC0415
     import keyring.backend  # noqa: PLC0415
+    from PySide6.QtGui import QIcon, QImage  # noqa: PLC0415 - only when probing
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
     app = QApplication.instance() or QApplication(["ssmgui"])
     root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
@@ -41,7 +40,9 @@ def bundle_probe() -> dict[str, object]:
             for backend in keyring.backend.get_all_keyring()
         ),
         "keyring": type(keyring.get_keyring()).__name__,
-        "moto": "absent" if moto is None else ("placeholder" if not getattr(moto, "__file__", None) else "real"),
+        "moto": "absent"
+        if moto is None
+        else ("placeholder" if not getattr(moto, "__file__", None) else "real"),
     }
     del app
     return result
@@ -50,7 +51,7 @@ def bundle_probe() -> dict[str, object]:
 def run() -> int:
     if os.environ.get("SSMGUI_BUNDLE_PROBE") == "1":
         # Import the CLI first so the probe also proves it starts (and what it pulls in).
-        import ssmgui.cli  # noqa: F401, PLC0415
+        import ssmgui.cli  # noqa: F401, PLC0415 - proves the CLI imports
 
         print(json.dumps(bundle_probe()))
         return 0

@@ -79,7 +79,8 @@ def png_bytes(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
+    # PySide6 6.12 stubs type the format as bytes; the binding accepts only str.
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
         raise RuntimeError("PNG encoding failed")
     buffer.close()
     return bytes(data.data())
@@ -386,7 +387,9 @@ def draw_http(painter: QPainter, size: float) -> None:
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawEllipse(globe)
     centre = globe.center()
-    meridian = QRectF(centre.x() - globe.width() * 0.22, globe.top(), globe.width() * 0.44, globe.height())
+    meridian = QRectF(
+        centre.x() - globe.width() * 0.22, globe.top(), globe.width() * 0.44, globe.height()
+    )
     painter.drawEllipse(meridian)
     painter.drawLine(QPointF(globe.left(), centre.y()), QPointF(globe.right(), centre.y()))
 
@@ -449,7 +452,9 @@ def write_all(out: Path) -> list[Path]:
     for side in (256, 512, 1024):
         save(app[side], f"app/ssmgui-{side}.png")
     ico = out / "app" / "ssmgui.ico"
-    ico.write_bytes(ico_bytes([app[side] if side in app else render(side, draw_app) for side in ICO_SIZES]))
+    ico.write_bytes(
+        ico_bytes([app[side] if side in app else render(side, draw_app) for side in ICO_SIZES])
+    )
     icns = out / "app" / "ssmgui.icns"
     icns.write_bytes(icns_bytes(app))
     written += [ico, icns]
