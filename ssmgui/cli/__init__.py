@@ -12,7 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from ssmgui import __version__
-from ssmgui.cli import demo_commands, doctor_commands, identity_commands, tunnel_commands
+from ssmgui.cli import (
+    connect_commands,
+    demo_commands,
+    doctor_commands,
+    identity_commands,
+    tunnel_commands,
+)
 from ssmgui.core.errors import SsmGuiError
 
 EXIT_USER_ERROR = 2
@@ -33,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log protocol events")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     tunnel_commands.register(subparsers)
+    connect_commands.register(subparsers)
     identity_commands.register(subparsers)
     demo_commands.register(subparsers)
     doctor_commands.register(subparsers)

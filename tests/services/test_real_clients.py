@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -241,3 +242,28 @@ async def test_sigterm_stops_forward_cleanly(world: World) -> None:
     forward.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(forward.wait(), 30) == 0
     assert world.fake.sessions[world.only_session()].terminated
+
+
+async def test_connect_opens_the_client_and_closes_the_tunnel_when_it_exits(
+    world: World, tmp_path: Path
+) -> None:
+    require("curl")
+    page = tmp_path / "page.html"
+    settings_dir = tmp_path / "config" / "ssmgui"
+    settings_dir.mkdir(parents=True)
+    (settings_dir / "settings.json").write_text(
+        json.dumps({"browser_command": f"curl -sS --max-time 20 -o {page} {{url}}"})
+    )
+    env = demo_env() | {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    connect = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ssmgui", "connect", LINUX, "http", "--region", "eu-west-1",
+        *aws_flags(world), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(connect.communicate(), 60)
+    assert connect.returncode == 0, err.decode()
+    assert b"tunnel ready on 127.0.0.1:" in out
+    assert "ssmgui demo web server" in page.read_text()
+    assert world.fake.sessions[world.only_session()].terminated
+    saved = json.loads((settings_dir / "settings.json").read_text())
+    assert saved["preferred_ports"] == {f"{LINUX}/http": int(out.split(b":")[-1].split(b".")[0])}

@@ -1,0 +1,103 @@
+"""`ssmgui connect <instance> rdp|ssh|http|https`: tunnel, then client, in one command.
+
+The tunnel is kept until the client exits — or, for clients that hand off to another
+process (macOS `open`, browsers, Windows Terminal), until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+
+from ssmgui.cli.identity_commands import identity_service
+from ssmgui.cli.tunnel_commands import add_aws_options, channel_options, stop_on_termination_signals
+from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.profile import ENVIRONMENT_PROFILE
+from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, spec_for
+from ssmgui.services.client_process import LaunchedClient
+from ssmgui.services.engines.native import NativeEngine
+from ssmgui.services.identity_facade import IdentityFacade
+from ssmgui.services.launcher import Launcher
+from ssmgui.services.settings_store import SettingsService, SettingsStore
+from ssmgui.services.tunnels import TunnelManager
+
+KINDS = ("rdp", "ssh", "http", "https")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    connect = subparsers.add_parser(
+        "connect",
+        help="open a tunnel and its client: Remote Desktop, an SSH terminal, or the browser",
+    )
+    connect.add_argument("instance", help="instance id (i-… or mi-…)")
+    connect.add_argument("kind", choices=KINDS)
+    connect.add_argument("--remote-port", type=int, help="default: the kind's usual port")
+    connect.add_argument("--local-port", type=int, default=0, help="default: remembered/any")
+    add_aws_options(connect)
+    connect.set_defaults(handler=run_connect)
+
+
+def run_connect(args: argparse.Namespace) -> int:
+    settings = SettingsService(SettingsStore())
+    with identity_service(args) as identity:
+        profile = chosen_profile(args.profile)
+        facade = IdentityFacade(identity, ssm_endpoint_for=lambda _region: args.endpoint_url)
+        region = args.region or next(iter(facade.regions_of(profile)), None)
+        if not region:
+            raise ConfigurationError(
+                f"Profile '{profile}' names no region: pass --region or add one to it."
+            )
+        spec = spec_for(
+            profile, region, args.instance, TunnelKind(args.kind), args.remote_port,
+            local_port=args.local_port, reason=args.reason,
+        )  # fmt: skip
+        manager = TunnelManager(
+            api_for=facade.api_for,
+            engine=lambda: NativeEngine(channel_options(args)),
+            settings=settings,
+        )
+        return asyncio.run(_connect(manager, spec, settings, Launcher()))
+
+
+def chosen_profile(named: str | None) -> str:
+    """--profile, else keys in the environment, else AWS_PROFILE, else "default"."""
+    if named:
+        return named
+    if os.environ.get("AWS_ACCESS_KEY_ID"):
+        return ENVIRONMENT_PROFILE
+    return os.environ.get("AWS_PROFILE", "default")
+
+
+async def _connect(
+    manager: TunnelManager, spec: TunnelSpec, settings: SettingsService, launcher: Launcher
+) -> int:
+    stop = stop_on_termination_signals()
+    tunnel = await manager.open(spec)
+    try:
+        print(f"{spec.title}: tunnel ready on {tunnel.address}.", flush=True)
+        client = await launcher.open(
+            spec.kind, tunnel.local_port, settings.current,
+            instance_id=spec.instance_id, title=spec.title,
+        )  # fmt: skip
+        await _hold(client, stop, tunnel)
+        client.close()
+    finally:
+        await manager.stop_all()
+    return 0
+
+
+async def _hold(client: LaunchedClient, stop: asyncio.Event, tunnel: TunnelSnapshot) -> None:
+    waits: set[asyncio.Future[object]] = {asyncio.ensure_future(stop.wait())}
+    if client.handed_off:
+        print(f"The client runs on its own; press Ctrl-C to close {tunnel.address}.", flush=True)
+    else:
+        waits.add(asyncio.ensure_future(client.wait()))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await wait
