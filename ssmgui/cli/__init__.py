@@ -17,6 +17,7 @@ from ssmgui.cli import (
     demo_commands,
     doctor_commands,
     identity_commands,
+    inventory_commands,
     tunnel_commands,
 )
 from ssmgui.core.errors import SsmGuiError
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     tunnel_commands.register(subparsers)
     connect_commands.register(subparsers)
+    inventory_commands.register(subparsers)
     identity_commands.register(subparsers)
     demo_commands.register(subparsers)
     doctor_commands.register(subparsers)
