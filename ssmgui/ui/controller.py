@@ -1,0 +1,296 @@
+"""AppController: the app's state and its async slots — the only place that awaits services.
+
+Views render what the controller's signals say and ask for things through its slots; they
+never call a service. Expected failures (`SsmGuiError`) leave through one signal, `failed`,
+to the one error door; anything else propagates to the event loop's exception handler,
+which app.py points at the same door with details and the log file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from ssmgui.core.errors import SsmGuiError
+from ssmgui.core.instance import Instance, Platform
+from ssmgui.core.settings import Favourite, Settings
+from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
+from ssmgui.services.inventory import InventoryService, RegionResult
+from ssmgui.services.settings_store import SettingsService
+from ssmgui.services.tunnels import TunnelManager, favourite_spec
+
+log = logging.getLogger(__name__)
+
+
+class IdentityPort(Protocol):
+    """What the controller needs from the identity service."""
+
+    def profile_names(self) -> list[str]: ...
+
+    def regions_of(self, profile: str) -> tuple[str, ...]: ...
+
+    async def sign_in(self, profile: str) -> datetime | None: ...
+
+    def expires_at(self, profile: str) -> datetime | None: ...
+
+    def needs_login(self, profile: str) -> bool: ...
+
+    def forget(self, profile: str) -> None: ...
+
+
+ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    profile: str
+    needs_login: bool
+    expires_at: datetime | None
+
+
+class AppController(QObject):
+    region_listed = Signal(object)  # RegionResult
+    refresh_started = Signal()
+    refresh_finished = Signal()
+    tunnel_changed = Signal(object)  # TunnelSnapshot
+    credentials_changed = Signal()
+    notify = Signal(str, str)  # title, message
+    failed = Signal(object)  # SsmGuiError
+
+    def __init__(
+        self,
+        *,
+        identity: IdentityPort,
+        inventory: InventoryService,
+        tunnels: TunnelManager,
+        settings: SettingsService,
+        open_client: ClientOpener,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._identity = identity
+        self._inventory = inventory
+        self._tunnels = tunnels
+        self._settings = settings
+        self._open_client = open_client
+        self.regions: dict[tuple[str, str], RegionResult] = {}
+        self.tunnels: dict[int, TunnelSnapshot] = {}
+        self._instance_of_tunnel: dict[int, Instance] = {}
+        self.credentials: dict[str, CredentialStatus] = {}
+        self.refreshing = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        tunnels.subscribe(self._on_tunnel)
+
+    # --- running slots from signals --------------------------------------------------------
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a slot coroutine from a signal handler (views' requests, menu actions).
+
+        Tasks are kept until done (asyncio holds only weak references); an unexpected
+        exception reaches the loop's exception handler, i.e. the error door, via the task's
+        result being retrieved there."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            loop = asyncio.get_running_loop()
+            loop.call_exception_handler(
+                {"message": "unexpected error", "exception": task.exception(), "task": task}
+            )
+
+    # --- state for views ------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings.current
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(profile, region) pairs to list: the chosen profiles × their chosen regions."""
+        chosen = self.settings.profiles or tuple(self._identity.profile_names())
+        pairs: list[tuple[str, str]] = []
+        for profile in chosen:
+            regions = self.settings.regions or self._identity.regions_of(profile)
+            pairs.extend((profile, region) for region in regions)
+        return pairs
+
+    def instances(self) -> list[Instance]:
+        return [i for result in self.regions.values() for i in result.instances]
+
+    def default_kind(self, instance: Instance) -> TunnelKind:
+        if instance.platform is Platform.WINDOWS:
+            return self.settings.windows_action
+        return self.settings.linux_action
+
+    # --- inventory ------------------------------------------------------------------------
+
+    def show_cached(self) -> None:
+        """The last good listings from disk, at once and marked stale (no network)."""
+        for result in self._inventory.cached(self.pairs()):
+            self._store_region(result)
+
+    async def refresh(self) -> None:
+        if self.refreshing:
+            return
+        self.refreshing = True
+        self.refresh_started.emit()
+        try:
+            async for result in self._inventory.stream(self.pairs()):
+                self._store_region(result)
+        finally:
+            self.refreshing = False
+            self.refresh_finished.emit()
+        self.update_credentials()
+
+    def _store_region(self, result: RegionResult) -> None:
+        key = (result.profile, result.region)
+        previous = self.regions.get(key)
+        if result.error is not None and not result.instances and previous is not None:
+            # Keep showing what we had, marked stale, with the region's error beside it.
+            result = RegionResult(
+                result.profile, result.region, previous.instances, result.error,
+                previous.fetched_at, stale=True,
+            )  # fmt: skip
+        self.regions[key] = result
+        self.region_listed.emit(result)
+
+    # --- tunnels --------------------------------------------------------------------------
+
+    async def default_action(self, instance: Instance) -> None:
+        await self._connect(instance, self.default_kind(instance))
+
+    async def open_tunnel(self, instance: Instance, kind: TunnelKind) -> None:
+        await self._connect(instance, kind)
+
+    async def connect_custom(
+        self, instance: Instance, remote_port: int, local_port: int = 0, remote_host: str = ""
+    ) -> None:
+        await self._connect(
+            instance, TunnelKind.CUSTOM, remote_port, local_port=local_port,
+            remote_host=remote_host,
+        )  # fmt: skip
+
+    async def _connect(
+        self,
+        instance: Instance,
+        kind: TunnelKind,
+        remote_port: int | None = None,
+        **options: object,
+    ) -> None:
+        try:
+            spec = spec_for(
+                instance.profile, instance.region, instance.instance_id, kind, remote_port,
+                label=f"{kind.upper()} {instance.display_name}", **options,
+            )  # fmt: skip
+            snapshot = await self._tunnels.open(spec)
+            self._instance_of_tunnel[snapshot.tunnel_id] = instance
+            await self._open_client(snapshot, instance)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+
+    async def open_favourite(self, favourite: Favourite) -> None:
+        try:
+            snapshot = await self._tunnels.open(favourite_spec(favourite))
+            await self._open_client(snapshot, None)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+
+    async def stop_tunnel(self, tunnel_id: int) -> None:
+        await self._tunnels.stop(tunnel_id)
+
+    async def reopen_client(self, tunnel_id: int) -> None:
+        snapshot = self.tunnels.get(tunnel_id)
+        if snapshot is None or snapshot.state is not TunnelState.READY:
+            return
+        try:
+            await self._open_client(snapshot, self._instance_of_tunnel.get(tunnel_id))
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+
+    async def stop_all(self) -> None:
+        await self._tunnels.stop_all()
+
+    def add_favourite(self, spec: TunnelSpec, name: str) -> None:
+        favourite = Favourite(
+            name, spec.profile, spec.region, spec.instance_id, spec.kind, spec.remote_port,
+            spec.remote_host, spec.local_port,
+        )  # fmt: skip
+        current = self.settings
+        kept = tuple(f for f in current.favourites if f.name != name)
+        self._settings.update(replace(current, favourites=(*kept, favourite)))
+
+    def _on_tunnel(self, snapshot: TunnelSnapshot) -> None:
+        previous = self.tunnels.get(snapshot.tunnel_id)
+        self.tunnels[snapshot.tunnel_id] = snapshot
+        self.tunnel_changed.emit(snapshot)
+        message = _transition_message(previous, snapshot)
+        if message is not None:
+            self.notify.emit(snapshot.spec.title, message)
+
+    # --- credentials ----------------------------------------------------------------------
+
+    def update_credentials(self) -> None:
+        for profile in self.settings.profiles or self._identity.profile_names():
+            try:
+                status = CredentialStatus(
+                    profile,
+                    self._identity.needs_login(profile),
+                    self._identity.expires_at(profile),
+                )
+            except SsmGuiError as exc:
+                log.info("no credential status for %s: %s", profile, exc.user_message)
+                status = CredentialStatus(profile, True, None)
+            self.credentials[profile] = status
+        self.credentials_changed.emit()
+
+    async def sign_in(self, profile: str) -> None:
+        try:
+            await self._identity.sign_in(profile)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+        self.update_credentials()
+
+    async def forget(self, profile: str) -> None:
+        try:
+            self._identity.forget(profile)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+        self.update_credentials()
+
+    def credentials_expiring(self, profile: str, expires_at: datetime) -> None:
+        """From the expiry monitor: say so before tunnels start failing."""
+        self.notify.emit(
+            f"{profile}: credentials expire at {expires_at.astimezone():%H:%M}",
+            "Sign in again from the tray menu to keep tunnels running.",
+        )
+        self.update_credentials()
+
+    def save_settings(self, settings: Settings) -> None:
+        try:
+            self._settings.update(settings)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+
+
+def _transition_message(previous: TunnelSnapshot | None, now: TunnelSnapshot) -> str | None:
+    """What a notification should say about a state change, if anything."""
+    before = previous.state if previous is not None else None
+    if now.state is before:
+        return None
+    if now.state is TunnelState.READY:
+        if before is TunnelState.RECONNECTING:
+            return f"Reconnected on {now.address}."
+        return f"Ready on {now.address}."
+    if now.state is TunnelState.RECONNECTING:
+        return f"Connection dropped; reconnecting. {now.detail}"
+    if now.state is TunnelState.FAILED:
+        return now.detail or "The tunnel failed."
+    return None

@@ -1,0 +1,235 @@
+"""The tray icon and its menu, rebuilt from the controller's state each time it opens.
+
+The menu is built on `aboutToShow` (Vorta's habit), so it is never stale and costs nothing
+while closed. The icon shows the worst tunnel state: failed, then reconnecting, then active.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+
+from ssmgui.core.instance import Instance, sort_instances
+from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelState
+from ssmgui.ui import icons
+from ssmgui.ui.controller import AppController
+
+MAX_INSTANCES_PER_REGION = 25
+KIND_ACTIONS = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
+
+
+def tray_state(tunnels: Iterable[TunnelSnapshot]) -> str:
+    states = {t.state for t in tunnels}
+    if TunnelState.FAILED in states:
+        return "failed"
+    if TunnelState.RECONNECTING in states:
+        return "reconnecting"
+    if TunnelState.READY in states:
+        return "active"
+    return "idle"
+
+
+def human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
+
+
+def expiry_text(expires_at: datetime | None, now: datetime) -> str:
+    if expires_at is None:
+        return "signed in"
+    left = (expires_at - now).total_seconds()
+    if left <= 0:
+        return "expired"
+    hours, minutes = int(left // 3600), int(left % 3600 // 60)
+    return f"expires in {hours} h {minutes:02d} min" if hours else f"expires in {minutes} min"
+
+
+class TrayMenu:
+    """Builds the menu's actions from the controller; actions call back into it."""
+
+    def __init__(
+        self,
+        controller: AppController,
+        *,
+        open_window: Callable[[], None],
+        open_settings: Callable[[], None],
+        quit_app: Callable[[], None],
+        ask_custom_port: Callable[[Instance], None],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._controller = controller
+        self.open_window = open_window
+        self._open_settings = open_settings
+        self._quit = quit_app
+        self._ask_custom_port = ask_custom_port
+        self._clock = clock
+
+    def fill(self, menu: QMenu) -> None:
+        menu.clear()
+        self._favourites(menu)
+        self._instances(menu)
+        self._tunnels(menu)
+        self._credentials(menu)
+        menu.addSeparator()
+        refresh = menu.addAction("Refreshing…" if self._controller.refreshing else "Refresh")
+        refresh.setEnabled(not self._controller.refreshing)
+        refresh.triggered.connect(lambda: self._controller.spawn(self._controller.refresh()))
+        menu.addAction("Open window").triggered.connect(self.open_window)
+        menu.addAction("Settings…").triggered.connect(self._open_settings)
+        menu.addAction("Quit (stops all tunnels)").triggered.connect(self._quit)
+
+    def _favourites(self, menu: QMenu) -> None:
+        controller = self._controller
+        for favourite in controller.settings.favourites:
+            action = menu.addAction(icons.kind_icon(favourite.kind), f"★ {favourite.name}")
+            action.triggered.connect(
+                lambda _=False, f=favourite: controller.spawn(controller.open_favourite(f))
+            )
+        if controller.settings.favourites:
+            menu.addSeparator()
+
+    def _instances(self, menu: QMenu) -> None:
+        by_profile: dict[str, dict[str, list[Instance]]] = {}
+        for (profile, region), result in sorted(self._controller.regions.items()):
+            by_profile.setdefault(profile, {})[region] = list(result.instances)
+        if not by_profile:
+            placeholder = menu.addAction("No instances yet: Refresh")
+            placeholder.setEnabled(False)
+        for profile, regions in by_profile.items():
+            profile_menu = menu.addMenu(profile)
+            for region, instances in regions.items():
+                self._region_menu(profile_menu.addMenu(f"{region} ({len(instances)})"), instances)
+
+    def _region_menu(self, menu: QMenu, instances: list[Instance]) -> None:
+        ordered = sort_instances(instances)
+        for instance in ordered[:MAX_INSTANCES_PER_REGION]:
+            title = f"{instance.display_name}  ({instance.instance_id})"
+            submenu = menu.addMenu(icons.platform_icon(instance.platform), title)
+            submenu.setEnabled(instance.online)
+            self._connect_actions(submenu, instance)
+        if len(ordered) > MAX_INSTANCES_PER_REGION:
+            more = menu.addAction(f"All {len(ordered)} instances in the window…")
+            more.triggered.connect(self.open_window)
+
+    def _connect_actions(self, menu: QMenu, instance: Instance) -> None:
+        controller = self._controller
+        default = controller.default_kind(instance)
+        for kind in KIND_ACTIONS:
+            label = f"Connect {kind.upper()}" + ("  (default)" if kind is default else "")
+            action = menu.addAction(icons.kind_icon(kind), label)
+            action.triggered.connect(
+                lambda _=False, k=kind: controller.spawn(controller.open_tunnel(instance, k))
+            )
+        menu.addAction("Custom port…").triggered.connect(lambda: self._ask_custom_port(instance))
+
+    def _tunnels(self, menu: QMenu) -> None:
+        live = [t for t in self._controller.tunnels.values() if not t.state.is_final]
+        failed = [t for t in self._controller.tunnels.values() if t.state is TunnelState.FAILED]
+        if not live and not failed:
+            return
+        menu.addSeparator()
+        for tunnel in [*live, *failed]:
+            self._tunnel_menu(menu, tunnel)
+
+    def _tunnel_menu(self, menu: QMenu, tunnel: TunnelSnapshot) -> None:
+        controller = self._controller
+        traffic = f"↑{human_bytes(tunnel.stats.bytes_up)} ↓{human_bytes(tunnel.stats.bytes_down)}"
+        title = f"{tunnel.spec.title} — {tunnel.address} — {tunnel.state} — {traffic}"
+        submenu = menu.addMenu(icons.kind_icon(tunnel.spec.kind), title)
+        if tunnel.detail:
+            note = submenu.addAction(tunnel.detail[:120])
+            note.setEnabled(False)
+        if tunnel.state is TunnelState.READY:
+            submenu.addAction("Open client").triggered.connect(
+                lambda: controller.spawn(controller.reopen_client(tunnel.tunnel_id))
+            )
+            submenu.addAction("Copy address").triggered.connect(lambda: _copy(tunnel.address))
+        if not tunnel.state.is_final:
+            submenu.addAction("Stop").triggered.connect(
+                lambda: controller.spawn(controller.stop_tunnel(tunnel.tunnel_id))
+            )
+
+    def _credentials(self, menu: QMenu) -> None:
+        controller = self._controller
+        if not controller.credentials:
+            return
+        menu.addSeparator()
+        now = self._clock()
+        for profile, status in sorted(controller.credentials.items()):
+            text = "sign in needed" if status.needs_login else expiry_text(status.expires_at, now)
+            submenu = menu.addMenu(f"{profile}: {text}")
+            submenu.addAction("Sign in…").triggered.connect(
+                lambda _=False, p=profile: controller.spawn(controller.sign_in(p))
+            )
+            submenu.addAction("Forget credentials").triggered.connect(
+                lambda _=False, p=profile: controller.spawn(controller.forget(p))
+            )
+
+
+def tray_icon_for_platform(state: str, platform: str) -> QIcon:
+    """Coloured icons on Windows and Linux; on macOS the monochrome template images, marked
+    as a mask so the menu bar tints them for light and dark appearance."""
+    if platform != "darwin":
+        return icons.tray_icon(state)
+    icon = QIcon()
+    for name in (f"{state}Template.png", f"{state}Template@2x.png"):
+        path = icons.resources_dir() / "tray" / name
+        if path.exists():
+            icon.addFile(str(path))
+    icon.setIsMask(True)
+    return icon
+
+
+def _copy(text: str) -> None:
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText(text)
+
+
+class TrayIcon:
+    """The system tray icon; where no tray exists the window is the main surface instead."""
+
+    def __init__(self, controller: AppController, menu: TrayMenu, parent: QWidget | None) -> None:
+        self._controller = controller
+        self._menu_builder = menu
+        self.menu = QMenu(parent)
+        self.menu.aboutToShow.connect(lambda: menu.fill(self.menu))
+        menu.fill(self.menu)  # some platforms read the menu before it is first shown
+        self.icon = QSystemTrayIcon(self._icon_for("idle"))
+        self.icon.setToolTip("ssmgui")
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        controller.tunnel_changed.connect(self._update_icon)
+        controller.notify.connect(self._notify)
+
+    @staticmethod
+    def available() -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def _icon_for(self, state: str) -> QIcon:
+        return tray_icon_for_platform(state, sys.platform)
+
+    def _update_icon(self, _snapshot: object = None) -> None:
+        state = tray_state(self._controller.tunnels.values())
+        self.icon.setIcon(self._icon_for(state))
+        self.icon.setToolTip(f"ssmgui — {state}")
+
+    def _notify(self, title: str, message: str) -> None:
+        if self.icon.supportsMessages():
+            self.icon.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        # Windows and Linux users expect a left click to open the window; on macOS a click
+        # opens the menu, which Qt does by itself.
+        if sys.platform != "darwin" and reason is QSystemTrayIcon.ActivationReason.Trigger:
+            self._menu_builder.open_window()
