@@ -15,6 +15,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from ssmgui.services import lean_parsers
 from ssmgui.services.inventory import ClientFactory
 
 #: Our own loop retries throttling with backoff; botocore retrying too would multiply the
@@ -46,7 +47,10 @@ def session_client_factory(
     def session(profile: str) -> tuple[boto3.Session, threading.Lock]:
         with sessions_lock:
             if profile not in sessions:
-                sessions[profile] = (session_for(profile), threading.Lock())
+                made = session_for(profile)
+                # boto3 offers no public accessor for its botocore session.
+                lean_parsers.install(made._session)
+                sessions[profile] = (made, threading.Lock())
             return sessions[profile]
 
     def make(profile: str, region: str, service: str) -> BaseClient:
