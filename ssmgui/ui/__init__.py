@@ -1,0 +1,1 @@
+"""The Qt face of ssmgui: windows, dialogs, models, the tray and the controller."""
