@@ -1,0 +1,211 @@
+"""Live tunnels as a table model: one row per tunnel id, updated in place on each snapshot.
+
+Formatting (bytes, uptime, connections) is pure and lives here too, so the tray can share it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from ssmgui.core.tunnel import TunnelSnapshot, TunnelState
+from ssmgui.ui.icons import STATE_COLOURS, kind_icon, state_icon
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class TunnelColumn(enum.IntEnum):
+    STATE = 0
+    TITLE = 1
+    ADDRESS = 2
+    MODE = 3
+    UP = 4
+    DOWN = 5
+    CONNECTIONS = 6
+    UPTIME = 7
+    RECONNECTS = 8
+    DETAIL = 9
+
+
+HEADERS = (
+    "State",
+    "Tunnel",
+    "Local address",
+    "Mode",
+    "Sent",
+    "Received",
+    "Connections",
+    "Up for",
+    "Reconnects",
+    "Details",
+)
+STATE_TEXT = {
+    TunnelState.STARTING: "Starting",
+    TunnelState.READY: "Ready",
+    TunnelState.RECONNECTING: "Reconnecting",
+    TunnelState.STOPPED: "Stopped",
+    TunnelState.FAILED: "Failed",
+}
+_UNITS = ("B", "KB", "MB", "GB", "TB")
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_NUMERIC = {TunnelColumn.UP, TunnelColumn.DOWN, TunnelColumn.UPTIME, TunnelColumn.RECONNECTS}
+
+
+def human_bytes(count: int) -> str:
+    """1536 → '1.5 KB' (powers of 1024, one decimal below 10, none above)."""
+    size = float(count)
+    for unit in _UNITS:
+        if size < 1024 or unit == _UNITS[-1]:
+            if unit == "B":
+                return f"{int(size)} B"
+            return f"{size:.1f} {unit}" if size < 10 else f"{size:.0f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def human_duration(seconds: float) -> str:
+    """3725 → '1 h 02 min'; 59 → '59 s'; 2 days → '2 d 0 h'."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, _ = divmod(whole, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours == 0:
+        return f"{minutes} min"
+    days, hours = divmod(hours, 24)
+    if days == 0:
+        return f"{hours} h {minutes:02d} min"
+    return f"{days} d {hours} h"
+
+
+def _connections(snapshot: TunnelSnapshot) -> str:
+    stats = snapshot.stats
+    return f"{stats.open_connections} open · {stats.total_connections} total"
+
+
+def _address(snapshot: TunnelSnapshot) -> str:
+    return snapshot.address if snapshot.local_port else "—"
+
+
+def _detail(snapshot: TunnelSnapshot) -> str:
+    if snapshot.last_target_error and snapshot.last_target_error not in snapshot.detail:
+        return " · ".join(part for part in (snapshot.detail, snapshot.last_target_error) if part)
+    return snapshot.detail
+
+
+_DISPLAY: dict[TunnelColumn, Callable[[TunnelSnapshot], str]] = {
+    TunnelColumn.STATE: lambda s: STATE_TEXT[s.state],
+    TunnelColumn.TITLE: lambda s: s.spec.title,
+    TunnelColumn.ADDRESS: _address,
+    TunnelColumn.MODE: lambda s: s.mode or "—",
+    TunnelColumn.UP: lambda s: human_bytes(s.stats.bytes_up),
+    TunnelColumn.DOWN: lambda s: human_bytes(s.stats.bytes_down),
+    TunnelColumn.CONNECTIONS: _connections,
+    TunnelColumn.UPTIME: lambda s: human_duration(s.uptime_s) if s.uptime_s else "—",
+    TunnelColumn.RECONNECTS: lambda s: str(s.reconnects),
+    TunnelColumn.DETAIL: _detail,
+}
+
+
+class TunnelsTableModel(QAbstractTableModel):
+    """One row per tunnel id, in the order tunnels were first seen.
+
+    `set_snapshots` replaces the whole list (rows of tunnels no longer listed go);
+    `update_snapshot` changes one row in place (a dataChanged, no reset), or appends it.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[TunnelSnapshot] = []
+        self._row_of: dict[int, int] = {}
+
+    def set_snapshots(self, snapshots: Iterable[TunnelSnapshot]) -> None:
+        self.beginResetModel()
+        self._rows = list(snapshots)
+        self._row_of = {s.tunnel_id: row for row, s in enumerate(self._rows)}
+        self.endResetModel()
+
+    def update_snapshot(self, snapshot: TunnelSnapshot) -> None:
+        row = self._row_of.get(snapshot.tunnel_id)
+        if row is None:
+            row = len(self._rows)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows.append(snapshot)
+            self._row_of[snapshot.tunnel_id] = row
+            self.endInsertRows()
+            return
+        self._rows[row] = snapshot
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def snapshot_at(self, row: int) -> TunnelSnapshot:
+        return self._rows[row]
+
+    def row_of(self, tunnel_id: int) -> int | None:
+        return self._row_of.get(tunnel_id)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(  # noqa: N802 - Qt override
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        snapshot = self._rows[index.row()]
+        column = TunnelColumn(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _DISPLAY[column](snapshot)
+        if role == SNAPSHOT_ROLE:
+            return snapshot
+        return _style(snapshot, column, role)
+
+
+def _style(snapshot: TunnelSnapshot, column: TunnelColumn, role: int) -> Any:
+    if role == Qt.ItemDataRole.DecorationRole:
+        return _decoration(snapshot, column)
+    if role == Qt.ItemDataRole.ForegroundRole:
+        return _foreground(snapshot, column)
+    if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+        return _RIGHT
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return _tooltip(snapshot, column)
+    return None
+
+
+def _decoration(snapshot: TunnelSnapshot, column: TunnelColumn) -> Any:
+    if column is TunnelColumn.STATE:
+        return state_icon(snapshot.state)
+    if column is TunnelColumn.TITLE:
+        return kind_icon(snapshot.spec.kind)
+    return None
+
+
+def _foreground(snapshot: TunnelSnapshot, column: TunnelColumn) -> QColor | None:
+    if column is TunnelColumn.STATE:
+        return QColor(STATE_COLOURS[snapshot.state])
+    if column is TunnelColumn.DETAIL and snapshot.state is TunnelState.FAILED:
+        return QColor(STATE_COLOURS[TunnelState.FAILED])
+    return None
+
+
+def _tooltip(snapshot: TunnelSnapshot, column: TunnelColumn) -> str | None:
+    if column is TunnelColumn.DETAIL:
+        return _detail(snapshot) or None
+    if column is TunnelColumn.TITLE:
+        spec = snapshot.spec
+        where = f"{spec.remote_host}:" if spec.remote_host else "port "
+        return f"{spec.instance_id} in {spec.profile} / {spec.region}, {where}{spec.remote_port}"
+    return None
