@@ -1,0 +1,259 @@
+"""The main window: every instance in one filterable table, region problems inline, and the
+tunnels in a second tab.
+
+Renders state given by the controller and emits requests; it never calls a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ssmgui.core.instance import Instance
+from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
+from ssmgui.ui.icons import app_icon, kind_icon
+from ssmgui.ui.instance_model import InstanceColumn, InstanceFilterProxyModel, InstanceTableModel
+from ssmgui.ui.region_status import RegionStatusPanel
+from ssmgui.ui.tunnels_view import TunnelsView
+
+CONNECT_LABELS = {
+    TunnelKind.RDP: "Remote Desktop (RDP)",
+    TunnelKind.SSH: "SSH terminal",
+    TunnelKind.HTTP: "Web page (HTTP)",
+    TunnelKind.HTTPS: "Web page (HTTPS)",
+}
+FILTER_HELP = "Filter: name, id, IP or region; env=prod for a tag (all terms must match)"
+_WIDTHS = {
+    InstanceColumn.NAME: 230,
+    InstanceColumn.ID: 170,
+    InstanceColumn.PLATFORM: 150,
+    InstanceColumn.STATUS: 150,
+    InstanceColumn.AGENT: 100,
+    InstanceColumn.IP: 115,
+    InstanceColumn.PROFILE: 90,
+}
+
+
+class InstancesWindow(QMainWindow):
+    """Instances of every profile and region, and the open tunnels.
+
+    Requests: `default_action_requested(Instance)` (double-click / Enter),
+    `connect_requested(Instance, TunnelKind)`, `custom_port_requested(Instance)`,
+    `remote_host_requested(Instance)`, `favourite_requested(Instance, TunnelKind)`,
+    `refresh_requested()`, `copy_requested(str)`; the tunnels tab's `stop_requested(int)` and
+    `reopen_requested(int)` are on `self.tunnels`. Slots: `show_region`, `show_region_error`,
+    `show_tunnels`, `update_tunnel`.
+    """
+
+    default_action_requested = Signal(object)
+    connect_requested = Signal(object, object)
+    custom_port_requested = Signal(object)
+    remote_host_requested = Signal(object)
+    favourite_requested = Signal(object, object)
+    refresh_requested = Signal()
+    copy_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("ssmgui — instances")
+        self.setWindowIcon(app_icon())
+        self.model = InstanceTableModel(self)
+        self.proxy = InstanceFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self._remembered: tuple[str, str, str] | None = None
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText(FILTER_HELP)
+        self.filter_edit.setToolTip(
+            "Type part of a name, instance id, IP, platform, profile or region.\n"
+            "key=value matches a tag exactly (env=prod); key= matches any instance with it.\n"
+            'Quote a term with spaces: "team=data eng". Every term must match.'
+        )
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.table = self._make_table()
+        self.regions = RegionStatusPanel(self)
+        self.tunnels = TunnelsView(self)
+        self.tunnels.copy_requested.connect(self.copy_requested)
+
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.refresh_action.setToolTip("Ask every region for its instances again (F5)")
+        self.refresh_action.triggered.connect(self.refresh_requested)
+        toolbar = QToolBar("Instances", self)
+        toolbar.setMovable(False)
+        toolbar.addWidget(self.filter_edit)
+        toolbar.addAction(self.refresh_action)
+        self.addToolBar(toolbar)
+
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table)
+        layout.addWidget(self.regions)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(page, "Instances")
+        self.tabs.addTab(self.tunnels, "Tunnels")
+        self.setCentralWidget(self.tabs)
+        self.model.modelAboutToBeReset.connect(self._remember_current)
+        self.model.modelReset.connect(self._restore_current)
+        self.proxy.rowsInserted.connect(self._update_counts)
+        self.proxy.rowsRemoved.connect(self._update_counts)
+        self.proxy.modelReset.connect(self._update_counts)
+        self.proxy.layoutChanged.connect(self._update_counts)
+        self.resize(1200, 720)
+        self._update_counts()
+
+    def _make_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setModel(self.proxy)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # default: online first
+        header.setSortIndicatorClearable(True)
+        table.setSortingEnabled(True)
+        for column, width in _WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(InstanceColumn.REGION, QHeaderView.ResizeMode.Stretch)
+        table.doubleClicked.connect(self._activated)
+        enter = QAction("Connect", table)
+        enter.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        enter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        enter.triggered.connect(lambda: self._activated(table.currentIndex()))
+        table.addAction(enter)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._show_menu)
+        return table
+
+    # --- rendering state -----------------------------------------------------------------
+
+    def show_region(
+        self, profile: str, region: str, instances: Iterable[Instance], stale: bool
+    ) -> None:
+        """The instances of one (profile, region); `stale` for a saved list shown instead."""
+        rows = tuple(instances)
+        self.model.replace_region(profile, region, rows, stale=stale)
+        self.regions.set_region(profile, region, len(rows), stale=stale)
+
+    def show_region_error(self, profile: str, region: str, message: str) -> None:
+        """Why (profile, region) could not be read; its saved rows, if any, stay."""
+        self.regions.set_error(profile, region, message)
+
+    def show_tunnels(self, snapshots: Iterable[TunnelSnapshot]) -> None:
+        listed = list(snapshots)
+        self.tunnels.show_tunnels(listed)
+        self._update_tunnel_tab(listed)
+
+    def update_tunnel(self, snapshot: TunnelSnapshot) -> None:
+        self.tunnels.update_snapshot(snapshot)
+
+    def selected_instance(self) -> Instance | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.proxy.instance_at(rows[0].row()) if rows else None
+
+    def _update_tunnel_tab(self, snapshots: list[TunnelSnapshot]) -> None:
+        live = sum(1 for snapshot in snapshots if not snapshot.state.is_final)
+        self.tabs.setTabText(1, f"Tunnels ({live})" if live else "Tunnels")
+
+    def _update_counts(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.total()
+        text = f"{total:,} instances" if shown == total else f"Showing {shown:,} of {total:,}"
+        self.statusBar().showMessage(text)
+
+    def _remember_current(self) -> None:
+        instance = self.selected_instance()
+        self._remembered = (
+            (instance.profile, instance.region, instance.instance_id) if instance else None
+        )
+
+    def _restore_current(self) -> None:
+        # A region's refresh resets the model; keep the person's selection across it.
+        if self._remembered is None:
+            return
+        for row in range(self.proxy.rowCount()):
+            instance = self.proxy.instance_at(row)
+            if (instance.profile, instance.region, instance.instance_id) == self._remembered:
+                self.table.selectRow(row)
+                return
+
+    # --- requests ------------------------------------------------------------------------
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_filter_text(text)
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.default_action_requested.emit(self.proxy.instance_at(index.row()))
+
+    def _show_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        menu = self.instance_menu(self.proxy.instance_at(index.row()))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # popup(), not exec(): a nested event loop would break qasync (stack-notes.md).
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def instance_menu(self, instance: Instance) -> QMenu:
+        """Every action for `instance`; each QAction emits one request when triggered.
+
+        Tunnel actions are disabled, with the reason as tooltip, when the agent cannot
+        forward ports; copying and favourites stay available.
+        """
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        why = "" if instance.supports_port_forwarding else "The SSM Agent is too old for tunnels."
+        for kind, label in CONNECT_LABELS.items():
+            action = _add(menu, f"Connect: {label}", self._emitter_kind(instance, kind), why)
+            action.setIcon(kind_icon(kind))
+        _add(menu, "Connect to another port…", self._emitter(instance, "custom"), why)
+        _add(menu, "Reach a host behind this instance…", self._emitter(instance, "host"), why)
+        menu.addSeparator()
+        _add(menu, "Copy instance ID", lambda: self.copy_requested.emit(instance.instance_id))
+        copy_ip = _add(
+            menu, "Copy private IP", lambda: self.copy_requested.emit(instance.private_ip)
+        )
+        copy_ip.setEnabled(bool(instance.private_ip))
+        favourites = menu.addMenu("Add to favourites")
+        for kind, label in CONNECT_LABELS.items():
+            _add(favourites, label, self._emitter_favourite(instance, kind))
+        return menu
+
+    def _emitter_kind(self, instance: Instance, kind: TunnelKind) -> Callable[[], None]:
+        return lambda: self.connect_requested.emit(instance, kind)
+
+    def _emitter_favourite(self, instance: Instance, kind: TunnelKind) -> Callable[[], None]:
+        return lambda: self.favourite_requested.emit(instance, kind)
+
+    def _emitter(self, instance: Instance, which: str) -> Callable[[], None]:
+        signal = self.custom_port_requested if which == "custom" else self.remote_host_requested
+        return lambda: signal.emit(instance)
+
+
+def _add(menu: QMenu, text: str, emit: Callable[[], object], disabled_because: str = "") -> QAction:
+    """An action that calls `emit` (ignoring `triggered`'s checked flag)."""
+    action = menu.addAction(text)
+    action.triggered.connect(lambda _checked=False: emit())
+    if disabled_because:
+        action.setEnabled(False)
+        action.setToolTip(disabled_because)
+    return action
