@@ -1,0 +1,115 @@
+"""Ports (and optionally a host behind the instance) for "Connect to another port…" and
+"Reach a host behind this instance…", validated by the rules of `ssmgui.core.tunnel`."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.instance import Instance
+from ssmgui.core.tunnel import validate_local_port, validate_remote_port
+from ssmgui.ui.mfa_dialog import ERROR_STYLE
+
+# A DNS name or IPv4/IPv6 literal as the ToRemoteHost document accepts: no spaces, no scheme.
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.\-:_]{0,252})$")
+
+
+def validate_remote_host(text: str, *, required: bool) -> str:
+    host = text.strip()
+    if not host:
+        if required:
+            raise ConfigurationError("Enter the host to reach, for example db.internal.")
+        return ""
+    if "://" in host or not _HOST.match(host):
+        raise ConfigurationError(
+            f"{host!r} is not a host name or IP address (no http://, no spaces)."
+        )
+    return host
+
+
+class CustomPortDialog(QDialog):
+    """Remote port (1–65535), local port (0 or empty: any free port) and, when
+    `ask_remote_host`, the host to reach through the instance. OK only when all are valid;
+    read `remote_port()`, `local_port()`, `remote_host()` after `accepted`."""
+
+    def __init__(
+        self, instance: Instance, *, ask_remote_host: bool = False, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ask_remote_host = ask_remote_host
+        title = "Reach a host through" if ask_remote_host else "Connect to a port on"
+        self.setWindowTitle(f"{title} {instance.display_name}")
+        self.host_edit = QLineEdit(self)
+        self.host_edit.setPlaceholderText("db.internal or 10.0.3.7")
+        self.remote_edit = QLineEdit(self)
+        self.remote_edit.setPlaceholderText("for example 5432")
+        self.local_edit = QLineEdit(self)
+        self.local_edit.setPlaceholderText("any free port")
+        self.problem_label = QLabel(self)
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(ERROR_STYLE)
+        form = QFormLayout()
+        if ask_remote_host:
+            form.addRow("Host:", self.host_edit)
+        form.addRow("Remote port:", self.remote_edit)
+        form.addRow("Local port:", self.local_edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.buttons)
+        for edit in (self.host_edit, self.remote_edit, self.local_edit):
+            edit.textChanged.connect(self._validate)
+        self._validate()
+
+    def problem(self) -> str:
+        """Why OK is disabled ("" when the input is valid)."""
+        try:
+            self._values()
+        except ConfigurationError as error:
+            return error.user_message
+        return ""
+
+    def _values(self) -> tuple[int, int, str]:
+        host = validate_remote_host(self.host_edit.text(), required=self.ask_remote_host)
+        remote_text = self.remote_edit.text().strip()
+        if not remote_text:
+            raise ConfigurationError("Enter the port to connect to on the other side.")
+        remote = validate_remote_port(remote_text)
+        local = validate_local_port(self.local_edit.text().strip() or "0")
+        return remote, local, host
+
+    def _validate(self) -> None:
+        problem = self.problem()
+        # An empty form is not an error yet: say nothing until something was typed.
+        typed = any(e.text() for e in (self.host_edit, self.remote_edit, self.local_edit))
+        self.problem_label.setText(problem)
+        self.problem_label.setVisible(bool(problem) and typed)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+
+    def accept(self) -> None:
+        if not self.problem():
+            super().accept()
+
+    def remote_port(self) -> int:
+        return self._values()[0]
+
+    def local_port(self) -> int:
+        return self._values()[1]
+
+    def remote_host(self) -> str:
+        return self._values()[2]
