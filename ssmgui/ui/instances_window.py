@@ -103,7 +103,7 @@ class InstancesWindow(QMainWindow):
         page = QWidget(self)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
         layout.addWidget(self.regions)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(page, "Instances")

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ssmgui.core.tunnel import TunnelState
 from ssmgui.ui.icons import STATE_COLOURS, state_icon
@@ -31,9 +38,12 @@ class RegionStatusPanel(QWidget):
         super().__init__(parent)
         self._status: dict[RegionKey, RegionStatus] = {}
         self.summary = QLabel(self)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.problems = QListWidget(self)
         self.problems.setMaximumHeight(96)
         self.problems.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.problems.setIconSize(QSize(12, 12))
+        self.problems.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.problems)

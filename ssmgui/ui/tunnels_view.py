@@ -25,14 +25,14 @@ from ssmgui.ui.tunnels_model import HEADERS, TunnelColumn, TunnelsTableModel
 
 _WIDTHS = {
     TunnelColumn.STATE: 120,
-    TunnelColumn.TITLE: 260,
-    TunnelColumn.ADDRESS: 140,
-    TunnelColumn.MODE: 100,
-    TunnelColumn.UP: 80,
-    TunnelColumn.DOWN: 80,
-    TunnelColumn.CONNECTIONS: 130,
-    TunnelColumn.UPTIME: 90,
-    TunnelColumn.RECONNECTS: 85,
+    TunnelColumn.TITLE: 230,
+    TunnelColumn.ADDRESS: 125,
+    TunnelColumn.MODE: 95,
+    TunnelColumn.UP: 70,
+    TunnelColumn.DOWN: 75,
+    TunnelColumn.CONNECTIONS: 115,
+    TunnelColumn.UPTIME: 85,
+    TunnelColumn.RECONNECTS: 80,
 }
 
 
