@@ -10,7 +10,10 @@ from botocore.config import Config
 
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.core.permissions import minimal_policy_json
-from ssmgui.services.doctor import Doctor, Finding, Status
+from ssmgui.core.settings import Engine
+from ssmgui.services.doctor import Doctor, Finding, Status, plugin_finding
+from ssmgui.services.engines.plugin_locator import PluginLocator
+from ssmgui.services.settings_store import SettingsService, SettingsStore
 
 MARKS = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL", Status.UNKNOWN: " ?  "}
 
@@ -33,7 +36,15 @@ def run_doctor(args: argparse.Namespace) -> int:
         def client_for(service: str) -> Any:
             return session.client(service, region_name=region, config=config)
 
-        findings = asyncio.run(Doctor(client_for, args.profile).run())
+        settings = SettingsService(SettingsStore()).current
+        locator = PluginLocator(settings.plugin_path or None)
+
+        async def diagnose() -> list[Finding]:
+            findings = await Doctor(client_for, args.profile).run()
+            required = settings.engine is Engine.PLUGIN
+            return [*findings, await plugin_finding(locator, required)]
+
+        findings = asyncio.run(diagnose())
     print_findings(findings, args.profile, region)
     return 1 if any(f.status is Status.FAIL for f in findings) else 0
 

@@ -19,12 +19,14 @@ from typing import Any
 from botocore import exceptions as boto_errors
 from botocore.parsers import ResponseParserError
 
+from ssmgui.core.errors import PluginNotFoundError, SsmGuiError
 from ssmgui.core.instance import (
     MULTIPLEXING_AFTER_AGENT,
     PORT_FORWARDING_MIN_AGENT,
     agent_version_tuple,
 )
 from ssmgui.services.aws_errors import client_error
+from ssmgui.services.engines.plugin_locator import PluginLocator
 
 SIMULATED_ACTIONS = ("ssm:StartSession", "ssm:ResumeSession", "ssm:TerminateSession")
 SKEW_WARN_S = 60
@@ -194,3 +196,17 @@ def _botocore_text(exc: boto_errors.BotoCoreError) -> str:
     if isinstance(exc, boto_errors.NoCredentialsError):
         return "No credentials for this profile. Run: ssmgui login <profile>"
     return f"Cannot reach AWS ({type(exc).__name__}). Check your network, VPN or proxy."
+
+
+async def plugin_finding(locator: PluginLocator, required: bool) -> Finding:
+    """The plugin's state; missing is a failure only when the plugin engine is chosen."""
+    check = "session-manager-plugin"
+    try:
+        program = await locator.locate()
+    except PluginNotFoundError as exc:
+        if required:
+            return Finding(check, Status.FAIL, exc.user_message)
+        return Finding(check, Status.OK, "not installed (only the plugin engine needs it)")
+    except SsmGuiError as exc:  # unsupported version, or it would not run
+        return Finding(check, Status.FAIL if required else Status.WARN, exc.user_message)
+    return Finding(check, Status.OK, f"{program.version} at {program.command[-1]}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,7 +14,8 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from ssmgui.demo import FakeInstance
-from ssmgui.services.doctor import Doctor, Finding, Status
+from ssmgui.services.doctor import Doctor, Finding, Status, plugin_finding
+from ssmgui.services.engines.plugin_locator import PluginLocator
 from tests.tunnel_fixtures import World
 
 ONE_TRY = Config(retries={"max_attempts": 1})
@@ -94,3 +96,11 @@ async def test_no_network_stops_at_the_credentials_check() -> None:
     assert [f.check for f in findings] == ["credentials"]
     assert findings[0].status is Status.FAIL
     assert "Cannot reach AWS" in findings[0].detail
+
+
+async def test_the_plugin_is_optional_unless_chosen(tmp_path: Path) -> None:
+    missing = PluginLocator(str(tmp_path / "no-such-plugin"))
+    assert (await plugin_finding(missing, required=True)).status is Status.FAIL
+    absent_from_path = PluginLocator(None, environ={"PATH": str(tmp_path)})
+    finding = await plugin_finding(absent_from_path, required=False)
+    assert finding.status in (Status.OK, Status.WARN)
