@@ -10,17 +10,13 @@ the answer is EC2's XML. Unknown ids in a filter are skipped (as in EC2); unknow
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from ssmgui.demo.faults import Faults
-
-log = logging.getLogger(__name__)
+from ssmgui.demo.query_server import QueryServer
 
 _NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 _STATE_CODES = {"pending": 0, "running": 16, "stopping": 64, "stopped": 80, "terminated": 48}
@@ -58,69 +54,26 @@ class FakeEc2:
         self.throttle = 0
         self.calls = 0
         self.url = ""
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._server = QueryServer(self._handle, lambda: 2 * self.faults.latency_s)
 
     def add(self, instance: FakeEc2Instance) -> FakeEc2Instance:
         self.instances[instance.instance_id] = instance
         return instance
 
     async def start(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        self.url = await self._server.start()
         return self.url
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-        await asyncio.sleep(0)
+        await self._server.stop()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
+    def _handle(self, params: Mapping[str, str], _headers: Mapping[str, str]) -> tuple[int, str]:
         try:
-            while await self._one_request(reader, writer):
-                pass
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
-            log.debug("EC2 connection ended: %s", exc)
-        finally:
-            self._writers.discard(writer)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
-
-    async def _one_request(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
-        line = await reader.readline()
-        if not line:
-            return False
-        headers: dict[str, str] = {}
-        while (raw := await reader.readline()) not in (b"\r\n", b"\n", b""):
-            name, _, value = raw.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        try:
-            status, text = 200, self._answer(parse_qs(body.decode()))
+            return 200, self._answer(params)
         except Ec2Error as exc:
-            status, text = exc.status, _error_xml(exc)
-        if self.faults.latency_s > 0:
-            await asyncio.sleep(2 * self.faults.latency_s)
-        payload = text.encode()
-        head = (
-            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
-            f"Content-Type: text/xml;charset=UTF-8\r\nContent-Length: {len(payload)}\r\n\r\n"
-        )
-        writer.write(head.encode() + payload)
-        await writer.drain()
-        return headers.get("connection", "").lower() != "close"
+            return exc.status, _error_xml(exc)
 
-    def _answer(self, form: dict[str, list[str]]) -> str:
-        params = {key: values[0] for key, values in form.items()}
+    def _answer(self, params: Mapping[str, str]) -> str:
         if params.get("Action") != "DescribeInstances":
             raise Ec2Error("InvalidAction", f"The action {params.get('Action')} is not valid")
         self.calls += 1
@@ -140,7 +93,7 @@ class FakeEc2:
         token = str(start + limit) if start + limit < len(chosen) else None
         return _describe_xml(page, token)
 
-    def _select(self, params: dict[str, str]) -> list[FakeEc2Instance]:
+    def _select(self, params: Mapping[str, str]) -> list[FakeEc2Instance]:
         named = [value for key, value in params.items() if key.startswith("InstanceId.")]
         missing = [i for i in named if i not in self.instances]
         if missing:
