@@ -9,7 +9,7 @@
 # 4. times start-up (`ssmgui --version`, median of 5) frozen and from source;
 # 5. runs the bundle probe (Qt offscreen, every icon, keyring backends — under a private
 #    D-Bus + gnome-keyring when available, to show the Secret Service backend survived);
-# 6. runs the frozen app's demo self-check headless (`QT_QPA_PLATFORM=offscreen ssmgui --demo`).
+# 6. runs the frozen app's demo self-check headless (`QT_QPA_PLATFORM=offscreen ssmgui --demo --check`).
 # Exits non-zero when the self-check or probe fails, a library is missing, or the size is over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,7 +88,7 @@ echo "probe ($PROBE_ENV): $PROBE"
 
 echo "== frozen demo self-check"
 start="$(now)"
-if timeout 180 "$APP" --demo >"$TMP/demo.out" 2>&1; then SELF_CHECK="passed"; else SELF_CHECK="failed"; fi
+if timeout 180 "$APP" --demo --check >"$TMP/demo.out" 2>&1; then SELF_CHECK="passed"; else SELF_CHECK="failed"; fi
 end="$(now)"
 DEMO_S="$("$PYTHON" -c "print(round($end - $start, 1))")"
 cat "$TMP/demo.out"

@@ -1,6 +1,6 @@
 """The frozen app's entry point: the same command line as `python -m ssmgui`.
 
-`ssmgui --demo` runs the headless self-check in the bundle too, so CI can prove a frozen
+`ssmgui --demo --check` runs the headless self-check in the bundle too, so CI can prove a frozen
 build works with `QT_QPA_PLATFORM=offscreen`. With `SSMGUI_BUNDLE_PROBE=1` in the
 environment the bundle instead reports, as one JSON line, what packaging must guarantee and
 the CLI does not exercise yet: Qt starts with its platform plugin, every icon in resources/
@@ -55,7 +55,7 @@ def run() -> int:
 
         print(json.dumps(bundle_probe()))
         return 0
-    from ssmgui.cli import main  # noqa: PLC0415
+    from ssmgui.__main__ import main  # noqa: PLC0415 - the GUI, or a command
 
     return main()
 

@@ -24,7 +24,7 @@ if [ -n "${PLUGIN_DIR:-}" ]; then
 fi
 
 # The frozen app answers the same CLI: prove it before shipping.
-QT_QPA_PLATFORM=offscreen "$APP/Contents/MacOS/ssmgui" --demo
+QT_QPA_PLATFORM=offscreen "$APP/Contents/MacOS/ssmgui" --demo --check
 /usr/libexec/PlistBuddy -c "Print :LSUIElement" "$APP/Contents/Info.plist"
 
 if [ -n "${MACOS_SIGN_IDENTITY:-}" ]; then

@@ -35,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run on the embedded demo AWS (no account needed): a self-check for now",
+        help="use the embedded demo AWS (no account needed); alone, it starts the tray app",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="with --demo: a headless self-check (list, MFA, a tunnel, a page) instead",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log protocol events")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -61,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(max(logging.INFO, logging.root.level))
     try:
         if args.command is None:
-            if args.demo:
+            if args.demo and args.check:
                 return demo_commands.run_self_check(args)
             parser.print_help()
             return EXIT_USER_ERROR
