@@ -96,13 +96,16 @@ def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
             sso_cache_dir=sso_cache_dir(Path.home()),
         )
         return
-    # Imported only here: the demo identity runs on moto, a development dependency.
+    # Imported only when asked: real use never loads the demo world.
     from ssmgui.demo.identity import DemoIdentity  # noqa: PLC0415
 
     demo = DemoIdentity()
     world = demo.start()
     try:
-        print("Demo: any 6 digits are accepted as an MFA code.", file=sys.stderr)
+        print(
+            "Demo: any 6 digits are accepted as an MFA code (000000 shows a wrong code).",
+            file=sys.stderr,
+        )
         demo_files = AwsFiles(world.config_file, world.credentials_file)
         saved = {key: os.environ.get(key) for key in world.environment}
         os.environ.update(world.environment)  # botocore reads the files from the environment

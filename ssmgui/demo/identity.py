@@ -1,28 +1,28 @@
-"""The demo world's identity: an IAM user with a virtual MFA device and a role, on moto.
+"""The demo world's identity: an IAM user with a virtual MFA device and a role, on FakeSts.
 
-`DemoIdentity().start()` runs moto's HTTP server on loopback, creates the user `demo-user`
-(with access keys), its virtual MFA device, and the role `demo-admin`, and writes AWS files
-with two profiles: `demo` (keys + mfa_serial) and `demo-admin` (assume-role + MFA). moto
-accepts any 6-digit code, so `ssmgui --demo login demo` shows the whole MFA flow offline.
+`DemoIdentity().start()` runs the fake STS + IAM (`sts.py`) on loopback in a background
+thread (the CLI that uses it is synchronous), creates the user `demo-user` with keys and an
+MFA device and the role `demo-admin` (MFA required), and writes AWS files with two
+profiles: `demo` (keys + mfa_serial) and `demo-admin` (assume-role + MFA). Any 6-digit code
+is accepted except 000000, so `ssmgui --demo login demo` shows the whole MFA flow offline
+with only the runtime dependencies installed.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+import asyncio
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from ssmgui.demo.sts import FakeSts
 
 DEMO_PROFILE = "demo"
 DEMO_ROLE_PROFILE = "demo-admin"
 DEMO_USER = "demo-user"
 DEMO_REGION = "eu-west-1"
-_BOOTSTRAP_KEY = "testing"  # moto's server does not check signatures
+DEMO_ACCOUNT = "123456789012"
 
 
 @dataclass(frozen=True)
@@ -46,56 +46,47 @@ class DemoIdentityWorld:
 
 
 class DemoIdentity:
-    """The demo IAM world on a loopback moto server: `start()` then `stop()`."""
+    """The demo IAM world on a loopback fake STS: `start()` then `stop()`."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self._directory = directory
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
-        self._server: ThreadedMotoServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._sts = FakeSts()
 
     def start(self) -> DemoIdentityWorld:
         """Start the server, create the IAM user/MFA device/role, write the AWS files."""
-        # werkzeug logs every request at INFO to stderr: noise in a terminal demo.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        iam = boto3.client(
-            "iam",
-            region_name=DEMO_REGION,
-            endpoint_url=endpoint,
-            aws_access_key_id=_BOOTSTRAP_KEY,
-            aws_secret_access_key=_BOOTSTRAP_KEY,
-            config=Config(retries={"max_attempts": 1}),
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(
+            target=loop.run_forever, name="ssmgui-demo-sts", daemon=True
         )
-        iam.create_user(UserName=DEMO_USER)
-        keys = iam.create_access_key(UserName=DEMO_USER)["AccessKey"]
-        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=DEMO_USER)
-        serial = device["VirtualMFADevice"]["SerialNumber"]
-        iam.enable_mfa_device(
-            UserName=DEMO_USER,
-            SerialNumber=serial,
-            AuthenticationCode1="123456",
-            AuthenticationCode2="654321",
-        )
-        role = iam.create_role(RoleName=DEMO_ROLE_PROFILE, AssumeRolePolicyDocument=_TRUST)
+        self._thread.start()
+        endpoint = asyncio.run_coroutine_threadsafe(self._sts.start(), loop).result(timeout=10)
+        user = self._sts.add_user(DEMO_ACCOUNT, DEMO_USER)
+        role_arn = self._sts.add_role(DEMO_ACCOUNT, DEMO_ROLE_PROFILE, requires_mfa=True)
+        serial = user.mfa_serial or ""
         directory = self._files_directory()
         config, credentials = directory / "config", directory / "credentials"
-        config.write_text(_config_text(serial, role["Role"]["Arn"]), encoding="utf-8")
+        config.write_text(_config_text(serial, role_arn), encoding="utf-8")
+        credentials.touch(mode=0o600)
+        credentials.chmod(0o600)
         credentials.write_text(
-            f"[{DEMO_PROFILE}]\naws_access_key_id = {keys['AccessKeyId']}\n"
-            f"aws_secret_access_key = {keys['SecretAccessKey']}\n",
+            f"[{DEMO_PROFILE}]\naws_access_key_id = {user.access_key_id}\n"
+            f"aws_secret_access_key = {user.secret_access_key}\n",
             encoding="utf-8",
         )
-        credentials.chmod(0o600)
         return DemoIdentityWorld(endpoint, config, credentials, serial)
 
     def stop(self) -> None:
-        """Stop the server and remove files this object created."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        """Stop the server and its thread, and remove files this object created."""
+        if self._loop is not None and self._thread is not None:
+            asyncio.run_coroutine_threadsafe(self._sts.stop(), self._loop).result(timeout=10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()
+            self._loop = self._thread = None
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None
@@ -106,21 +97,6 @@ class DemoIdentity:
             return self._directory
         self._tempdir = tempfile.TemporaryDirectory(prefix="ssmgui-demo-aws-")
         return Path(self._tempdir.name)
-
-
-_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-            }
-        ],
-    }
-)
 
 
 def _config_text(serial: str, role_arn: str) -> str:

@@ -1,0 +1,18 @@
+"""The demo runs on the runtime dependencies alone: moto is a development dependency."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+_PROBE = (
+    "import sys, ssmgui.demo.identity, ssmgui.demo.desktop, ssmgui.cli.demo_commands; "
+    "print('moto' in sys.modules)"
+)
+
+
+def test_the_demo_identity_and_desktop_never_import_moto() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"
