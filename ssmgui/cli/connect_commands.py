@@ -43,7 +43,9 @@ def run_connect(args: argparse.Namespace) -> int:
     settings = SettingsService(SettingsStore())
     with identity_service(args) as identity:
         profile = chosen_profile(args.profile)
-        facade = IdentityFacade(identity, ssm_endpoint_for=lambda _region: args.endpoint_url)
+        facade = IdentityFacade(
+            identity, ssm_endpoint_for=lambda _profile, _region: args.endpoint_url
+        )
         region = args.region or next(iter(facade.regions_of(profile)), None)
         if not region:
             raise ConfigurationError(

@@ -12,11 +12,14 @@ from ssmgui.services.session_api import SessionApi, session_api_for
 
 
 class IdentityFacade:
+    """`ssm_endpoint_for(profile, region)` names the SSM endpoint to use (None: botocore's
+    choice); a demo world serves each (profile, region) on its own endpoint."""
+
     def __init__(
         self,
         identity: IdentityService,
         *,
-        ssm_endpoint_for: Callable[[str], str | None] = lambda _region: None,
+        ssm_endpoint_for: Callable[[str, str], str | None] = lambda _profile, _region: None,
         client_config: Any = None,
     ) -> None:
         self._identity = identity
@@ -52,6 +55,6 @@ class IdentityFacade:
             session,
             profile=profile,
             region=region,
-            endpoint_url=self._ssm_endpoint_for(region),
+            endpoint_url=self._ssm_endpoint_for(profile, region),
             config=self._config,
         )
