@@ -6,42 +6,45 @@ ids EC2 no longer knows are simply absent) that runs while the next SSM page is 
 EC2 calls of a pair are chained one after another, so each boto3 client serves one call at
 a time. The critical path of a pair is therefore its SSM pages plus one EC2 call.
 
-All pairs run concurrently (bounded by `max_concurrent_pairs`), on a thread pool owned by
-each `stream()` run: asyncio's default executor has only cpu+4 threads, too few for 18
-regions that each wait on the network. Results arrive in completion order; a failing pair
-yields its own `RegionResult` with `error` set and never stops the others. Throttling is
-retried with exponential backoff and full jitter.
+All pairs run concurrently (bounded by `max_concurrent_pairs`). The calls go through a
+`PairCalls` (inventory_fetch.py): by default signed HTTP on asyncio itself (no thread per
+call: boto3's ~4 ms of CPU per call, times hundreds of calls, made the listing CPU-bound),
+or boto3 clients in threads with `fetcher="boto3"`. Results arrive in completion order; a
+failing pair yields its own `RegionResult` with `error` set and never stops the others.
+Throttling is retried with exponential backoff and full jitter.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
-
-from botocore.client import BaseClient
+from typing import Any, Literal
 
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
 from ssmgui.services.inventory_cache import CachedListing, InventoryCache
 from ssmgui.services.inventory_errors import inventory_error, is_throttling
+from ssmgui.services.inventory_fetch import (
+    Boto3PairCalls,
+    ClientFactory,
+    HttpPairCalls,
+    PairCalls,
+    SessionSource,
+)
 from ssmgui.services.inventory_records import Ec2Details, ec2_details, instance_from
-
-if TYPE_CHECKING:
-    from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_ssm import SSMClient
 
 log = logging.getLogger(__name__)
 
-#: (profile, region, service name) → a boto3 client; called in a worker thread.
-ClientFactory = Callable[[str, str, str], BaseClient]
+__all__ = ["ClientFactory", "InventoryService", "RegionResult", "RetryPolicy"]
+
+#: (profile, region) → the calls of that pair; see inventory_fetch.py.
+PairOpener = Callable[[str, str], PairCalls]
+Fetcher = Literal["http", "boto3"]
 
 SSM_ACTION = "ssm:DescribeInstanceInformation"
 EC2_ACTION = "ec2:DescribeInstances"
@@ -89,18 +92,23 @@ def utc_now() -> datetime:
 
 
 class InventoryService:
-    """Lists instances; see the module docstring. Safe to run several `stream()`s at once."""
+    """Lists instances; see the module docstring. Safe to run several `stream()`s at once.
+
+    `fetcher` "http" (default) needs a `client_factory` that also offers its sessions and
+    endpoints (`SessionSource`, as `session_client_factory` makes); "boto3" takes any factory.
+    """
 
     def __init__(
         self,
         client_factory: ClientFactory,
         *,
+        fetcher: Fetcher = "http",
         cache: InventoryCache | None = None,
         max_concurrent_pairs: int = 24,
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._factory = client_factory
+        self._open = _opener(client_factory, fetcher)
         self._cache = cache
         self._max_pairs = max(1, max_concurrent_pairs)
         self._retry = retry or RetryPolicy()
@@ -131,10 +139,8 @@ class InventoryService:
         if not wanted:
             return
         limit = asyncio.Semaphore(self._max_pairs)
-        workers = min(len(wanted), self._max_pairs) * 2  # one SSM + one EC2 call per pair
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ssmgui-inventory")
         tasks = [
-            asyncio.ensure_future(self._list_pair(profile, region, limit, executor))
+            asyncio.ensure_future(self._list_pair(profile, region, limit))
             for profile, region in wanted
         ]
         try:
@@ -144,7 +150,6 @@ class InventoryService:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            executor.shutdown(wait=False, cancel_futures=True)
 
     async def refresh(
         self,
@@ -159,13 +164,10 @@ class InventoryService:
             results.append(result)
         return results
 
-    async def _list_pair(
-        self, profile: str, region: str, limit: asyncio.Semaphore, executor: ThreadPoolExecutor
-    ) -> RegionResult:
+    async def _list_pair(self, profile: str, region: str, limit: asyncio.Semaphore) -> RegionResult:
         async with limit:
-            listing = _PairListing(
-                self._factory, profile, region, executor=executor, retry=self._retry, rng=self._rng
-            )
+            calls = self._open(profile, region)
+            listing = _PairListing(calls, profile, region, retry=self._retry, rng=self._rng)
             try:
                 instances, ec2_error = await listing.run()
             except SsmGuiError as exc:
@@ -175,6 +177,8 @@ class InventoryService:
                 log.exception("Listing %s/%s failed unexpectedly", profile, region)
                 error = inventory_error(exc, profile, region, SSM_ACTION)
                 return RegionResult(profile, region, error=error, ssm_pages=listing.pages)
+            finally:
+                await calls.aclose()
         now = self._clock()
         if ec2_error is None:
             self._save(CachedListing(profile, region, instances, now))
@@ -194,34 +198,28 @@ class _PairListing:
 
     def __init__(
         self,
-        factory: ClientFactory,
+        calls: PairCalls,
         profile: str,
         region: str,
         *,
-        executor: ThreadPoolExecutor,
         retry: RetryPolicy,
         rng: random.Random,
     ) -> None:
-        self._factory = factory
+        self._calls = calls
         self.profile, self.region = profile, region
-        self._executor = executor
         self._retry, self._rng = retry, rng
         self.pages = 0
 
     async def run(self) -> tuple[tuple[Instance, ...], SsmGuiError | None]:
         """All instances, and the EC2 error if names could not be looked up."""
-        ec2 = asyncio.ensure_future(self._client("ec2", EC2_ACTION))
         batches: list[asyncio.Future[dict[str, Ec2Details]]] = []
         try:
-            infos = await self._ssm_pages(ec2, batches)
+            infos = await self._ssm_pages(batches)
         except BaseException:
-            ec2.cancel()
             for batch in batches:
                 batch.cancel()
-            await asyncio.gather(ec2, *batches, return_exceptions=True)
+            await asyncio.gather(*batches, return_exceptions=True)
             raise
-        if not batches:
-            ec2.cancel()
         details, ec2_error = await self._collect(batches)
         account = _main_account(details)
         instances = tuple(
@@ -237,11 +235,8 @@ class _PairListing:
         return instances, ec2_error
 
     async def _ssm_pages(
-        self,
-        ec2: asyncio.Future[BaseClient],
-        batches: list[asyncio.Future[dict[str, Ec2Details]]],
+        self, batches: list[asyncio.Future[dict[str, Ec2Details]]]
     ) -> list[Mapping[str, Any]]:
-        ssm = cast("SSMClient", await self._client("ssm", SSM_ACTION))
         infos: list[Mapping[str, Any]] = []
         previous: asyncio.Future[dict[str, Ec2Details]] | None = None
         token = ""
@@ -249,7 +244,7 @@ class _PairListing:
             params: dict[str, Any] = {"MaxResults": SSM_PAGE_SIZE}
             if token:
                 params["NextToken"] = token
-            page = await self._call(SSM_ACTION, ssm.describe_instance_information, params)
+            page = await self._call(SSM_ACTION, self._calls.describe_instance_information, params)
             self.pages += 1
             page_infos = list(page.get("InstanceInformationList", ()))
             infos.extend(page_infos)
@@ -257,27 +252,23 @@ class _PairListing:
                 str(i["InstanceId"]) for i in page_infos if str(i["InstanceId"]).startswith("i-")
             ]
             if ids:
-                previous = asyncio.ensure_future(self._ec2_batch(ec2, previous, ids))
+                previous = asyncio.ensure_future(self._ec2_batch(previous, ids))
                 batches.append(previous)
             token = str(page.get("NextToken") or "")
             if not token:
                 return infos
 
     async def _ec2_batch(
-        self,
-        ec2: asyncio.Future[BaseClient],
-        previous: asyncio.Future[dict[str, Ec2Details]] | None,
-        ids: list[str],
+        self, previous: asyncio.Future[dict[str, Ec2Details]] | None, ids: list[str]
     ) -> dict[str, Ec2Details]:
-        if previous is not None:  # one call at a time per client; its outcome is collected later
+        if previous is not None:  # one EC2 call at a time per pair; outcomes collected later
             await asyncio.wait([previous])
-        client = cast("EC2Client", await ec2)
         # A filter, not InstanceIds: an id EC2 no longer knows is skipped rather than failing
         # the whole call with InvalidInstanceID.NotFound.
         params: dict[str, Any] = {"Filters": [{"Name": "instance-id", "Values": ids}]}
         found: dict[str, Ec2Details] = {}
         while True:
-            page = await self._call(EC2_ACTION, client.describe_instances, params)
+            page = await self._call(EC2_ACTION, self._calls.describe_instances, params)
             found.update(ec2_details(page))
             token = page.get("NextToken")
             if not token:
@@ -298,31 +289,34 @@ class _PairListing:
                 details.update(outcome)
         return details, error
 
-    async def _client(self, service: str, action: str) -> BaseClient:
-        loop = asyncio.get_running_loop()
-        call = functools.partial(self._factory, self.profile, self.region, service)
-        try:
-            return await loop.run_in_executor(self._executor, call)
-        except Exception as exc:
-            raise inventory_error(exc, self.profile, self.region, action) from None
-
     async def _call(
-        self, action: str, method: Callable[..., Any], params: dict[str, Any]
+        self,
+        action: str,
+        method: Callable[[Mapping[str, Any]], Awaitable[Mapping[str, Any]]],
+        params: dict[str, Any],
     ) -> Mapping[str, Any]:
-        """`method(**params)` in the pool; throttling retried; errors translated."""
-        loop = asyncio.get_running_loop()
+        """`await method(params)`; throttling retried; errors translated."""
         retry = 0
         while True:
             try:
-                answer: Mapping[str, Any] = await loop.run_in_executor(
-                    self._executor, functools.partial(method, **params)
-                )
-                return answer
+                return await method(params)
             except Exception as exc:
                 if not is_throttling(exc) or retry + 1 >= self._retry.attempts:
                     raise inventory_error(exc, self.profile, self.region, action) from None
             await asyncio.sleep(self._retry.delay(retry, self._rng))
             retry += 1
+
+
+def _opener(factory: ClientFactory, fetcher: Fetcher) -> PairOpener:
+    if fetcher == "boto3":
+        return lambda profile, region: Boto3PairCalls(factory, profile, region)
+    source: object = factory  # any callable may also be a SessionSource
+    if not isinstance(source, SessionSource):
+        raise TypeError(
+            'fetcher="http" needs the factory to offer its sessions (session_client_factory '
+            'does); pass fetcher="boto3" for a plain client factory'
+        )
+    return lambda profile, region: HttpPairCalls(source, profile, region)
 
 
 def _main_account(details: Mapping[str, Ec2Details]) -> str:

@@ -11,14 +11,21 @@ swap the output shapes of DescribeInstances and DescribeInstanceInformation for 
 projections; every other operation parses as usual. Only sessions made for the inventory
 get it, since other callers may want the full answers. Epoch timestamps (SSM's JSON) are
 turned into UTC datetimes directly instead of through dateutil's slow tz conversion.
+
+The asyncio HTTP path (inventory_fetch.py) bypasses botocore's parsers altogether:
+`ssm_information_page` and `ec2_instances_page` read raw answer bodies into the same dicts
+the projections give (same member names, absent members absent), with json and the C
+ElementTree, for a fraction of botocore's per-call cost.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from xml.etree import ElementTree
 
 import botocore.session
 from botocore.model import Shape, ShapeResolver
@@ -140,3 +147,75 @@ def install(session: botocore.session.Session) -> None:
     """Make clients created from `session` from now on parse the listing calls leanly."""
     # Service models are the same files for every session of this botocore: build once.
     session.register_component("response_parser_factory", LeanParserFactory(_cached_lean_shapes()))
+
+
+#: DescribeInstances XML element → projected member (EC2's locationNames, as botocore reads
+#: them from the service model); structures and lists are read by the functions below.
+_EC2_SCALARS = {
+    "instanceId": "InstanceId",
+    "platform": "Platform",
+    "privateIpAddress": "PrivateIpAddress",
+    "ipAddress": "PublicIpAddress",
+}
+
+
+def ssm_information_page(body: bytes) -> dict[str, Any]:
+    """A DescribeInstanceInformation JSON answer → the projected dict (timestamps aware UTC)."""
+    page: dict[str, Any] = json.loads(body)
+    for info in page.get("InstanceInformationList", ()):
+        if "LastPingDateTime" in info:
+            info["LastPingDateTime"] = fast_timestamp(info["LastPingDateTime"])
+    return page
+
+
+def ec2_instances_page(body: bytes) -> dict[str, Any]:
+    """A DescribeInstances XML answer → the projected dict botocore's lean parser gives."""
+    page: dict[str, Any] = {"Reservations": []}
+    # AWS's answer over a verified connection; expat (≥ 2.4.1, bundled with Python 3.11)
+    # caps entity expansion, and botocore parses the same bodies with the same parser.
+    for child in ElementTree.fromstring(body):  # noqa: S314
+        name = local_name(child.tag)
+        if name == "reservationSet":
+            page["Reservations"] = [_reservation(item) for item in child]
+        elif name == "nextToken" and child.text:
+            page["NextToken"] = child.text
+    return page
+
+
+def _reservation(element: ElementTree.Element) -> dict[str, Any]:
+    reservation: dict[str, Any] = {}
+    for child in element:
+        name = local_name(child.tag)
+        if name == "ownerId":
+            reservation["OwnerId"] = child.text or ""
+        elif name == "instancesSet":
+            reservation["Instances"] = [_instance(item) for item in child]
+    return reservation
+
+
+def _instance(element: ElementTree.Element) -> dict[str, Any]:
+    instance: dict[str, Any] = {}
+    for child in element:
+        name = local_name(child.tag)
+        if name in _EC2_SCALARS:
+            instance[_EC2_SCALARS[name]] = child.text or ""
+        elif name == "instanceState":
+            states = [t.text or "" for t in child if local_name(t.tag) == "name"]
+            instance["State"] = {"Name": states[0]} if states else {}
+        elif name == "tagSet":
+            instance["Tags"] = [_tag(item) for item in child]
+    return instance
+
+
+def _tag(element: ElementTree.Element) -> dict[str, str]:
+    tag = {}
+    for child in element:
+        name = local_name(child.tag)
+        if name in ("key", "value"):
+            tag[name.capitalize()] = child.text or ""
+    return tag
+
+
+def local_name(tag: str) -> str:
+    """An element's name without its namespace (EC2 versions its XML namespace)."""
+    return tag.rpartition("}")[2]

@@ -1,0 +1,292 @@
+"""A minimal HTTP/1.1 client on asyncio streams for signed AWS API calls: no threads.
+
+boto3 costs ~4 ms of CPU per call and needs a thread per call in flight; for the inventory's
+hundreds of small calls that CPU, not the network, set the wall time. This client does only
+what those calls need: `POST` with a Content-Length body, answers with Content-Length,
+chunked or close-delimited bodies, keep-alive, TLS (`ssl.create_default_context`, with
+`AWS_CA_BUNDLE` when set, as botocore does), timeouts, and HTTP(S)_PROXY / NO_PROXY through
+an HTTP `CONNECT` tunnel (for http:// targets too: one code path; every corporate proxy
+allows CONNECT to 443, and loopback targets are usually in NO_PROXY).
+
+`HttpConnection(url)` is one connection to the origin of `url`, opened on first use and kept
+for the next request; a kept connection the server closed meanwhile is reopened once (the
+calls made through it are read-only, so resending is safe). Failures raise `HttpError`, whose
+text names the origin and what failed — never a header: signed headers hold session tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import ssl
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import ReadOnlyCredentials
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_MAX_HEADERS = 100
+
+
+class HttpError(Exception):
+    """Connecting, the proxy, TLS, or the exchange failed. `timeout`: it took too long;
+    `connecting`: no request reached the server (so nothing was processed)."""
+
+    def __init__(self, message: str, *, timeout: bool = False, connecting: bool = False) -> None:
+        super().__init__(message)
+        self.timeout = timeout
+        self.connecting = connecting
+
+
+class _StaleConnectionError(Exception):
+    """A kept-alive connection was closed by the server before it answered."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds for connecting (TCP + proxy + TLS) and for one request's answer."""
+
+    connect_s: float = 5.0
+    read_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """An answer: status, headers (lower-case names; the last of repeated ones), body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def host_header(url: str) -> str:
+    """The Host header for `url`: host, plus the port unless it is the scheme's default."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = parts.port
+    return host if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f"{host}:{port}"
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy URL the environment names for `url` (HTTPS_PROXY / HTTP_PROXY, either case),
+    or None when there is none or NO_PROXY exempts the host."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme)
+    if not proxy or _exempt(parts.hostname or "", parts.port, proxies.get("no", "")):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _exempt(host: str, port: int | None, no_proxy: str) -> bool:
+    """Whether NO_PROXY exempts `host`: `*`, the host itself, or a domain it is under
+    (`example.com` and `.example.com` both cover `a.example.com`), optionally `:port`."""
+    host = host.lower()
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        name, _, entry_port = entry.partition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry == "*":
+            return True
+        if not name or (entry_port and entry_port != str(port)):
+            continue
+        name = name.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def signed_headers(
+    credentials: ReadOnlyCredentials,
+    *,
+    service: str,
+    region: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> dict[str, str]:
+    """`headers` plus Host, X-Amz-Date, X-Amz-Security-Token and Authorization (SigV4) for a
+    POST of `body` to `url`. The result holds secrets: never log it."""
+    request = AWSRequest(
+        method="POST", url=url, data=body, headers={"Host": host_header(url), **headers}
+    )
+    SigV4Auth(credentials, service, region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def tls_context() -> ssl.SSLContext:
+    """Verifying TLS context; trusts `AWS_CA_BUNDLE` when set (TLS-inspecting proxies)."""
+    return ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+
+
+class HttpConnection:
+    """One keep-alive connection to the origin of `url`; requests go one at a time."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeouts: Timeouts | None = None,
+        proxy: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`proxy` None: as the environment says (`proxy_for`); "" for none."""
+        parts = urlsplit(url)
+        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        self.origin = f"{parts.scheme}://{host_header(url)}"
+        self._host = parts.hostname
+        self._port = parts.port or _DEFAULT_PORTS[parts.scheme]
+        self._tls = parts.scheme == "https"
+        self._timeouts = timeouts or Timeouts()
+        self._proxy = proxy_for(url) if proxy is None else proxy
+        self._ssl_context = ssl_context
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self.connections_opened = 0
+
+    async def request(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
+        """POST `body` to `path`; the answer whatever its status. Raises `HttpError`."""
+        for attempt in range(2):
+            reused = self._writer is not None
+            if not reused:
+                await self._connect()
+            try:
+                return await self._exchange(path, headers, body)
+            except _StaleConnectionError:
+                await self.aclose()
+                if not reused or attempt:
+                    raise HttpError(f"{self.origin} closed the connection") from None
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                await self.aclose()
+                raise HttpError(f"{self.origin}: {type(exc).__name__}") from None
+            except TimeoutError:
+                await self.aclose()
+                raise HttpError(f"{self.origin} did not answer in time", timeout=True) from None
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        """Close the connection, if open; the next request opens a new one."""
+        writer, self._reader, self._writer = self._writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError, TimeoutError):
+                async with asyncio.timeout(1):
+                    await writer.wait_closed()
+
+    async def _connect(self) -> None:
+        try:
+            async with asyncio.timeout(self._timeouts.connect_s):
+                if self._proxy:
+                    reader, writer = await self._tunnel(self._proxy)
+                else:
+                    reader, writer = await asyncio.open_connection(
+                        self._host, self._port, ssl=self._context()
+                    )
+        except TimeoutError:
+            raise HttpError(
+                f"connecting to {self.origin} timed out", timeout=True, connecting=True
+            ) from None
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            raise HttpError(
+                f"cannot connect to {self.origin} ({type(exc).__name__})", connecting=True
+            ) from None
+        self._reader, self._writer = reader, writer
+        self.connections_opened += 1
+
+    def _context(self) -> ssl.SSLContext | None:
+        if not self._tls:
+            return None
+        if self._ssl_context is None:
+            self._ssl_context = tls_context()
+        return self._ssl_context
+
+    async def _tunnel(self, proxy: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A CONNECT tunnel through `proxy` to the target, TLS started inside it if https."""
+        parts = urlsplit(proxy)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+        target = f"{self._host}:{self._port}"
+        lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
+        if parts.username is not None:
+            secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            lines.append(f"Proxy-Authorization: Basic {base64.b64encode(secret.encode()).decode()}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        await writer.drain()
+        status, _headers = await _read_head(reader)
+        if status != 200:
+            writer.close()
+            raise HttpError(
+                f"the proxy refused a tunnel to {self.origin} (HTTP {status})", connecting=True
+            )
+        if self._tls:
+            await writer.start_tls(self._context() or tls_context(), server_hostname=self._host)
+        return reader, writer
+
+    async def _exchange(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
+        assert self._reader is not None and self._writer is not None
+        reader, writer = self._reader, self._writer
+        head = [f"POST {path} HTTP/1.1"]
+        head += [f"{name}: {value}" for name, value in headers.items()]
+        head.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        async with asyncio.timeout(self._timeouts.read_s):
+            try:
+                await writer.drain()
+                status, answer_headers = await _read_head(reader)
+            except (ConnectionResetError, BrokenPipeError, _StaleConnectionError):
+                raise _StaleConnectionError from None
+            body_read, keep = await _read_body(reader, answer_headers)
+        if not keep:
+            await self.aclose()
+        return HttpResponse(status, answer_headers, body_read)
+
+
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+    """Status and headers; 1xx interim answers skipped. `_StaleConnectionError` on EOF first."""
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise _StaleConnectionError
+        version, _, rest = line.decode("latin-1").partition(" ")
+        if not version.startswith("HTTP/"):
+            raise ValueError("not an HTTP answer")
+        status = int(rest.split(" ", 1)[0])
+        headers: dict[str, str] = {"_version": version}
+        for _ in range(_MAX_HEADERS):
+            raw = await reader.readline()
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = raw.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        else:
+            raise ValueError("too many headers")
+        if status >= 200:
+            return status, headers
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> tuple[bytes, bool]:
+    """The body, and whether the connection may carry another request."""
+    keep = headers.pop("_version") == "HTTP/1.1" and headers.get("connection", "") != "close"
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return await _read_chunks(reader), keep
+    if "content-length" in headers:
+        return await reader.readexactly(int(headers["content-length"])), keep
+    return await reader.read(), False  # delimited by the server closing
+
+
+async def _read_chunks(reader: asyncio.StreamReader) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        size = int((await reader.readline()).split(b";", 1)[0].strip() or b"x", 16)
+        if size == 0:
+            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                pass  # trailers: none of ours
+            return b"".join(parts)
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)  # the CRLF after each chunk

@@ -1,0 +1,253 @@
+"""The two calls the inventory makes, per (profile, region), by two interchangeable paths.
+
+`PairCalls` is what `InventoryService` needs of a pair: `describe_instance_information` and
+`describe_instances`, taking boto3's parameters and giving the (projected) dicts boto3
+would, raising what boto3 would (`ClientError` with AWS's code, `EndpointConnectionError`
+and friends for the network), so one translation (inventory_errors.py) serves both paths.
+
+- `HttpPairCalls` (the default): asyncio HTTP (aws_http.py) signed by botocore's SigV4Auth,
+  parsed by lean_parsers. No threads, except one `asyncio.to_thread` per pair to read the
+  profile's credentials (botocore may run a credential process or refresh an SSO role);
+  they are read again once if AWS answers that the token expired. One connection per
+  endpoint, reused by the pair's sequential calls.
+- `Boto3PairCalls`: real boto3 clients from a `ClientFactory`, each call in a thread of the
+  pair's own two-thread pool (one SSM call and one EC2 call may be in flight at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlencode, urlsplit
+from xml.etree import ElementTree
+
+import boto3
+from botocore import exceptions as boto_errors
+from botocore.client import BaseClient
+from botocore.credentials import ReadOnlyCredentials
+
+from ssmgui.services import lean_parsers
+from ssmgui.services.aws_http import HttpConnection, HttpError, HttpResponse, Timeouts
+from ssmgui.services.aws_http import signed_headers as sign
+
+#: (profile, region, service name) → a boto3 client; called in a worker thread.
+ClientFactory = Callable[[str, str, str], BaseClient]
+
+JSON_11 = "application/x-amz-json-1.1"
+FORM = "application/x-www-form-urlencoded; charset=utf-8"
+EC2_API_VERSION = "2016-11-15"
+USER_AGENT = "ssmgui-inventory"
+#: AWS's ways of saying the session token has expired (STS, SSM, EC2).
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+
+
+class PairCalls(Protocol):
+    """The inventory's calls for one (profile, region). Calls of one kind come one at a
+    time; one SSM and one EC2 call may overlap. `aclose()` ends everything (idempotent)."""
+
+    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One SSM page for `params` (MaxResults, NextToken)."""
+
+    async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken)."""
+
+    async def aclose(self) -> None:
+        """Release connections or threads."""
+
+
+@runtime_checkable
+class SessionSource(Protocol):
+    """Where the HTTP path finds a profile's boto3 session and any endpoint override."""
+
+    def session(self, profile: str) -> boto3.Session:
+        """The profile's session; thread-safe, may block (called in a worker thread)."""
+
+    def endpoint_url(self, profile: str, region: str, service: str) -> str | None:
+        """An endpoint for `service` (demo, tests), or None for the standard one."""
+
+
+def default_endpoint(service: str, region: str, environ: Mapping[str, str] = os.environ) -> str:
+    """`service`'s endpoint in `region` as botocore would choose it from the environment:
+    AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL (both ignored when
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), then the partition's standard name."""
+    if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
+        for name in (f"AWS_ENDPOINT_URL_{service.upper()}", "AWS_ENDPOINT_URL"):
+            if environ.get(name):
+                return environ[name]
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://{service}.{region}.{suffix}"
+
+
+def ec2_form(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """boto3's DescribeInstances parameters → EC2 query-protocol form fields."""
+    form = [("Action", "DescribeInstances"), ("Version", EC2_API_VERSION)]
+    for n, chosen in enumerate(params.get("Filters", ()), 1):
+        form.append((f"Filter.{n}.Name", str(chosen["Name"])))
+        form += [(f"Filter.{n}.Value.{m}", str(v)) for m, v in enumerate(chosen["Values"], 1)]
+    form += [(f"InstanceId.{m}", str(i)) for m, i in enumerate(params.get("InstanceIds", ()), 1)]
+    form += [(key, str(params[key])) for key in ("MaxResults", "NextToken") if key in params]
+    return form
+
+
+def client_error(response: HttpResponse, operation: str) -> boto_errors.ClientError:
+    """A non-2xx answer as botocore would raise it: code and message from the JSON
+    `__type`/`message` or the XML `<Code>`/`<Message>`, else the HTTP status as the code."""
+    code, message = str(response.status), ""
+    try:
+        if response.body.lstrip().startswith(b"<"):
+            root = ElementTree.fromstring(response.body)  # noqa: S314  # see lean_parsers
+            texts = {lean_parsers.local_name(e.tag): e.text or "" for e in root.iter()}
+            code, message = texts.get("Code") or code, texts.get("Message", "")
+        elif response.body.strip():
+            error = json.loads(response.body)
+            code = str(error.get("__type") or error.get("code") or code).rpartition("#")[2]
+            message = str(error.get("message") or error.get("Message") or "")
+    except (ValueError, AttributeError, ElementTree.ParseError):
+        pass  # not AWS's format (a proxy's error page): the status is all we know
+    parsed: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": response.status},
+    }
+    return boto_errors.ClientError(parsed, operation)
+
+
+def network_error(exc: HttpError, url: str) -> boto_errors.BotoCoreError:
+    """The botocore exception boto3 raises for the same failure (no header, no secret)."""
+    if exc.connecting:
+        if exc.timeout:
+            return boto_errors.ConnectTimeoutError(endpoint_url=url)
+        return boto_errors.EndpointConnectionError(endpoint_url=url)
+    if exc.timeout:
+        return boto_errors.ReadTimeoutError(endpoint_url=url)
+    return boto_errors.ConnectionClosedError(endpoint_url=url)
+
+
+class HttpPairCalls:
+    """`PairCalls` over aws_http; see the module docstring."""
+
+    def __init__(
+        self, source: SessionSource, profile: str, region: str, timeouts: Timeouts | None = None
+    ) -> None:
+        self._source, self._profile, self._region = source, profile, region
+        self._timeouts = timeouts or Timeouts()
+        self._urls = {
+            service: source.endpoint_url(profile, region, service)
+            or default_endpoint(service, region)
+            for service in ("ssm", "ec2")
+        }
+        self._paths = {service: urlsplit(url).path or "/" for service, url in self._urls.items()}
+        self._connections: dict[str, HttpConnection] = {}
+        self._credentials: ReadOnlyCredentials | None = None
+        self._credentials_lock = asyncio.Lock()
+
+    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        headers = {
+            "Content-Type": JSON_11,
+            "X-Amz-Target": "AmazonSSM.DescribeInstanceInformation",
+        }
+        body = json.dumps(dict(params)).encode()
+        answer = await self._send("ssm", "DescribeInstanceInformation", headers, body)
+        return lean_parsers.ssm_information_page(answer.body)
+
+    async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        body = urlencode(ec2_form(params)).encode()
+        answer = await self._send("ec2", "DescribeInstances", {"Content-Type": FORM}, body)
+        return lean_parsers.ec2_instances_page(answer.body)
+
+    async def aclose(self) -> None:
+        connections, self._connections = list(self._connections.values()), {}
+        for connection in connections:
+            await connection.aclose()
+
+    async def _send(
+        self, service: str, operation: str, headers: Mapping[str, str], body: bytes
+    ) -> HttpResponse:
+        url = self._urls[service]
+        headers = {**headers, "User-Agent": USER_AGENT}
+        stale: ReadOnlyCredentials | None = None
+        while True:
+            credentials = await self._current_credentials(stale)
+            signed = sign(
+                credentials,
+                service=service,
+                region=self._region,
+                url=url,
+                headers=headers,
+                body=body,
+            )
+            try:
+                answer = await self._connection(url).request(self._paths[service], signed, body)
+            except HttpError as exc:
+                raise network_error(exc, url) from None
+            if answer.status < 300:
+                return answer
+            error = client_error(answer, operation)
+            if stale is not None or error.response["Error"]["Code"] not in EXPIRED_CODES:
+                raise error
+            stale = credentials  # read them again (they may have been refreshed), once
+
+    def _connection(self, url: str) -> HttpConnection:
+        if url not in self._connections:
+            self._connections[url] = HttpConnection(url, timeouts=self._timeouts)
+        return self._connections[url]
+
+    async def _current_credentials(self, stale: ReadOnlyCredentials | None) -> ReadOnlyCredentials:
+        """The profile's frozen credentials, read in a thread on first use and again when
+        the ones held are `stale`. Shared by the pair's SSM and EC2 calls."""
+        async with self._credentials_lock:
+            if self._credentials is None or self._credentials is stale:
+                self._credentials = await asyncio.to_thread(self._read_credentials)
+            return self._credentials
+
+    def _read_credentials(self) -> ReadOnlyCredentials:
+        credentials = self._source.session(self._profile).get_credentials()
+        if credentials is None:
+            raise boto_errors.NoCredentialsError()
+        frozen: ReadOnlyCredentials = credentials.get_frozen_credentials()
+        return frozen
+
+
+class Boto3PairCalls:
+    """`PairCalls` through boto3 clients from `factory`; see the module docstring."""
+
+    def __init__(self, factory: ClientFactory, profile: str, region: str) -> None:
+        self._factory, self._profile, self._region = factory, profile, region
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ssmgui-inventory")
+        self._clients: dict[str, asyncio.Future[BaseClient]] = {}
+
+    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        client: Any = await self._client("ssm")  # a runtime-made client: methods untyped
+        return await self._run(client.describe_instance_information, params)
+
+    async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        client: Any = await self._client("ec2")
+        return await self._run(client.describe_instances, params)
+
+    async def aclose(self) -> None:
+        for future in self._clients.values():
+            future.cancel()
+            if future.done() and not future.cancelled():
+                future.exception()  # retrieved: a failure was reported by the call that needed it
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _client(self, service: str) -> asyncio.Future[BaseClient]:
+        if not self._clients:  # both at once: the EC2 client is ready when the first page is
+            loop = asyncio.get_running_loop()
+            for name in ("ssm", "ec2"):
+                make = functools.partial(self._factory, self._profile, self._region, name)
+                self._clients[name] = loop.run_in_executor(self._executor, make)
+        return self._clients[service]
+
+    async def _run(
+        self, method: Callable[..., Any], params: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        call = functools.partial(method, **params)
+        answer: Mapping[str, Any] = await asyncio.get_running_loop().run_in_executor(
+            self._executor, call
+        )
+        return answer
