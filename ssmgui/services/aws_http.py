@@ -163,12 +163,12 @@ class HttpConnection:
                 await self.aclose()
                 if not reused or attempt:
                     raise HttpError(f"{self.origin} closed the connection") from None
+            except TimeoutError:  # before OSError, its base class
+                await self.aclose()
+                raise HttpError(f"{self.origin} did not answer in time", timeout=True) from None
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 await self.aclose()
                 raise HttpError(f"{self.origin}: {type(exc).__name__}") from None
-            except TimeoutError:
-                await self.aclose()
-                raise HttpError(f"{self.origin} did not answer in time", timeout=True) from None
         raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
@@ -189,7 +189,7 @@ class HttpConnection:
                     reader, writer = await asyncio.open_connection(
                         self._host, self._port, ssl=self._context()
                     )
-        except TimeoutError:
+        except TimeoutError:  # before OSError, its base class
             raise HttpError(
                 f"connecting to {self.origin} timed out", timeout=True, connecting=True
             ) from None

@@ -1,5 +1,5 @@
 """Inventory fixtures: moto's EC2 over HTTP, one fake SSM API per (profile, region), and an
-InventoryService wired to both through real boto3 clients."""
+InventoryService wired to both, through each fetch path (asyncio HTTP, boto3 clients)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from botocore.config import Config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from ssmgui.demo import FakeAws, FakeInstance
-from ssmgui.services.inventory import InventoryService, RetryPolicy
+from ssmgui.services.inventory import Fetcher, InventoryService, RetryPolicy
 from ssmgui.services.inventory_cache import InventoryCache
 from ssmgui.services.inventory_clients import session_client_factory
 
@@ -57,6 +57,7 @@ class Fleet:
 
     moto_url: str
     cache_dir: Path
+    fetcher: Fetcher = "http"
     ssm: dict[tuple[str, str], FakeAws] = field(default_factory=dict)
 
     def fake(self, profile: str, region: str) -> FakeAws:
@@ -94,6 +95,7 @@ class Fleet:
         factory = session_client_factory(session_for, config=ONE_ATTEMPT, endpoint_url_for=endpoint)
         return InventoryService(
             factory,
+            fetcher=self.fetcher,
             cache=InventoryCache(self.cache_dir) if cache else None,
             retry=RetryPolicy(attempts=attempts, base_delay_s=0.01, max_delay_s=0.05),
         )
@@ -102,9 +104,16 @@ class Fleet:
 PAIRS = [("alpha", "eu-north-1"), ("alpha", "ap-south-1"), ("beta", "me-south-1")]
 
 
+@pytest.fixture(params=["http", "boto3"])
+def fetcher(request: pytest.FixtureRequest) -> Fetcher:
+    """Every fleet test runs against both fetch paths."""
+    chosen: Fetcher = request.param
+    return chosen
+
+
 @pytest.fixture
-async def fleet(moto_url: str, tmp_path: Path) -> AsyncIterator[Fleet]:
-    world = Fleet(moto_url, tmp_path / "cache")
+async def fleet(moto_url: str, tmp_path: Path, fetcher: Fetcher) -> AsyncIterator[Fleet]:
+    world = Fleet(moto_url, tmp_path / "cache", fetcher)
     for profile, region in PAIRS:
         fake = FakeAws(region=region, sigv4="off")
         await fake.start()
