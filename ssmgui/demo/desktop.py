@@ -127,7 +127,7 @@ class DemoDesktop:
     def apply_environment(self) -> Callable[[], None]:
         """Set `environment` in `os.environ` (removing variables that would reach the
         person's real AWS) until the returned function, or `stop()`, restores it."""
-        if self._applied is None:
+        if self._applied is None or self._applied.restored:
             self._applied = AppliedEnvironment(self.environment)
         return self._applied.restore
 

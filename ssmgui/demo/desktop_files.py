@@ -103,12 +103,12 @@ class AppliedEnvironment:
         for key in touched - set(environment):
             os.environ.pop(key, None)
         os.environ.update(environment)
-        self._restored = False
+        self.restored = False
 
     def restore(self) -> None:
-        if self._restored:
+        if self.restored:
             return
-        self._restored = True
+        self.restored = True
         for key, value in self._saved.items():
             if value is None:
                 os.environ.pop(key, None)

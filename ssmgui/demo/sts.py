@@ -18,7 +18,7 @@ import re
 import secrets
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from ssmgui.demo.query_server import QueryServer
@@ -56,8 +56,8 @@ class IamUser:
     account: str
     name: str
     access_key_id: str
-    secret_access_key: str
-    mfa_serial: str | None
+    secret_access_key: str = field(repr=False)  # never in a log line
+    mfa_serial: str | None = None
 
     @property
     def arn(self) -> str:
@@ -72,7 +72,7 @@ class Caller:
     arn: str
     user_id: str
     account: str
-    session_token: str | None = None
+    session_token: str | None = field(default=None, repr=False)
     expires: datetime | None = None
     mfa: bool = False
 
