@@ -18,10 +18,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
-from ssmgui.core.instance import Instance, instance_from_dict, instance_to_dict
+from ssmgui.core.instance import Instance, instance_from_dict
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,29 @@ class CachedListing:
     region: str
     instances: tuple[Instance, ...]
     fetched_at: datetime
+
+
+def cache_entry(instance: Instance) -> dict[str, Any]:
+    """What `instance_from_dict` reads back: `instance_to_dict` without its derived flags
+    (`supports_*` parse the agent version twice per instance: half the cost of a save,
+    which runs on the event loop while other regions are still listing). A test checks
+    that every field round-trips."""
+    return {
+        "instance_id": instance.instance_id,
+        "name": instance.name,
+        "platform": instance.platform.value,
+        "platform_name": instance.platform_name,
+        "ping_status": instance.ping_status.value,
+        "agent_version": instance.agent_version,
+        "private_ip": instance.private_ip,
+        "public_ip": instance.public_ip,
+        "state": instance.state,
+        "profile": instance.profile,
+        "region": instance.region,
+        "account": instance.account,
+        "last_ping": instance.last_ping.isoformat() if instance.last_ping else None,
+        "tags": dict(instance.tags),
+    }
 
 
 class InventoryCache:
@@ -83,7 +107,7 @@ class InventoryCache:
                 "profile": listing.profile,
                 "region": listing.region,
                 "fetched_at": listing.fetched_at.isoformat(),
-                "instances": [instance_to_dict(i) for i in listing.instances],
+                "instances": [cache_entry(i) for i in listing.instances],
             },
             separators=(",", ":"),
         )

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from datetime import UTC, datetime
 
 from ssmgui.core.errors import AccessDeniedError, ThrottledError
-from ssmgui.core.instance import PingStatus, Platform
+from ssmgui.core.instance import (
+    Instance,
+    PingStatus,
+    Platform,
+    instance_from_dict,
+    instance_to_dict,
+)
 from ssmgui.demo import FakeInstance
 from ssmgui.services.inventory import RegionResult
+from ssmgui.services.inventory_cache import cache_entry
 from tests.inventory.conftest import PAIRS, WINDOWS_AMI, Fleet
 
 EU, AP, ME = PAIRS
@@ -136,3 +145,28 @@ async def test_leaving_the_stream_early_cancels_the_rest(fleet: Fleet) -> None:
         break
     await asyncio.sleep(0)
     assert time.perf_counter() - started < 1.5
+
+
+def test_cache_entries_read_back_equal() -> None:
+    every_field = Instance(
+        instance_id="i-0123456789abcdef0",
+        name="web",
+        platform=Platform.WINDOWS,
+        ping_status=PingStatus.ONLINE,
+        agent_version="3.3.1142.0",
+        private_ip="10.0.0.1",
+        public_ip="203.0.113.1",
+        profile="p",
+        region="eu-west-1",
+        account="111122223333",
+        last_ping=datetime(2026, 11, 1, 12, 0, tzinfo=UTC),
+        state="running",
+        platform_name="Windows Server 2022",
+        tags=(("Name", "web"), ("Team", "ops")),
+    )
+    entry = json.loads(json.dumps(cache_entry(every_field)))
+    assert instance_from_dict(entry) == every_field
+    assert set(instance_to_dict(every_field)) - set(entry) == {
+        "supports_port_forwarding",
+        "supports_multiplexing",
+    }
