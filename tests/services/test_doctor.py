@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ def moto_url() -> Iterator[str]:
 def doctor(world: World, moto_url: str, clock_offset: float = 0) -> Doctor:
     iam = boto3.client("iam", endpoint_url=moto_url, region_name="eu-west-1", config=ONE_TRY,
                        aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
-    user = f"doctor-{datetime.now(UTC).timestamp():.0f}"
+    user = f"doctor-{uuid.uuid4().hex[:12]}"
     iam.create_user(UserName=user)
     keys = iam.create_access_key(UserName=user)["AccessKey"]
 
