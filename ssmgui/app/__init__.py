@@ -1,0 +1,119 @@
+"""The GUI's composition root: QApplication + qasync loop, services, tray and window.
+
+`run(demo=...)` builds everything once, shows cached instances at once, refreshes, opens
+auto-start favourites, and runs until Quit — which stops every tunnel (TerminateSession)
+before the process exits. Nothing else constructs services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from ssmgui.app.services import AppServices, build_demo_services, build_real_services
+from ssmgui.core.errors import SsmGuiError
+from ssmgui.core.instance import Instance
+from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
+from ssmgui.services.expiry import ExpiryMonitor
+from ssmgui.ui import icons
+from ssmgui.ui.controller import AppController
+from ssmgui.ui.error_display import ErrorDoor, configure_logging, default_log_path
+from ssmgui.ui.main_surface import MainSurface
+
+log = logging.getLogger(__name__)
+
+
+def client_opener(
+    services: AppServices,
+) -> Callable[[TunnelSnapshot, Instance | None], Awaitable[None]]:
+    """Open the tunnel's client (RDP, SSH terminal, browser); custom ports get none — the
+    ready notification names the address instead."""
+
+    async def open_client(snapshot: TunnelSnapshot, _instance: Instance | None) -> None:
+        kind = snapshot.spec.kind
+        if kind is TunnelKind.CUSTOM:
+            return
+        launched = await services.launcher.open(
+            kind, snapshot.local_port, services.settings.current,
+            instance_id=snapshot.spec.instance_id, title=snapshot.spec.title,
+        )  # fmt: skip
+
+        async def clean_up_when_done() -> None:
+            await launched.wait()
+            launched.close()
+
+        asyncio.get_running_loop().create_task(clean_up_when_done())
+
+    return open_client
+
+
+def run(*, demo: bool, verbose: bool = False) -> int:
+    log_path = default_log_path()
+    configure_logging(log_path, verbose)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ssmgui")
+    app.setWindowIcon(icons.app_icon())
+    app.setQuitOnLastWindowClosed(False)  # a tray app: closing a window is not quitting
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        result: int = loop.run_until_complete(_main(app, demo, log_path))
+    return result
+
+
+async def _main(app: QApplication, demo: bool, log_path: Path) -> int:
+    quitting = asyncio.Event()
+    app.aboutToQuit.connect(quitting.set)
+    door = ErrorDoor(lambda: None, log_path)
+    door.install(asyncio.get_running_loop())
+    surface_holder: list[MainSurface] = []
+    prompt_parent = lambda: surface_holder[0].window if surface_holder else None  # noqa: E731
+    try:
+        builder = build_demo_services if demo else build_real_services
+        services = await builder(prompt_parent)
+    except SsmGuiError as exc:
+        door.show_expected(exc)
+        await quitting.wait()
+        return 2
+    controller = AppController(
+        identity=services.facade,
+        inventory=services.inventory,
+        tunnels=services.tunnels,
+        settings=services.settings,
+        open_client=client_opener(services),
+    )
+    controller.failed.connect(door.show_expected)
+    surface = MainSurface(controller, quit_app=app.quit)
+    surface_holder.append(surface)
+    surface.show(banner=services.banner)
+    _start(controller, services)
+    await quitting.wait()
+    await controller.stop_all()
+    await services.close()
+    return 0
+
+
+def _start(controller: AppController, services: AppServices) -> None:
+    controller.show_cached()
+    controller.update_credentials()
+    controller.spawn(controller.refresh())
+
+    async def auto_start() -> None:
+        for error in await services.tunnels.open_auto_start():
+            controller.failed.emit(error)
+
+    controller.spawn(auto_start())
+    monitor = ExpiryMonitor(services.identity, controller.profile_names, lambda: datetime.now(UTC))
+    controller.spawn(
+        monitor.run(lambda warning: controller.credentials_expiring(
+            warning.profile_name, warning.expires_at
+        ))
+    )  # fmt: skip

@@ -1,0 +1,145 @@
+"""Building the GUI's services: on the user's AWS, or on the embedded demo world.
+
+The only place (with the CLI) that constructs services and wires the demo in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from ssmgui.core.credentials import IdentitySettings
+from ssmgui.core.settings import Engine, Settings
+from ssmgui.services.aws_clients import AwsClients
+from ssmgui.services.engines.base import TunnelEngine
+from ssmgui.services.engines.native import NativeEngine
+from ssmgui.services.engines.plugin import PluginEngine
+from ssmgui.services.engines.plugin_locator import PluginLocator
+from ssmgui.services.identity import IdentityService
+from ssmgui.services.identity_facade import IdentityFacade
+from ssmgui.services.inventory import InventoryService
+from ssmgui.services.inventory_cache import InventoryCache
+from ssmgui.services.inventory_clients import session_client_factory
+from ssmgui.services.launcher import Launcher
+from ssmgui.services.profiles import AwsFiles, load_profiles
+from ssmgui.services.secrets import SecretStore
+from ssmgui.services.settings_store import SettingsService, SettingsStore
+from ssmgui.services.sso import sso_cache_dir
+from ssmgui.services.tunnels import TunnelManager
+from ssmgui.ssm.channel import ChannelOptions
+from ssmgui.ui.mfa_prompt import GuiMfaPrompt
+
+if TYPE_CHECKING:
+    from ssmgui.demo.desktop import DemoDesktop
+
+ParentFor = Callable[[], QWidget | None]
+
+
+@dataclass
+class AppServices:
+    """Everything the GUI needs. `closers` run on quit, last built first."""
+
+    identity: IdentityService
+    facade: IdentityFacade
+    inventory: InventoryService
+    tunnels: TunnelManager
+    settings: SettingsService
+    launcher: Launcher
+    prompt: GuiMfaPrompt
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    banner: str = ""  # a first message for the person (demo hints, memory-only keyring)
+    demo: DemoDesktop | None = None  # the embedded world, when running on it
+
+    async def close(self) -> None:
+        for close in reversed(self.closers):
+            with contextlib.suppress(Exception):
+                await close()
+
+
+def identity_settings(settings: Settings) -> IdentitySettings:
+    return IdentitySettings(
+        session_seconds=settings.mfa_duration_s,
+        warn_before=timedelta(seconds=settings.expiry_warning_s),
+    )
+
+
+def engine_for(settings: Settings, options: ChannelOptions | None = None) -> TunnelEngine:
+    """The user's engine: native by default; the plugin engine when chosen and installed."""
+    if settings.engine is Engine.PLUGIN:
+        return PluginEngine(PluginLocator(settings.plugin_path or None), probe=None)
+    return NativeEngine(options)
+
+
+async def build_real_services(parent: ParentFor) -> AppServices:
+    settings = SettingsService(SettingsStore())
+    prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
+    files = AwsFiles.from_environment()
+    store = SecretStore.from_system()
+    identity = IdentityService(
+        load_profiles=lambda: load_profiles(files),
+        store=store,
+        clients=AwsClients(),
+        prompt=prompt,
+        sso_cache_dir=sso_cache_dir(Path.home()),
+        settings=identity_settings(settings.current),
+    )
+    facade = IdentityFacade(identity)
+    inventory = InventoryService(
+        session_client_factory(identity.session_for), cache=InventoryCache()
+    )
+    tunnels = TunnelManager(
+        api_for=facade.api_for, engine=lambda: engine_for(settings.current), settings=settings
+    )
+    banner = "" if store.persistent else (
+        "No usable OS keyring was found: MFA sessions are kept in memory only and you will be "
+        "asked again after a restart."
+    )  # fmt: skip
+    return AppServices(identity, facade, inventory, tunnels, settings, Launcher(), prompt,
+                       banner=banner)  # fmt: skip
+
+
+async def build_demo_services(parent: ParentFor) -> AppServices:
+    from ssmgui.demo.desktop import start_demo_desktop  # noqa: PLC0415 - the demo only
+
+    desktop = await start_demo_desktop()
+    restore = desktop.apply_environment()
+    cache_dir = Path(tempfile.mkdtemp(prefix="ssmgui-demo-cache-"))
+    settings = SettingsService(None)  # the demo never touches the user's settings
+    prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
+    files = AwsFiles(desktop.config_file, desktop.credentials_file)
+    identity = IdentityService(
+        load_profiles=lambda: load_profiles(files, {}),
+        store=SecretStore(None),  # …nor the user's keyring
+        clients=AwsClients(endpoint_url=desktop.sts_endpoint),
+        prompt=prompt,
+        sso_cache_dir=cache_dir / "sso",
+    )
+    facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for)
+    inventory = InventoryService(
+        session_client_factory(identity.session_for, endpoint_url_for=desktop.endpoint_for),
+        cache=InventoryCache(cache_dir),
+    )
+    options = ChannelOptions(allowed_hosts=desktop.stream_hosts)
+    tunnels = TunnelManager(
+        api_for=facade.api_for, engine=lambda: NativeEngine(options), settings=settings
+    )
+
+    async def close_demo() -> None:
+        restore()
+        await desktop.stop()
+
+    banner = (
+        "Welcome to the ssmgui demo: a fake AWS runs on this computer. Type demo- in the "
+        "filter, double-click demo-rdp (Remote Desktop) or right-click demo-web → Connect "
+        f"HTTP. When asked for an MFA code, type {desktop.mfa_code_hint}."
+    )
+    return AppServices(identity, facade, inventory, tunnels, settings, Launcher(), prompt,
+                       closers=[close_demo], banner=banner, demo=desktop)  # fmt: skip

@@ -1,0 +1,146 @@
+"""The window, the tray and the dialogs, wired to the controller — and nothing else.
+
+Views emit requests; this module turns each into a controller call, and each controller
+signal into a view update. Where the desktop has no system tray (some Linux desktops) the
+window is the main surface: it is shown at start and closing it quits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QGuiApplication
+
+from ssmgui.core.instance import Instance
+from ssmgui.core.tunnel import TunnelKind, spec_for
+from ssmgui.services.inventory import RegionResult
+from ssmgui.ui.controller import AppController
+from ssmgui.ui.custom_port_dialog import CustomPortDialog
+from ssmgui.ui.instances_window import InstancesWindow
+from ssmgui.ui.settings_dialog import SettingsDialog
+from ssmgui.ui.tray import TrayIcon, TrayMenu
+
+
+class _CloseWatcher(QObject):
+    """Closing the window quits only when there is no tray to come back from."""
+
+    def __init__(self, on_close: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_close = on_close
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt
+        if event.type() is QEvent.Type.Close:
+            self._on_close()
+        return False
+
+
+class MainSurface:
+    def __init__(self, controller: AppController, *, quit_app: Callable[[], None]) -> None:
+        self._controller = controller
+        self._quit = quit_app
+        self.window = InstancesWindow()
+        self.window.setWindowTitle("ssmgui — instances and tunnels")
+        self.tray: TrayIcon | None = None
+        if TrayIcon.available():
+            menu = TrayMenu(
+                controller,
+                open_window=self.open_window,
+                open_settings=self.open_settings,
+                quit_app=quit_app,
+                ask_custom_port=self.ask_custom_port,
+            )
+            self.tray = TrayIcon(controller, menu, self.window)
+        else:
+            self._close_watcher = _CloseWatcher(quit_app)
+            self.window.installEventFilter(self._close_watcher)
+        self._wire_window()
+        self._wire_controller()
+
+    def show(self, banner: str = "") -> None:
+        if self.tray is not None:
+            self.tray.show()
+            if banner:
+                self.tray.icon.showMessage("ssmgui", banner)
+        else:
+            self.open_window()
+        if banner:
+            self.window.statusBar().showMessage(banner)
+
+    # --- views → controller ---------------------------------------------------------------
+
+    def _wire_window(self) -> None:
+        controller, window = self._controller, self.window
+        window.default_action_requested.connect(
+            lambda instance: controller.spawn(controller.default_action(instance))
+        )
+        window.connect_requested.connect(
+            lambda instance, kind: controller.spawn(controller.open_tunnel(instance, kind))
+        )
+        window.custom_port_requested.connect(self.ask_custom_port)
+        window.remote_host_requested.connect(
+            lambda instance: self.ask_custom_port(instance, remote_host=True)
+        )
+        window.favourite_requested.connect(self.add_favourite)
+        window.refresh_requested.connect(lambda: controller.spawn(controller.refresh()))
+        window.copy_requested.connect(copy_to_clipboard)
+        tunnels = window.tunnels
+        tunnels.stop_requested.connect(
+            lambda tunnel_id: controller.spawn(controller.stop_tunnel(tunnel_id))
+        )
+        tunnels.reopen_requested.connect(
+            lambda tunnel_id: controller.spawn(controller.reopen_client(tunnel_id))
+        )
+        tunnels.copy_requested.connect(copy_to_clipboard)
+
+    def _wire_controller(self) -> None:
+        self._controller.region_listed.connect(self._show_region)
+        self._controller.tunnel_changed.connect(self.window.update_tunnel)
+        self._controller.refresh_started.connect(
+            lambda: self.window.statusBar().showMessage("Refreshing instances…")
+        )
+        self._controller.refresh_finished.connect(
+            lambda: self.window.statusBar().showMessage(
+                f"{len(self._controller.instances())} instances", 5000
+            )
+        )
+
+    def _show_region(self, result: RegionResult) -> None:
+        self.window.show_region(result.profile, result.region, result.instances, result.stale)
+        if result.error is not None:
+            self.window.show_region_error(result.profile, result.region, result.error.user_message)
+
+    # --- dialogs --------------------------------------------------------------------------
+
+    def open_window(self) -> None:
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(
+            self._controller.settings, self._controller.profile_names(), parent=self.window
+        )
+        dialog.accepted.connect(lambda: self._controller.save_settings(dialog.result_settings()))
+        dialog.open()
+
+    def ask_custom_port(self, instance: Instance, remote_host: bool = False) -> None:
+        dialog = CustomPortDialog(instance, ask_remote_host=remote_host, parent=self.window)
+
+        def connect() -> None:
+            self._controller.spawn(
+                self._controller.connect_custom(
+                    instance, dialog.remote_port(), dialog.local_port(), dialog.remote_host()
+                )
+            )
+
+        dialog.accepted.connect(connect)
+        dialog.open()
+
+    def add_favourite(self, instance: Instance, kind: TunnelKind) -> None:
+        spec = spec_for(instance.profile, instance.region, instance.instance_id, kind)
+        self._controller.add_favourite(spec, f"{kind.upper()} {instance.display_name}")
+
+
+def copy_to_clipboard(text: str) -> None:
+    QGuiApplication.clipboard().setText(text)

@@ -1,0 +1,218 @@
+"""The whole GUI — controller, window, tray menu, MFA dialog, launcher — on the demo world.
+
+Real parts throughout: the demo AWS on loopback, the identity service with the fake STS,
+the inventory, native tunnels, and a real client process started by the launcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import sys
+import urllib.request
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMenu
+
+from ssmgui.app import client_opener
+from ssmgui.app.services import AppServices, build_demo_services
+from ssmgui.core.tunnel import TunnelKind, TunnelState
+from ssmgui.demo.desktop import DemoDesktop
+from ssmgui.ui.controller import AppController
+from ssmgui.ui.error_display import ErrorDoor
+from ssmgui.ui.main_surface import MainSurface
+from ssmgui.ui.mfa_dialog import MfaDialog
+from ssmgui.ui.tray import TrayMenu
+
+RECORDER = Path(__file__).with_name("record_client.py")
+
+
+@dataclass
+class Gui:
+    services: AppServices
+    demo: DemoDesktop
+    controller: AppController
+    surface: MainSurface
+    door: ErrorDoor
+    record: Path
+
+    def launches(self) -> list[dict[str, object]]:
+        if not self.record.exists():
+            return []
+        return [json.loads(line) for line in self.record.read_text().splitlines()]
+
+
+@pytest.fixture
+async def gui(tmp_path: Path) -> AsyncIterator[Gui]:
+    services = await build_demo_services(lambda: None)
+    assert services.demo is not None
+    record = tmp_path / "launched.jsonl"
+    client = f"{sys.executable} {RECORDER} {record}"
+    services.settings.update(
+        dataclasses.replace(
+            services.settings.current,
+            rdp_command=f"{client} {{file}} {{port}}",
+            browser_command=f"{client} {{url}}",
+        )
+    )
+    controller = AppController(
+        identity=services.facade,
+        inventory=services.inventory,
+        tunnels=services.tunnels,
+        settings=services.settings,
+        open_client=client_opener(services),
+    )
+    door = ErrorDoor(lambda: None, tmp_path / "ssmgui.log")
+    controller.failed.connect(door.show_expected)
+    surface = MainSurface(controller, quit_app=lambda: None)
+    yield Gui(services, services.demo, controller, surface, door, record)
+    await controller.stop_all()
+    await services.close()
+    surface.window.close()
+
+
+async def answer_mfa(code: str) -> MfaDialog:
+    """Type `code` into the MFA dialog as a person would, once it shows."""
+    async with asyncio.timeout(15):
+        while True:
+            shown = [
+                w for w in QApplication.topLevelWidgets()
+                if isinstance(w, MfaDialog) and w.isVisible()
+            ]  # fmt: skip
+            if shown:
+                dialog = shown[0]
+                QTest.keyClicks(dialog.code_edit, code)
+                QTest.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+                return dialog
+            await asyncio.sleep(0.02)
+
+
+async def refreshed(gui: Gui, *codes: str) -> list[MfaDialog]:
+    refresh = asyncio.ensure_future(gui.controller.refresh())
+    dialogs = [await answer_mfa(code) for code in codes]
+    await asyncio.wait_for(refresh, 30)
+    return dialogs
+
+
+async def until(condition: object, timeout: float = 15) -> None:
+    async with asyncio.timeout(timeout):
+        while not callable(condition) or not condition():
+            await asyncio.sleep(0.02)
+
+
+async def test_refresh_fills_the_window_after_one_mfa_prompt(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    window = gui.surface.window
+    expected = len(gui.controller.instances())
+    assert expected > 300
+    assert window.model.total() == expected
+    assert {r.profile for r in gui.controller.regions.values()} == set(gui.demo.profiles)
+    assert all(r.error is None for r in gui.controller.regions.values())
+    # demo-staging assumes a role through demo-prod's MFA session: one prompt served both.
+    assert len(gui.services.prompt.asked) == 1
+
+
+async def test_a_wrong_code_is_explained_and_asked_again(gui: Gui) -> None:
+    await refreshed(gui, "000000", "123456")
+    second = gui.services.prompt.asked[-1]
+    assert second.attempt == 2
+    assert second.problem is not None and "rejected" in second.problem.lower()
+    assert gui.surface.window.model.total() > 300
+
+
+async def test_double_click_on_a_windows_row_opens_rdp_on_a_tunnel(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    gui.surface.open_window()
+    window = gui.surface.window
+    rdp_id = gui.demo.featured["demo-rdp"]
+    window.filter_edit.setText(rdp_id)
+    await until(lambda: window.proxy.rowCount() == 1)
+    await asyncio.sleep(0.2)  # let the shown window lay out its rows
+    rect = window.table.visualRect(window.proxy.index(0, 0))
+    assert rect.isValid()
+    QTest.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    QTest.mouseDClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    await until(lambda: len(gui.launches()) == 1)
+    (tunnel,) = gui.controller.tunnels.values()
+    assert tunnel.state is TunnelState.READY and tunnel.spec.kind is TunnelKind.RDP
+    launch = gui.launches()[0]
+    assert f"full address:s:127.0.0.1:{tunnel.local_port}" in str(launch["rdp"])
+    assert "username:s:Administrator" in str(launch["rdp"])
+    await until(lambda: window.tunnels.model.rowCount() == 1)
+    assert window.tunnels.model.snapshot_at(0).state is TunnelState.READY
+
+
+async def test_connect_http_from_the_context_menu_opens_the_browser(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    web = next(
+        i for i in gui.controller.instances() if i.instance_id == gui.demo.featured["demo-web"]
+    )
+    menu = gui.surface.window.instance_menu(web)
+    action = next(a for a in menu.actions() if a.text() == "Connect: Web page (HTTP)")
+    action.trigger()
+    await until(lambda: len(gui.launches()) == 1)
+    url = str(gui.launches()[0]["argv"][0])  # type: ignore[index]
+    assert url.startswith("http://127.0.0.1:")
+    page = await asyncio.to_thread(_fetch, url)
+    assert "ssmgui" in page
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return str(answer.read().decode())
+
+
+async def test_the_tray_menu_shows_profiles_tunnels_and_credentials(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    web = next(
+        i for i in gui.controller.instances() if i.instance_id == gui.demo.featured["demo-web"]
+    )
+    await gui.controller.open_tunnel(web, TunnelKind.HTTP)
+    menu = QMenu()
+    TrayMenu(gui.controller, open_window=lambda: None, open_settings=lambda: None,
+             quit_app=lambda: None, ask_custom_port=lambda _i: None).fill(menu)  # fmt: skip
+    texts = _texts(menu)
+    assert set(gui.demo.profiles) <= {t.split(":")[0] for t in texts} | set(texts)
+    (tunnel,) = gui.controller.tunnels.values()
+    assert any(tunnel.address in t and "ready" in t for t in texts)
+    assert any(t.startswith("demo-prod: expires in") for t in texts)
+    assert {"Refresh", "Open window", "Settings…", "Quit (stops all tunnels)"} <= set(texts)
+
+
+def _texts(menu: QMenu) -> list[str]:
+    texts = []
+    for action in menu.actions():
+        texts.append(action.text())
+        if action.menu() is not None:
+            texts += _texts(action.menu())  # type: ignore[arg-type]
+    return texts
+
+
+async def test_offline_instance_reaches_the_error_door(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    offline = next(i for i in gui.controller.instances() if not i.online)
+    await gui.controller.open_tunnel(offline, TunnelKind.SSH)
+    assert any("not connected" in text for text in gui.door.shown)
+
+
+async def test_quit_stops_every_tunnel_and_session(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    featured = [gui.demo.featured["demo-web"], gui.demo.featured["demo-rdp"]]
+    targets = [i for i in gui.controller.instances() if i.instance_id in featured]
+    for instance in targets:
+        await gui.controller.open_tunnel(instance, TunnelKind.HTTP)
+    ports = [t.local_port for t in gui.controller.tunnels.values()]
+    assert len(ports) == 2
+    await gui.controller.stop_all()
+    assert all(t.state is TunnelState.STOPPED for t in gui.controller.tunnels.values())
+    live = [sid for fake in gui.demo.fleet.ssm.values() for sid in fake.live_session_ids()]
+    assert live == []
+    for port in ports:
+        with pytest.raises(OSError):
+            await asyncio.open_connection("127.0.0.1", port)
