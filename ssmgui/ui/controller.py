@@ -113,11 +113,14 @@ class AppController(QObject):
     def settings(self) -> Settings:
         return self._settings.current
 
+    def profile_names(self) -> list[str]:
+        """The profiles shown: the chosen ones, or every usable profile."""
+        return list(self.settings.profiles or self._identity.profile_names())
+
     def pairs(self) -> list[tuple[str, str]]:
         """(profile, region) pairs to list: the chosen profiles × their chosen regions."""
-        chosen = self.settings.profiles or tuple(self._identity.profile_names())
         pairs: list[tuple[str, str]] = []
-        for profile in chosen:
+        for profile in self.profile_names():
             regions = self.settings.regions or self._identity.regions_of(profile)
             pairs.extend((profile, region) for region in regions)
         return pairs
@@ -238,7 +241,7 @@ class AppController(QObject):
     # --- credentials ----------------------------------------------------------------------
 
     def update_credentials(self) -> None:
-        for profile in self.settings.profiles or self._identity.profile_names():
+        for profile in self.profile_names():
             try:
                 status = CredentialStatus(
                     profile,
