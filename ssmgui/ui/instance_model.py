@@ -108,6 +108,10 @@ class InstanceTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._regions: dict[RegionKey, tuple[Instance, ...]] = {}
+        # Each region's rows with their sort keys, sorted by the current column: a rebuild
+        # only merges these runs (Timsort finds them), so replacing one region keys only its
+        # own rows instead of re-keying all 10,000 (50 ms → a few ms, on the GUI thread).
+        self._runs: dict[RegionKey, tuple[list[Any], list[Instance]]] = {}
         self._stale: set[RegionKey] = set()
         self._rows: list[Instance] = []
         self._search = SearchIndex()
@@ -126,6 +130,7 @@ class InstanceTableModel(QAbstractTableModel):
         list the region did not confirm just now."""
         key = (profile, region)
         self._regions[key] = tuple(instances)
+        self._runs[key] = self._sorted_run(self._regions[key])
         if stale:
             self._stale.add(key)
         else:
@@ -136,28 +141,44 @@ class InstanceTableModel(QAbstractTableModel):
         """Forget a region (its profile or region was unselected in the settings)."""
         key = (profile, region)
         self._regions.pop(key, None)
+        self._runs.pop(key, None)
         self._stale.discard(key)
         self._rebuild()
 
     def _rebuild(self) -> None:
         self.beginResetModel()
-        self._rows = self._sorted([i for rows in self._regions.values() for i in rows])
+        self._rows = self._merged()
         self.generation += 1
         self.endResetModel()
 
-    def _sorted(self, rows: list[Instance]) -> list[Instance]:
-        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+    def _sort_key(self) -> Callable[[Instance], Any]:
         if self._sort_column < 0:
-            return sorted(rows, key=default_key)
+            return default_key
         column_key = column_keys()[self._sort_column]
-        return sorted(rows, key=lambda i: (column_key(i), default_key(i)), reverse=descending)
+        return lambda i: (column_key(i), default_key(i))
+
+    def _sorted_run(self, rows: tuple[Instance, ...]) -> tuple[list[Any], list[Instance]]:
+        """`rows` sorted ascending (stable) by the current key, with their keys."""
+        key = self._sort_key()
+        keys = [key(i) for i in rows]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        return [keys[n] for n in order], [rows[n] for n in order]
+
+    def _merged(self) -> list[Instance]:
+        """Every region's run merged in the current order (stable, keys compared only)."""
+        keys = [k for run_keys, _ in self._runs.values() for k in run_keys]
+        rows = [i for _, run_rows in self._runs.values() for i in run_rows]
+        descending = self._sort_column >= 0 and self._sort_order == Qt.SortOrder.DescendingOrder
+        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
+        return [rows[n] for n in order]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by `column` (natural order, ties by the default); -1 is the default order."""
         self._sort_column, self._sort_order = column, order
         self.layoutAboutToBeChanged.emit()
         before = {id(self._rows[p.row()]): p for p in self.persistentIndexList()}
-        self._rows = self._sorted(self._rows)
+        self._runs = {key: self._sorted_run(rows) for key, rows in self._regions.items()}
+        self._rows = self._merged()
         self.generation += 1
         after = {id(instance): row for row, instance in enumerate(self._rows)}
         old = list(before.values())

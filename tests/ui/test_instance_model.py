@@ -16,7 +16,7 @@ from ssmgui.ui.instance_model import (
     InstanceTableModel,
 )
 from ssmgui.ui.instance_search import changed_spans
-from ssmgui.ui.instance_sorting import natural_key
+from ssmgui.ui.instance_sorting import column_keys, default_key, natural_key
 from tests.ui.sample_fleet import make_instance, sample_fleet
 
 
@@ -169,3 +169,31 @@ def test_changed_spans_merge_close_rows() -> None:
     after = [rng.random() < 0.5 for _ in range(100)]
     covered = {r for first, last in changed_spans(before, after) for r in range(first, last + 1)}
     assert {r for r in range(100) if before[r] != after[r]} <= covered
+
+
+def test_replacing_one_region_keeps_the_whole_table_in_order() -> None:
+    """Rows are kept as per-region sorted runs and merged: the result must equal one sort of
+    every row, in the default order and by a column, ascending and descending."""
+    fleet = sample_fleet(600)
+    model = InstanceTableModel()
+    for (profile, region), instances in fleet.items():
+        model.replace_region(profile, region, instances, stale=False)
+    first = next(iter(fleet))
+    fleet[first] = fleet[first][::2]
+    model.replace_region(*first, fleet[first], stale=False)
+    every = [i for rows in fleet.values() for i in rows]
+    shown = [model.instance_at(row) for row in range(model.total())]
+    assert shown == sorted(every, key=default_key)
+    for column in (InstanceColumn.NAME, InstanceColumn.IP):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            model.sort(column, order)
+            model.replace_region(*first, fleet[first][1:], stale=False)
+            fleet[first] = fleet[first][1:]
+            every = [i for rows in fleet.values() for i in rows]
+            key = column_keys()[column]
+            expected = sorted(
+                every,
+                key=lambda i: (key(i), default_key(i)),
+                reverse=order == Qt.SortOrder.DescendingOrder,
+            )
+            assert [model.instance_at(row) for row in range(model.total())] == expected
