@@ -6,7 +6,7 @@ The only place (with the CLI) that constructs services and wires the demo in.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,6 +37,8 @@ from ssmgui.services.tunnels import TunnelManager
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ui.mfa_prompt import GuiMfaPrompt
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from ssmgui.demo.desktop import DemoDesktop
 
@@ -59,9 +61,12 @@ class AppServices:
     demo: DemoDesktop | None = None  # the embedded world, when running on it
 
     async def close(self) -> None:
+        """Run every closer even if one fails; failures are logged, not raised (on quit)."""
         for close in reversed(self.closers):
-            with contextlib.suppress(Exception):
+            try:
                 await close()
+            except Exception:
+                log.exception("closing %s failed", getattr(close, "__qualname__", close))
 
 
 def identity_settings(settings: Settings) -> IdentitySettings:
@@ -133,8 +138,10 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
     )
 
     async def close_demo() -> None:
-        restore()
-        await desktop.stop()
+        try:
+            await desktop.stop()
+        finally:
+            restore()
 
     banner = (
         "Welcome to the ssmgui demo: a fake AWS runs on this computer. Type demo- in the "
