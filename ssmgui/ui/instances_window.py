@@ -154,6 +154,13 @@ class InstancesWindow(QMainWindow):
         self.model.replace_region(profile, region, rows, stale=stale)
         self.regions.set_region(profile, region, len(rows), stale=stale)
 
+    def show_regions(self, updates: Iterable[tuple[str, str, Iterable[Instance], bool]]) -> None:
+        """Several (profile, region, instances, stale) at once: one table reset for all."""
+        batch = [(p, r, tuple(rows), stale) for p, r, rows, stale in updates]
+        self.model.replace_regions(batch)
+        for profile, region, rows, stale in batch:
+            self.regions.set_region(profile, region, len(rows), stale=stale)
+
     def show_region_error(self, profile: str, region: str, message: str) -> None:
         """Why (profile, region) could not be read; its saved rows, if any, stay."""
         self.regions.set_error(profile, region, message)

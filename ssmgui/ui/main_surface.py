@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from ssmgui.core.instance import Instance
@@ -20,6 +20,8 @@ from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.settings_dialog import SettingsDialog
 from ssmgui.ui.tray import TrayIcon, TrayMenu
+
+REGION_BATCH_MS = 150
 
 
 class _CloseWatcher(QObject):
@@ -94,7 +96,13 @@ class MainSurface:
         tunnels.copy_requested.connect(copy_to_clipboard)
 
     def _wire_controller(self) -> None:
-        self._controller.region_listed.connect(self._show_region)
+        self._pending_regions: dict[tuple[str, str], RegionResult] = {}
+        self._region_timer = QTimer()
+        self._region_timer.setSingleShot(True)
+        self._region_timer.setInterval(REGION_BATCH_MS)
+        self._region_timer.timeout.connect(self._flush_regions)
+        self._controller.region_listed.connect(self._queue_region)
+        self._controller.refresh_finished.connect(self._flush_regions)
         self._controller.tunnel_changed.connect(self.window.update_tunnel)
         self._controller.refresh_started.connect(
             lambda: self.window.statusBar().showMessage("Refreshing instances…")
@@ -105,10 +113,25 @@ class MainSurface:
             )
         )
 
-    def _show_region(self, result: RegionResult) -> None:
-        self.window.show_region(result.profile, result.region, result.instances, result.stale)
-        if result.error is not None:
-            self.window.show_region_error(result.profile, result.region, result.error.user_message)
+    def _queue_region(self, result: RegionResult) -> None:
+        # Each table update resets and re-filters every row, whatever the region's size:
+        # regions answering close together are shown together (bench/ui.py: event-loop
+        # stalls during a refresh of 21 regions × 480 instances).
+        self._pending_regions[(result.profile, result.region)] = result
+        if not self._region_timer.isActive():
+            self._region_timer.start()
+
+    def _flush_regions(self) -> None:
+        self._region_timer.stop()
+        results, self._pending_regions = list(self._pending_regions.values()), {}
+        if not results:
+            return
+        self.window.show_regions((r.profile, r.region, r.instances, r.stale) for r in results)
+        for result in results:
+            if result.error is not None:
+                self.window.show_region_error(
+                    result.profile, result.region, result.error.user_message
+                )
 
     # --- dialogs --------------------------------------------------------------------------
 
