@@ -74,11 +74,17 @@ class LocalListener:
         self._ready.set()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await self._ready.wait()
-        if self._handler is None or self._closed:
+        try:
+            await self._ready.wait()
+            if self._handler is None or self._closed:
+                writer.close()
+                return
+            await self._handler.serve(reader, writer)
+        except asyncio.CancelledError:
+            # Stopping cancels open connections; on Python 3.11 a cancelled stream handler
+            # makes asyncio log a bogus "Exception in callback" (fixed in 3.12). The
+            # connection is closed either way.
             writer.close()
-            return
-        await self._handler.serve(reader, writer)
 
     def close(self) -> None:
         self._closed = True
