@@ -157,20 +157,21 @@ def parse_filter(text: str) -> InstanceFilter:
     return InstanceFilter(tuple(words), tuple(tags))
 
 
-def _haystack(instance: Instance) -> tuple[str, ...]:
-    return tuple(
-        text.lower()
-        for text in (
-            instance.name,
-            instance.instance_id,
-            instance.private_ip,
-            instance.public_ip,
-            instance.platform.value,
-            instance.profile,
-            instance.region,
-        )
-        if text
+def searched_fields(instance: Instance) -> tuple[str, ...]:
+    """What a search word is looked for in (the UI's fast filter reads the same list)."""
+    return (
+        instance.name,
+        instance.instance_id,
+        instance.private_ip,
+        instance.public_ip,
+        instance.platform.value,
+        instance.profile,
+        instance.region,
     )
+
+
+def _haystack(instance: Instance) -> tuple[str, ...]:
+    return tuple(text.lower() for text in searched_fields(instance) if text)
 
 
 def _has_tag(tags: Mapping[str, str], key: str, value: str) -> bool:
@@ -214,17 +215,19 @@ def sort_instances(instances: Iterable[Instance]) -> list[Instance]:
 # --- dict form (cache files, --json) -------------------------------------------------------
 
 
-def instance_to_dict(instance: Instance) -> dict[str, Any]:
-    """A JSON-ready dict of every field; `from_dict(to_dict(x)) == x`."""
-    return {
+def instance_to_dict(instance: Instance, *, derived: bool = True) -> dict[str, Any]:
+    """A JSON-ready dict of every field; `from_dict(to_dict(x)) == x`.
+
+    `derived=False` leaves out the `supports_*` flags, which only restate the agent version
+    (the cache skips them: parsing the version twice per instance halved its save cost).
+    """
+    data: dict[str, Any] = {
         "instance_id": instance.instance_id,
         "name": instance.name,
         "platform": instance.platform.value,
         "platform_name": instance.platform_name,
         "ping_status": instance.ping_status.value,
         "agent_version": instance.agent_version,
-        "supports_port_forwarding": instance.supports_port_forwarding,
-        "supports_multiplexing": instance.supports_multiplexing,
         "private_ip": instance.private_ip,
         "public_ip": instance.public_ip,
         "state": instance.state,
@@ -234,6 +237,10 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
         "last_ping": instance.last_ping.isoformat() if instance.last_ping else None,
         "tags": dict(instance.tags),
     }
+    if derived:
+        data["supports_port_forwarding"] = instance.supports_port_forwarding
+        data["supports_multiplexing"] = instance.supports_multiplexing
+    return data
 
 
 def instance_from_dict(data: Mapping[str, Any]) -> Instance:

@@ -22,7 +22,7 @@ from typing import Any
 
 import platformdirs
 
-from ssmgui.core.instance import Instance, instance_from_dict
+from ssmgui.core.instance import Instance, instance_from_dict, instance_to_dict
 
 log = logging.getLogger(__name__)
 
@@ -44,26 +44,9 @@ class CachedListing:
 
 
 def cache_entry(instance: Instance) -> dict[str, Any]:
-    """What `instance_from_dict` reads back: `instance_to_dict` without its derived flags
-    (`supports_*` parse the agent version twice per instance: half the cost of a save,
-    which runs on the event loop while other regions are still listing). A test checks
-    that every field round-trips."""
-    return {
-        "instance_id": instance.instance_id,
-        "name": instance.name,
-        "platform": instance.platform.value,
-        "platform_name": instance.platform_name,
-        "ping_status": instance.ping_status.value,
-        "agent_version": instance.agent_version,
-        "private_ip": instance.private_ip,
-        "public_ip": instance.public_ip,
-        "state": instance.state,
-        "profile": instance.profile,
-        "region": instance.region,
-        "account": instance.account,
-        "last_ping": instance.last_ping.isoformat() if instance.last_ping else None,
-        "tags": dict(instance.tags),
-    }
+    """What `instance_from_dict` reads back, without the derived flags (see
+    `instance_to_dict`): saves run on the event loop while other regions are listing."""
+    return instance_to_dict(instance, derived=False)
 
 
 class InventoryCache:

@@ -11,24 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ssmgui.core.instance import Instance, InstanceFilter, matches
+from ssmgui.core.instance import Instance, InstanceFilter, matches, searched_fields
 
 _SEPARATOR = "\x00"  # cannot occur in a typed word, so a word never spans two fields
 
 
 def search_text(instance: Instance) -> str:
     """The fields `matches` searches, lower-cased, joined by a separator no word contains."""
-    return _SEPARATOR.join(
-        (
-            instance.name,
-            instance.instance_id,
-            instance.private_ip,
-            instance.public_ip,
-            instance.platform.value,
-            instance.profile,
-            instance.region,
-        )
-    ).lower()
+    return _SEPARATOR.join(searched_fields(instance)).lower()
 
 
 def lower_tags(instance: Instance) -> dict[str, str]:
