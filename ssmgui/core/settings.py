@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssmgui.core.errors import ConfigurationError
-from ssmgui.core.tunnel import TunnelKind
+from ssmgui.core.tunnel import TunnelKind, TunnelSpec
 
 MFA_DURATION_MIN_S = 900
 MFA_DURATION_MAX_S = 129_600
@@ -27,17 +27,15 @@ class Engine(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Favourite:
-    """A saved tunnel: what to open, where, and whether to open it at launch."""
+    """A saved tunnel: its name, what to open (the spec), and whether to open it at launch."""
 
     name: str
-    profile: str
-    region: str
-    instance_id: str
-    kind: TunnelKind
-    remote_port: int
-    remote_host: str = ""
-    local_port: int = 0
+    spec: TunnelSpec
     auto_start: bool = False
+
+    @property
+    def kind(self) -> TunnelKind:
+        return self.spec.kind
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ def to_dict(settings: Settings) -> dict[str, Any]:
     data["preferred_ports"] = dict(settings.preferred_ports)
     data["profiles"] = list(settings.profiles)
     data["regions"] = list(settings.regions)
-    data["favourites"] = [dataclasses.asdict(f) for f in settings.favourites]
+    data["favourites"] = [_favourite_dict(f) for f in settings.favourites]
     return data
 
 
@@ -157,8 +155,7 @@ def _port(value: Any) -> int:
 def _favourite(value: Any) -> Favourite:
     if not isinstance(value, dict):
         raise TypeError(value)
-    return Favourite(
-        name=_string(value["name"]),
+    spec = TunnelSpec(
         profile=_string(value["profile"]),
         region=_string(value["region"]),
         instance_id=_string(value["instance_id"]),
@@ -166,8 +163,24 @@ def _favourite(value: Any) -> Favourite:
         remote_port=_port(value["remote_port"]),
         remote_host=_string(value.get("remote_host", "")),
         local_port=_port(value.get("local_port", 0)),
-        auto_start=_boolean(value.get("auto_start", False)),
     )
+    return Favourite(_string(value["name"]), spec, _boolean(value.get("auto_start", False)))
+
+
+def _favourite_dict(favourite: Favourite) -> dict[str, Any]:
+    """Flat in the file, as people edit it: name, where, what, and auto_start."""
+    spec = favourite.spec
+    return {
+        "name": favourite.name,
+        "profile": spec.profile,
+        "region": spec.region,
+        "instance_id": spec.instance_id,
+        "kind": str(spec.kind),
+        "remote_port": spec.remote_port,
+        "remote_host": spec.remote_host,
+        "local_port": spec.local_port,
+        "auto_start": favourite.auto_start,
+    }
 
 
 def _favourites(value: Any) -> tuple[Favourite, ...]:

@@ -273,16 +273,8 @@ class ManagedTunnel:
 
 
 def favourite_spec(favourite: Favourite) -> TunnelSpec:
-    return TunnelSpec(
-        profile=favourite.profile,
-        region=favourite.region,
-        instance_id=favourite.instance_id,
-        kind=favourite.kind,
-        remote_port=favourite.remote_port,
-        remote_host=favourite.remote_host,
-        local_port=favourite.local_port,
-        label=favourite.name,
-    )
+    """The favourite's tunnel, titled with its name."""
+    return replace(favourite.spec, label=favourite.name)
 
 
 def _ended_detail(error: SsmGuiError | None) -> str:

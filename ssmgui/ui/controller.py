@@ -231,10 +231,7 @@ class AppController(QObject):
         await self._tunnels.stop_all()
 
     def add_favourite(self, spec: TunnelSpec, name: str) -> None:
-        favourite = Favourite(
-            name, spec.profile, spec.region, spec.instance_id, spec.kind, spec.remote_port,
-            spec.remote_host, spec.local_port,
-        )  # fmt: skip
+        favourite = Favourite(name, replace(spec, label="", reason=None))
         current = self.settings
         kept = tuple(f for f in current.favourites if f.name != name)
         self._settings.update(replace(current, favourites=(*kept, favourite)))

@@ -30,4 +30,3 @@ def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> dict[str, Callable[[], qasync.QEventLoop]]:
     return {"qasync": _qasync_loop}
-

@@ -211,8 +211,8 @@ async def test_share_on_lan_binds_every_interface(harness: Harness) -> None:
 
 async def test_auto_start_favourites(world: World) -> None:
     settings = SettingsService(None)
-    favourite = Favourite("echo", "demo", "eu-west-1", LINUX, TunnelKind.CUSTOM, ECHO_PORT,
-                          auto_start=True)  # fmt: skip
+    spec = TunnelSpec("demo", "eu-west-1", LINUX, TunnelKind.CUSTOM, ECHO_PORT)
+    favourite = Favourite("echo", spec, auto_start=True)
     settings.update(settings.current.__class__(favourites=(favourite,)))
     harness = Harness(world, settings, "linux")
     assert await harness.manager.open_auto_start() == []

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.settings import Engine, Favourite, Settings
-from ssmgui.core.tunnel import TunnelKind
+from ssmgui.core.tunnel import TunnelKind, TunnelSpec
 from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.mfa_dialog import MfaDialog, clean_code
 from ssmgui.ui.settings_dialog import SettingsDialog
@@ -123,7 +123,9 @@ EDITED = Settings(
     reason_template="{user} via ssmgui",
     preferred_ports={"i-0123456789abcdef0/rdp": 13389},
     favourites=(
-        Favourite("db", "prod", "eu-west-1", "i-0123456789abcdef0", TunnelKind.CUSTOM, 5432),
+        Favourite(
+            "db", TunnelSpec("prod", "eu-west-1", "i-0123456789abcdef0", TunnelKind.CUSTOM, 5432)
+        ),
     ),
 )
 
