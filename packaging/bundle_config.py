@@ -104,7 +104,6 @@ PY_EXCLUDED = (
     "ruff",
     "importlinter",
     "grimp",
-    "psutil",
     "sympy",
     "numpy",
     "tkinter",

@@ -11,6 +11,7 @@ import re
 import shutil
 import struct
 import subprocess
+import tomllib
 import xml.etree.ElementTree as ET
 from configparser import ConfigParser
 from pathlib import Path
@@ -285,3 +286,14 @@ def test_every_documented_icon_exists_with_the_right_size() -> None:
             assert width == 32, name
         else:
             assert width == 16, name
+
+
+def test_no_runtime_dependency_is_kept_out_of_the_bundle(cfg: Any) -> None:
+    # psutil was once excluded as dev tooling, then became a runtime dependency: the frozen
+    # GUI failed to start. Every [project] dependency must be allowed in.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    modules = {"pyside6-essentials": "PySide6"}
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower()
+        module = modules.get(name, name.replace("-", "_"))
+        assert module not in cfg.PY_EXCLUDED, f"{requirement} is excluded"
