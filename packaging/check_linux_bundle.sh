@@ -102,6 +102,12 @@ GUI_RC=$?
 set -e
 if [ "$GUI_RC" = 124 ]; then GUI_START="running"; else GUI_START="exited with $GUI_RC"; cat "$TMP/gui.out"; fi
 
+echo "== time to tray icon visible (Xvfb + trayer), frozen vs source"
+TRAY_JSON="$("$PYTHON" packaging/tray_visible_time.py "frozen=$APP" "source=$PYTHON -m ssmgui" \
+  2>"$TMP/tray.err" | tail -n 1 || true)"
+[ -n "$TRAY_JSON" ] || TRAY_JSON='{"unmeasured": true}'
+echo "$TRAY_JSON"
+
 echo "== figures"
 echo "bundle size unpacked: ${SIZE_MB} MB (target ≤ ${SIZE_TARGET_MB} MB), tarball ${TARBALL_MB} MB"
 echo "build time: ${BUILD_S} s"
@@ -111,7 +117,7 @@ echo "GUI start: ${GUI_START}"
 
 PROBE_JSON="$PROBE" SIZE_MB="$SIZE_MB" TARBALL_MB="$TARBALL_MB" BUILD_S="$BUILD_S" \
 FROZEN_S="$FROZEN_S" SOURCE_S="$SOURCE_S" RATIO="$RATIO" SELF_CHECK="$SELF_CHECK" \
-DEMO_S="$DEMO_S" GUI_START="$GUI_START" MISSING="$MISSING" SIZE_TARGET_MB="$SIZE_TARGET_MB" PROBE_ENV="$PROBE_ENV" \
+DEMO_S="$DEMO_S" GUI_START="$GUI_START" TRAY_JSON="$TRAY_JSON" MISSING="$MISSING" SIZE_TARGET_MB="$SIZE_TARGET_MB" PROBE_ENV="$PROBE_ENV" \
   "$PYTHON" - <<'PY'
 import json, os, sys
 env = os.environ
@@ -144,6 +150,7 @@ print(json.dumps({
     "self_check": env["SELF_CHECK"],
     "self_check_s": float(env["DEMO_S"]),
     "gui_start": env["GUI_START"],
+    "tray_visible": json.loads(env["TRAY_JSON"]),
     "missing_libraries": missing,
     "probe_env": env["PROBE_ENV"],
     "probe": probe,
