@@ -1,0 +1,121 @@
+"""The one small HTTP/1.1 server under the fake's AWS endpoints (SSM JSON 1.1, and the
+query-protocol fakes: EC2, STS, IAM).
+
+`LoopbackHttpServer(handle, latency)` serves on 127.0.0.1: each request becomes
+`await handle(HttpRequest)` → `HttpResponse`, answered after `latency()` seconds.
+Keep-alive and Content-Length bodies only (botocore sends nothing else).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    content_type: str
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+
+class LoopbackHttpServer:
+    """`start()` → its port on 127.0.0.1; `stop()` closes the listener and every
+    connection, and waits for their handlers. Idempotent."""
+
+    def __init__(self, handle: Handler, latency: Callable[[], float] = lambda: 0.0) -> None:
+        self._handle = handle
+        self._latency = latency
+        self._server: asyncio.Server | None = None
+        self._handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        # Abort the connections rather than cancel their handlers: a cancelled stream
+        # handler makes asyncio 3.11 log a spurious CancelledError traceback.
+        for writer in list(self._handlers.values()):
+            writer.transport.abort()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers))
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers[task] = writer
+        try:
+            while await self._one_request(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+            log.debug("HTTP connection ended: %s", exc)
+        finally:
+            self._handlers.pop(task, None)
+            writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _one_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        request = await _read_request(reader)
+        if request is None:
+            return False
+        response = await self._handle(request)
+        if (delay := self._latency()) > 0:
+            await asyncio.sleep(delay)
+        writer.write(_serialise(response))
+        await writer.drain()
+        return request.headers.get("connection", "").lower() != "close"
+
+
+async def _read_request(reader: asyncio.StreamReader) -> HttpRequest | None:
+    line = await reader.readline()
+    if not line:
+        return None
+    method, path, _ = line.decode("latin-1").split(" ", 2)
+    headers: dict[str, str] = {}
+    while (raw := await reader.readline()) not in (b"\r\n", b"\n", b""):
+        name, _, value = raw.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return HttpRequest(method, path, headers, body)
+
+
+def _serialise(response: HttpResponse) -> bytes:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in response.headers.items())
+    head = (
+        f"HTTP/1.1 {response.status} {'OK' if response.status == 200 else 'Error'}\r\n"
+        f"Content-Type: {response.content_type}\r\nContent-Length: {len(response.body)}\r\n"
+        f"{extra}\r\n"
+    )
+    return head.encode() + response.body
