@@ -61,7 +61,6 @@ from ssmgui.services.session_api import SessionApi, session_api_for
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels import TunnelManager
 from ssmgui.ssm.channel import ChannelOptions
-from ssmgui.ui import pyside_workarounds
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
 from tests.ui.sample_fleet import make_instance, sample_fleet
@@ -485,7 +484,6 @@ def run_rss_probe(demo: dict[str, Any]) -> dict[str, float]:
 
 
 def qt_app() -> QApplication:
-    pyside_workarounds.install()
     app = QApplication.instance() or QApplication(["ssmgui-bench"])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # stack-notes trap 3

@@ -19,7 +19,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ssmgui.core.instance import Instance
-from ssmgui.ui import pyside_workarounds
 from ssmgui.ui.instance_model import InstanceFilterProxyModel, InstanceTableModel
 from ssmgui.ui.instances_window import InstancesWindow
 from tests.ui.sample_fleet import sample_fleet
@@ -73,7 +72,6 @@ def measure_filter(app: QApplication, instances: list[Instance]) -> list[float]:
 
 
 def main() -> None:
-    pyside_workarounds.install()
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     instances = [i for region in sample_fleet(COUNT).values() for i in region]

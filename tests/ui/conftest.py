@@ -10,11 +10,6 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from ssmgui.ui import pyside_workarounds
-
-# Without this, PySide6 6.12.0 on CPython 3.11 aborts the test process (see the module).
-pyside_workarounds.install()
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Qt's offscreen platform warns on every shown dialog that it cannot propagate size
