@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+import botocore.auth
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import ReadOnlyCredentials
 
 from ssmgui.core.errors import ServiceUnreachableError
-from ssmgui.services.aws_http import HttpConnection, HttpError, Timeouts, proxy_for
+from ssmgui.services.aws_http import (
+    HttpConnection,
+    HttpError,
+    Timeouts,
+    proxy_for,
+    signed_headers,
+)
 from ssmgui.services.inventory_fetch import default_endpoint
 from tests.inventory.conftest import PAIRS, Fleet
 
@@ -198,3 +209,25 @@ def test_endpoints_as_botocore_chooses_them() -> None:
     assert default_endpoint("ssm", "us-east-1", both) == "http://all"
     ignored = {**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}
     assert default_endpoint("ssm", "us-east-1", ignored) == "https://ssm.us-east-1.amazonaws.com"
+
+
+def test_signed_headers_are_botocores_with_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = datetime.datetime(2024, 5, 1, 12, 0, 0)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: now)
+    credentials = ReadOnlyCredentials("AKIDEXAMPLE", "secret/key+1", "session-token")
+    url, body = "http://127.0.0.1:4566/", b"Action=DescribeInstances&Version=2016-11-15"
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    request = AWSRequest(
+        method="POST", url=url, data=body, headers={"Host": "127.0.0.1:4566", **headers}
+    )
+    SigV4Auth(credentials, "ec2", "us-east-1").add_auth(request)
+    ours = signed_headers(
+        credentials,
+        service="ec2",
+        region="us-east-1",
+        url=url,
+        headers=headers,
+        body=body,
+        now=now.replace(tzinfo=datetime.UTC),
+    )
+    assert ours == dict(request.headers.items())
