@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.ui.icons import app_icon, kind_icon
-from ssmgui.ui.instance_model import InstanceColumn, InstanceFilterProxyModel, InstanceTableModel
+from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel
 from ssmgui.ui.region_status import RegionStatusPanel
 from ssmgui.ui.tunnels_view import TunnelsView
 
@@ -72,8 +72,6 @@ class InstancesWindow(QMainWindow):
         self.setWindowTitle("ssmgui — instances")
         self.setWindowIcon(app_icon())
         self.model = InstanceTableModel(self)
-        self.proxy = InstanceFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
         self._remembered: tuple[str, str, str] | None = None
 
         self.filter_edit = QLineEdit(self)
@@ -111,16 +109,18 @@ class InstancesWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.model.modelAboutToBeReset.connect(self._remember_current)
         self.model.modelReset.connect(self._restore_current)
-        self.proxy.rowsInserted.connect(self._update_counts)
-        self.proxy.rowsRemoved.connect(self._update_counts)
-        self.proxy.modelReset.connect(self._update_counts)
-        self.proxy.layoutChanged.connect(self._update_counts)
+        self.model.modelReset.connect(self._update_counts)
         self.resize(1200, 720)
         self._update_counts()
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)
-        table.setModel(self.proxy)
+        table.setModel(self.model)
+        # After a reset or a sort the view lays its rows out on a zero timer, so the screen
+        # was painted twice (once at once, once after the layout): ~12 ms each for a full
+        # window. Laying out at once (before the selection is restored) paints once.
+        self.model.modelReset.connect(table.executeDelayedItemsLayout)
+        self.model.layoutChanged.connect(table.executeDelayedItemsLayout)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setAlternatingRowColors(True)
@@ -175,14 +175,14 @@ class InstancesWindow(QMainWindow):
 
     def selected_instance(self) -> Instance | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.proxy.instance_at(rows[0].row()) if rows else None
+        return self.model.instance_at(rows[0].row()) if rows else None
 
     def _update_tunnel_tab(self, snapshots: list[TunnelSnapshot]) -> None:
         live = sum(1 for snapshot in snapshots if not snapshot.state.is_final)
         self.tabs.setTabText(1, f"Tunnels ({live})" if live else "Tunnels")
 
     def _update_counts(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.total()
+        shown, total = self.model.rowCount(), self.model.total()
         text = f"{total:,} instances" if shown == total else f"Showing {shown:,} of {total:,}"
         self.statusBar().showMessage(text)
 
@@ -193,29 +193,26 @@ class InstancesWindow(QMainWindow):
         )
 
     def _restore_current(self) -> None:
-        # A region's refresh resets the model; keep the person's selection across it.
-        if self._remembered is None:
-            return
-        for row in range(self.proxy.rowCount()):
-            instance = self.proxy.instance_at(row)
-            if (instance.profile, instance.region, instance.instance_id) == self._remembered:
-                self.table.selectRow(row)
-                return
+        # A refresh or a filter keystroke resets the model; keep the person's selection (and
+        # keyboard position) on the same instance while it is shown.
+        row = None if self._remembered is None else self.model.row_of(*self._remembered)
+        if row is not None:
+            self.table.selectRow(row)
 
     # --- requests ------------------------------------------------------------------------
 
     def _filter_changed(self, text: str) -> None:
-        self.proxy.set_filter_text(text)
+        self.model.set_filter_text(text)
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.default_action_requested.emit(self.proxy.instance_at(index.row()))
+            self.default_action_requested.emit(self.model.instance_at(index.row()))
 
     def _show_menu(self, position: QPoint) -> None:
         index = self.table.indexAt(position)
         if not index.isValid():
             return
-        menu = self.instance_menu(self.proxy.instance_at(index.row()))
+        menu = self.instance_menu(self.model.instance_at(index.row()))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # popup(), not exec(): a nested event loop would break qasync (stack-notes.md).
         menu.popup(self.table.viewport().mapToGlobal(position))

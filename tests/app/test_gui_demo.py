@@ -132,9 +132,9 @@ async def test_double_click_on_a_windows_row_opens_rdp_on_a_tunnel(gui: Gui) -> 
     window = gui.surface.window
     rdp_id = gui.demo.featured["demo-rdp"]
     window.filter_edit.setText(rdp_id)
-    await until(lambda: window.proxy.rowCount() == 1)
+    await until(lambda: window.model.rowCount() == 1)
     await asyncio.sleep(0.2)  # let the shown window lay out its rows
-    rect = window.table.visualRect(window.proxy.index(0, 0))
+    rect = window.table.visualRect(window.model.index(0, 0))
     assert rect.isValid()
     QTest.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     QTest.mouseDClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

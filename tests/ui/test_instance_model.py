@@ -1,41 +1,33 @@
-"""The instance model and its filter proxy: content, order, search semantics, regions."""
+"""The instance model: content, order, search semantics, regions, and Qt's model rules."""
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from ssmgui.core.instance import PingStatus, Platform, filter_instances
-from ssmgui.ui.instance_model import (
-    INSTANCE_ROLE,
-    InstanceColumn,
-    InstanceFilterProxyModel,
-    InstanceTableModel,
-)
-from ssmgui.ui.instance_search import changed_spans
+from ssmgui.core.instance import PingStatus, Platform, filter_instances, parse_filter
+from ssmgui.ui.instance_model import INSTANCE_ROLE, InstanceColumn, InstanceTableModel
+from ssmgui.ui.instance_rows import narrows
 from ssmgui.ui.instance_sorting import column_keys, default_key, natural_key
 from tests.ui.sample_fleet import make_instance, sample_fleet
 
 
 @pytest.fixture
-def models(qtbot: QtBot) -> tuple[InstanceTableModel, InstanceFilterProxyModel]:
-    model = InstanceTableModel()
-    proxy = InstanceFilterProxyModel()
-    proxy.setSourceModel(model)
-    return model, proxy
+def model(qtbot: QtBot) -> InstanceTableModel:
+    return InstanceTableModel()
 
 
-def _names(proxy: InstanceFilterProxyModel) -> list[str]:
-    return [proxy.instance_at(row).display_name for row in range(proxy.rowCount())]
+def _names(model: InstanceTableModel) -> list[str]:
+    return [model.instance_at(row).display_name for row in range(model.rowCount())]
 
 
 def test_columns_show_the_instance(
-    models: tuple[InstanceTableModel, InstanceFilterProxyModel],
+    model: InstanceTableModel,
 ) -> None:
-    model, _ = models
     old = make_instance(
         "i-00000000000000001", "legacy", agent="2.3.444.0", platform=Platform.WINDOWS
     )
@@ -50,18 +42,16 @@ def test_columns_show_the_instance(
 
 
 def test_agent_without_multiplexing_is_flagged(
-    models: tuple[InstanceTableModel, InstanceFilterProxyModel],
+    model: InstanceTableModel,
 ) -> None:
-    model, _ = models
     model.replace_region("prod", "eu-west-1", [make_instance(agent="3.0.161.0")], stale=False)
     tip = model.data(model.index(0, InstanceColumn.AGENT), Qt.ItemDataRole.ToolTipRole)
     assert "one connection per tunnel" in tip
 
 
 def test_default_order_is_online_first_then_natural_name(
-    models: tuple[InstanceTableModel, InstanceFilterProxyModel],
+    model: InstanceTableModel,
 ) -> None:
-    model, proxy = models
     model.replace_region(
         "prod",
         "eu-west-1",
@@ -73,12 +63,12 @@ def test_default_order_is_online_first_then_natural_name(
         ],
         stale=False,
     )
-    assert _names(proxy) == ["web-10", "web-2", "i-00000000000000004", "alpha"]
-    proxy.sort(InstanceColumn.NAME, Qt.SortOrder.AscendingOrder)
-    assert _names(proxy) == ["alpha", "web-2", "web-10", "i-00000000000000004"]
-    proxy.sort(InstanceColumn.IP, Qt.SortOrder.DescendingOrder)
-    proxy.sort(-1)
-    assert _names(proxy)[0] == "web-10"
+    assert _names(model) == ["web-10", "web-2", "i-00000000000000004", "alpha"]
+    model.sort(InstanceColumn.NAME, Qt.SortOrder.AscendingOrder)
+    assert _names(model) == ["alpha", "web-2", "web-10", "i-00000000000000004"]
+    model.sort(InstanceColumn.IP, Qt.SortOrder.DescendingOrder)
+    model.sort(-1)
+    assert _names(model)[0] == "web-10"
 
 
 def test_natural_key() -> None:
@@ -86,29 +76,27 @@ def test_natural_key() -> None:
 
 
 def test_progressive_fill_across_regions(
-    models: tuple[InstanceTableModel, InstanceFilterProxyModel],
+    model: InstanceTableModel,
 ) -> None:
-    model, proxy = models
     model.replace_region(
         "prod", "eu-west-1", [make_instance("i-00000000000000001", "a")], stale=False
     )
-    assert proxy.rowCount() == 1
+    assert model.rowCount() == 1
     other = make_instance("i-00000000000000002", "b", profile="dev", region="us-east-1")
     model.replace_region("dev", "us-east-1", [other], stale=False)
-    assert _names(proxy) == ["a", "b"]
+    assert _names(model) == ["a", "b"]
     # The region answers again with a different list: only its rows change.
     model.replace_region(
         "prod", "eu-west-1", [make_instance("i-00000000000000003", "c")], stale=False
     )
-    assert _names(proxy) == ["b", "c"]
+    assert _names(model) == ["b", "c"]
     model.remove_region("dev", "us-east-1")
-    assert _names(proxy) == ["c"]
+    assert _names(model) == ["c"]
 
 
 def test_stale_rows_are_greyed_italic_with_a_tooltip(
-    models: tuple[InstanceTableModel, InstanceFilterProxyModel],
+    model: InstanceTableModel,
 ) -> None:
-    model, _ = models
     model.replace_region("prod", "eu-west-1", [make_instance()], stale=True)
     index = model.index(0, InstanceColumn.NAME)
     assert model.is_stale(0)
@@ -125,50 +113,37 @@ def test_stale_rows_are_greyed_italic_with_a_tooltip(
     ["", "web", "WEB eu-west", "env=prod", "env=", "team=data prod", "10.1", '"prod-web', "i-0a",
      "windows"],
 )  # fmt: skip
-def test_filter_equals_the_core_semantics(
-    models: tuple[InstanceTableModel, InstanceFilterProxyModel], text: str
-) -> None:
-    model, proxy = models
+def test_filter_equals_the_core_semantics(model: InstanceTableModel, text: str) -> None:
     fleet = sample_fleet(600)
     for (profile, region), instances in fleet.items():
         model.replace_region(profile, region, instances, stale=False)
-    proxy.set_filter_text(text)
-    shown = {proxy.instance_at(row).instance_id for row in range(proxy.rowCount())}
+    model.set_filter_text(text)
+    shown = {model.instance_at(row).instance_id for row in range(model.rowCount())}
     everything = [i for rows in fleet.values() for i in rows]
     assert shown == {i.instance_id for i in filter_instances(everything, text)}
 
 
 def test_filter_keystrokes_stay_consistent(
-    models: tuple[InstanceTableModel, InstanceFilterProxyModel],
+    model: InstanceTableModel,
 ) -> None:
-    """Typing and erasing (the incremental path) always shows what a fresh filter shows."""
-    model, proxy = models
+    """Typing and erasing always shows what a fresh filter shows, in table order."""
     fleet = sample_fleet(800, seed=3)
     for (profile, region), instances in fleet.items():
         model.replace_region(profile, region, instances, stale=False)
     everything = [i for rows in fleet.values() for i in rows]
     typed = "prod-web-1"
+    model.sort(InstanceColumn.IP, Qt.SortOrder.DescendingOrder)
+    table_order = [model.instance_at(row) for row in range(model.rowCount())]
     for text in [typed[:n] for n in range(1, len(typed) + 1)] + ["prod-w", "", "env=dev", "env=de"]:
-        proxy.set_filter_text(text)
-        shown = [proxy.instance_at(row).instance_id for row in range(proxy.rowCount())]
-        expected = {i.instance_id for i in filter_instances(everything, text)}
-        assert set(shown) == expected, text
-        assert len(shown) == len(expected)
+        model.set_filter_text(text)
+        shown = [model.instance_at(row) for row in range(model.rowCount())]
+        assert shown == filter_instances(table_order, text), text
+        assert model.total() == len(everything)
     # A region arriving while a filter is active is filtered too.
-    proxy.set_filter_text("env=prod")
+    model.set_filter_text("env=prod")
     model.replace_region("new", "eu-north-1", [make_instance(tags=(("env", "prod"),),
                          profile="new", region="eu-north-1")], stale=False)  # fmt: skip
-    assert any(proxy.instance_at(r).profile == "new" for r in range(proxy.rowCount()))
-
-
-def test_changed_spans_merge_close_rows() -> None:
-    assert changed_spans(None, None) == []
-    assert changed_spans(None, [True, False, True, False]) == [(1, 3)]
-    rng = random.Random(1)
-    before = [rng.random() < 0.5 for _ in range(100)]
-    after = [rng.random() < 0.5 for _ in range(100)]
-    covered = {r for first, last in changed_spans(before, after) for r in range(first, last + 1)}
-    assert {r for r in range(100) if before[r] != after[r]} <= covered
+    assert any(model.instance_at(r).profile == "new" for r in range(model.rowCount()))
 
 
 def test_replacing_one_region_keeps_the_whole_table_in_order() -> None:
@@ -197,3 +172,91 @@ def test_replacing_one_region_keeps_the_whole_table_in_order() -> None:
                 reverse=order == Qt.SortOrder.DescendingOrder,
             )
             assert [model.instance_at(row) for row in range(model.total())] == expected
+
+
+def test_the_model_keeps_qt_model_rules_through_every_change(
+    model: InstanceTableModel, qtmodeltester: ModelTester
+) -> None:
+    """Qt's own QAbstractItemModelTester watches every signal and index while the model is
+    filled, filtered, sorted and emptied."""
+    check: Callable[..., None] = qtmodeltester.check  # pytest-qt is untyped
+    check(model, force_py=False)  # Qt's C++ tester: its warnings fail the test
+    fleet = sample_fleet(300, seed=5)
+    for (profile, region), instances in fleet.items():
+        model.replace_region(profile, region, instances, stale=False)
+    for text in ("w", "we", "web", "env=prod", "", "nothing-matches-this"):
+        model.set_filter_text(text)
+    model.set_filter_text("")
+    model.sort(InstanceColumn.NAME, Qt.SortOrder.DescendingOrder)
+    first_region = next(iter(fleet))
+    model.remove_region(*first_region)
+    assert model.total() == sum(len(rows) for rows in fleet.values()) - len(fleet[first_region])
+
+
+def test_sorting_keeps_persistent_indexes_on_their_instance(model: InstanceTableModel) -> None:
+    """A view's selection and current row are persistent indexes: sorting must move them
+    with their instance."""
+    fleet = sample_fleet(200, seed=7)
+    for (profile, region), instances in fleet.items():
+        model.replace_region(profile, region, instances, stale=False)
+    model.set_filter_text("prod")
+    watched = model.instance_at(5)
+    persistent = QPersistentModelIndex(model.index(5, InstanceColumn.IP))
+    model.sort(InstanceColumn.IP, Qt.SortOrder.AscendingOrder)
+    assert model.instance_at(persistent.row()) is watched
+    assert persistent.column() == InstanceColumn.IP
+
+
+@pytest.mark.parametrize("column", [-1, InstanceColumn.NAME, InstanceColumn.IP])
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+@pytest.mark.parametrize("text", ["", "prod", "env=dev"])
+def test_row_of_finds_each_shown_instance(
+    model: InstanceTableModel, column: int, order: Qt.SortOrder, text: str
+) -> None:
+    """`row_of` (a binary search, used to keep the selection) agrees with a scan of every
+    shown row, in every order and under a filter; hidden instances have no row."""
+    fleet = sample_fleet(400, seed=11)
+    for (profile, region), instances in fleet.items():
+        model.replace_region(profile, region, instances, stale=False)
+    model.sort(column, order)
+    model.set_filter_text(text)
+    shown = [model.instance_at(row) for row in range(model.rowCount())]
+    for row, instance in enumerate(shown):
+        assert model.row_of(instance.profile, instance.region, instance.instance_id) == row
+    hidden = {i.instance_id for rows in fleet.values() for i in rows} - {
+        i.instance_id for i in shown
+    }
+    for instance in (i for rows in fleet.values() for i in rows if i.instance_id in hidden):
+        assert model.row_of(instance.profile, instance.region, instance.instance_id) is None
+    assert model.row_of("prod", "eu-west-1", "i-0000000000fffffff") is None
+
+
+def test_replacing_regions_while_filtered_keeps_order_and_filter(model: InstanceTableModel) -> None:
+    """Regions answering while a filter is typed in: the table is what a fresh sort and
+    filter of everything held would show (the search texts of arriving rows are merged in)."""
+    fleet = sample_fleet(600, seed=13)
+    for (profile, region), instances in fleet.items():
+        model.replace_region(profile, region, instances, stale=False)
+    model.sort(InstanceColumn.NAME, Qt.SortOrder.DescendingOrder)
+    model.set_filter_text("web env=prod")
+    regions = list(fleet)
+    fleet[regions[0]] = fleet[regions[0]][::3]
+    fleet[regions[1]] = []
+    model.replace_regions([(*regions[0], fleet[regions[0]], False), (*regions[1], [], True)])
+    every = [i for rows in fleet.values() for i in rows]
+    key = column_keys()[InstanceColumn.NAME]
+    expected = sorted(every, key=lambda i: (key(i), default_key(i)), reverse=True)
+    assert model.total() == len(every)
+    shown = [model.instance_at(row) for row in range(model.rowCount())]
+    assert shown == filter_instances(expected, "web env=prod")
+
+
+def test_narrows_only_when_every_earlier_term_is_kept() -> None:
+    """Typing on searches only the rows the last search found: that is right only when
+    the new search cannot match anything the old one did not."""
+    assert narrows(parse_filter("prod-w"), parse_filter("prod"))
+    assert narrows(parse_filter("web eu-west"), parse_filter("eu"))
+    assert narrows(parse_filter("env=prod web"), parse_filter("env=prod"))
+    assert not narrows(parse_filter("pro"), parse_filter("prod"))  # erasing widens
+    assert not narrows(parse_filter("env=prod"), parse_filter("env=pro"))  # tags are exact
+    assert not narrows(parse_filter("web"), parse_filter("env=prod"))

@@ -29,7 +29,7 @@ def window(qtbot: QtBot) -> InstancesWindow:
 
 
 def _row_of(window: InstancesWindow, instance: Instance) -> int:
-    rows = [window.proxy.instance_at(r) for r in range(window.proxy.rowCount())]
+    rows = [window.model.instance_at(r) for r in range(window.model.rowCount())]
     return rows.index(instance)
 
 
@@ -47,7 +47,7 @@ def test_double_click_on_a_windows_row_requests_the_default_action(
     window: InstancesWindow, qtbot: QtBot
 ) -> None:
     row = _row_of(window, WINDOWS)
-    index = window.proxy.index(row, 0)
+    index = window.model.index(row, 0)
     rect = window.table.visualRect(index)
     with qtbot.waitSignal(window.default_action_requested) as blocker:
         # QTest directly: pytest-qt's wrappers are untyped (mypy --strict).
@@ -106,7 +106,7 @@ def test_region_errors_and_stale_lists_are_shown_inline(window: InstancesWindow)
 
 def test_filter_box_filters_and_counts(window: InstancesWindow) -> None:
     window.filter_edit.setText("rdp")
-    assert window.proxy.rowCount() == 1
+    assert window.model.rowCount() == 1
     assert window.statusBar().currentMessage() == "Showing 1 of 2"
 
 
