@@ -48,6 +48,18 @@ ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something to tell the person even when the window is closed (a tray notification).
+
+    `sign_in`: the profile whose sign-in starts when the person clicks the notice ("" when
+    clicking only opens the window)."""
+
+    title: str
+    message: str
+    sign_in: str = ""
+
+
+@dataclass(frozen=True)
 class CredentialStatus:
     profile: str
     needs_login: bool
@@ -60,7 +72,7 @@ class AppController(QObject):
     refresh_finished = Signal()
     tunnel_changed = Signal(object)  # TunnelSnapshot
     credentials_changed = Signal()
-    notify = Signal(str, str)  # title, message
+    notify = Signal(object)  # Notice
     failed = Signal(object)  # SsmGuiError
 
     def __init__(
@@ -242,7 +254,7 @@ class AppController(QObject):
         self.tunnel_changed.emit(snapshot)
         message = _transition_message(previous, snapshot)
         if message is not None:
-            self.notify.emit(snapshot.spec.title, message)
+            self.notify.emit(Notice(snapshot.spec.title, message))
 
     # --- credentials ----------------------------------------------------------------------
 
@@ -275,10 +287,14 @@ class AppController(QObject):
         self.update_credentials()
 
     def credentials_expiring(self, profile: str, expires_at: datetime) -> None:
-        """From the expiry monitor: say so before tunnels start failing."""
+        """From the expiry monitor: say so before tunnels start failing, and offer to sign
+        in again (the MFA dialog) with a click on the notice."""
         self.notify.emit(
-            f"{profile}: credentials expire at {expires_at.astimezone():%H:%M}",
-            "Sign in again from the tray menu to keep tunnels running.",
+            Notice(
+                f"{profile}: credentials expire at {expires_at.astimezone():%H:%M}",
+                "Click to sign in again (MFA) and keep tunnels running.",
+                sign_in=profile,
+            )
         )
         self.update_credentials()
 

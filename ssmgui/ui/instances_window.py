@@ -27,6 +27,7 @@ from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.ui.icons import app_icon, kind_icon
 from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel
+from ssmgui.ui.notice_bar import NoticeBar
 from ssmgui.ui.region_status import RegionStatusPanel
 from ssmgui.ui.tunnels_view import TunnelsView
 
@@ -106,7 +107,13 @@ class InstancesWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(page, "Instances")
         self.tabs.addTab(self.tunnels, "Tunnels")
-        self.setCentralWidget(self.tabs)
+        self.notice = NoticeBar(self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.notice)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.model.modelAboutToBeReset.connect(self._remember_current)
         self.model.modelReset.connect(self._restore_current)
         self.model.modelReset.connect(self._update_counts)

@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, spec_for
 from ssmgui.services.inventory import RegionResult
-from ssmgui.ui.controller import AppController
+from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.settings_dialog import SettingsDialog
@@ -104,6 +104,11 @@ class MainSurface:
         self._controller.region_listed.connect(self._queue_region)
         self._controller.refresh_finished.connect(self._flush_regions)
         self._controller.tunnel_changed.connect(self.window.update_tunnel)
+        self._controller.notify.connect(self._show_notice)
+        self._notice_profile = ""
+        self.window.notice.action_requested.connect(
+            lambda: self._controller.spawn(self._controller.sign_in(self._notice_profile))
+        )
         self._controller.refresh_started.connect(
             lambda: self.window.statusBar().showMessage("Refreshing instances…")
         )
@@ -132,6 +137,15 @@ class MainSurface:
                 self.window.show_region_error(
                     result.profile, result.region, result.error.user_message
                 )
+
+    def _show_notice(self, notice: Notice) -> None:
+        """In the window too: the tray's notification is gone after a few seconds (and
+        there may be no tray); a sign-in notice stays until answered."""
+        if notice.sign_in:
+            self._notice_profile = notice.sign_in
+            self.window.notice.show_notice(notice.title, notice.message, "Sign in…")
+        elif self.tray is None:
+            self.window.statusBar().showMessage(f"{notice.title}: {notice.message}", 10_000)
 
     # --- dialogs --------------------------------------------------------------------------
 

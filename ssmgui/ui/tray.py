@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 from ssmgui.core.instance import Instance, sort_instances
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelState
 from ssmgui.ui import icons
-from ssmgui.ui.controller import AppController
+from ssmgui.ui.controller import AppController, Notice
 
 MAX_INSTANCES_PER_REGION = 25
 KIND_ACTIONS = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
@@ -206,6 +206,8 @@ class TrayIcon:
         self.icon.setToolTip("ssmgui")
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        self.icon.messageClicked.connect(self._notice_clicked)
+        self._last_notice: Notice | None = None
         controller.tunnel_changed.connect(self._update_icon)
         controller.notify.connect(self._notify)
 
@@ -224,9 +226,20 @@ class TrayIcon:
         self.icon.setIcon(self._icon_for(state))
         self.icon.setToolTip(f"ssmgui — {state}")
 
-    def _notify(self, title: str, message: str) -> None:
+    def _notify(self, notice: Notice) -> None:
+        self._last_notice = notice  # the OS shows one notification of ours at a time
         if self.icon.supportsMessages():
-            self.icon.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 8000)
+            self.icon.showMessage(
+                notice.title, notice.message, QSystemTrayIcon.MessageIcon.Information, 8000
+            )
+
+    def _notice_clicked(self) -> None:
+        """A click on our notification: sign in when it offered that, else the window."""
+        notice, self._last_notice = self._last_notice, None
+        if notice is not None and notice.sign_in:
+            self._controller.spawn(self._controller.sign_in(notice.sign_in))
+        else:
+            self._menu_builder.open_window()
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         # Windows and Linux users expect a left click to open the window; on macOS a click

@@ -13,6 +13,7 @@ import sys
 import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,13 @@ from ssmgui.app import client_opener
 from ssmgui.app.services import AppServices, build_demo_services
 from ssmgui.core.tunnel import TunnelKind, TunnelState
 from ssmgui.demo.desktop import DemoDesktop
-from ssmgui.ui.controller import AppController
+from ssmgui.demo.desktop_files import PROD
+from ssmgui.services.expiry import ExpiryMonitor, ExpiryWarning
+from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.error_display import ErrorDoor
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.mfa_dialog import MfaDialog
-from ssmgui.ui.tray import TrayMenu
+from ssmgui.ui.tray import TrayIcon, TrayMenu
 
 RECORDER = Path(__file__).with_name("record_client.py")
 
@@ -216,3 +219,53 @@ async def test_quit_stops_every_tunnel_and_session(gui: Gui) -> None:
     for port in ports:
         with pytest.raises(OSError):
             await asyncio.open_connection("127.0.0.1", port)
+
+
+def expiring_soon(gui: Gui) -> list[ExpiryWarning]:
+    """What the real expiry monitor says a minute before the demo MFA session ends."""
+    ends = gui.services.identity.expires_at(PROD)
+    assert ends is not None
+    monitor = ExpiryMonitor(
+        gui.services.identity, gui.controller.profile_names, lambda: ends - timedelta(minutes=1)
+    )
+    return monitor.due()
+
+
+async def test_an_expiry_notice_in_the_window_signs_in_again_in_one_click(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    window = gui.surface.window
+    window.show()
+    await asyncio.sleep(0.2)
+    warnings = [w for w in expiring_soon(gui) if w.profile_name == PROD]
+    assert warnings, "the monitor did not warn about demo-prod's MFA session"
+    gui.controller.credentials_expiring(PROD, warnings[0].expires_at)
+    bar = window.notice
+    assert bar.isVisible()
+    assert PROD in bar.text.text() and bar.action.text() == "Sign in…"
+    QTest.mouseClick(bar.action, Qt.MouseButton.LeftButton)
+    dialog = await answer_mfa("123456")
+    assert dialog.request.profile_name == PROD
+    assert not bar.isVisible()
+    await until(lambda: len(gui.services.prompt.asked) == 2)
+    await until(lambda: not gui.controller.credentials[PROD].needs_login)
+
+
+async def test_clicking_the_tray_notification_asks_for_the_mfa_code(gui: Gui) -> None:
+    """The OS reports a click on our notification as QSystemTrayIcon.messageClicked: the
+    click is the edge faked here; everything after it is real."""
+    await refreshed(gui, "123456")
+    menu = TrayMenu(
+        gui.controller, open_window=gui.surface.open_window, open_settings=lambda: None,
+        quit_app=lambda: None, ask_custom_port=lambda _instance: None,
+    )  # fmt: skip
+    tray = TrayIcon(gui.controller, menu, gui.surface.window)
+    gui.controller.notify.emit(Notice("web: tunnel ready", "Ready on 127.0.0.1:8080."))
+    tray.icon.messageClicked.emit()
+    await until(gui.surface.window.isVisible)
+    assert len(gui.services.prompt.asked) == 1  # a tunnel notice only opens the window
+    [warning] = [w for w in expiring_soon(gui) if w.profile_name == PROD]
+    gui.controller.credentials_expiring(PROD, warning.expires_at)
+    tray.icon.messageClicked.emit()
+    dialog = await answer_mfa("123456")
+    assert dialog.request.profile_name == PROD
+    await until(lambda: len(gui.services.prompt.asked) == 2)

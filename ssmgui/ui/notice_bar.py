@@ -1,0 +1,48 @@
+"""A bar across the top of the window for a notice that wants an answer ("credentials
+expire at 14:05 — Sign in…"): where there is no tray to show a notification, and for a
+person who is looking at the window rather than at the tray."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+
+class NoticeBar(QFrame):
+    """Hidden until `show_notice`; the action button emits `action_requested` and hides the
+    bar (what follows, such as the MFA dialog, takes over); ✕ only hides it."""
+
+    action_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("NoticeBar { background: #fff4ce; }")
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.action = QPushButton(self)
+        self.action.clicked.connect(self._act)
+        self.dismiss = QToolButton(self)
+        self.dismiss.setText("✕")
+        self.dismiss.setToolTip("Hide this notice")
+        self.dismiss.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.action)
+        layout.addWidget(self.dismiss)
+        self.hide()
+
+    def show_notice(self, title: str, message: str, action: str) -> None:
+        """Show `title` and `message` with a button labelled `action`."""
+        self.text.setText(f"<b>{_escaped(title)}</b><br>{_escaped(message)}")
+        self.action.setText(action)
+        self.show()
+
+    def _act(self) -> None:
+        self.hide()
+        self.action_requested.emit()
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

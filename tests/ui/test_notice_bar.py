@@ -1,0 +1,25 @@
+"""The window's notice bar: what it shows, and which click asks for what."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from ssmgui.ui.notice_bar import NoticeBar
+
+
+def test_the_action_asks_once_and_the_cross_only_hides(qtbot: QtBot) -> None:
+    bar = NoticeBar()
+    qtbot.addWidget(bar)
+    asked: list[bool] = []
+    bar.action_requested.connect(lambda: asked.append(True))
+    assert bar.isHidden()
+    bar.show_notice("team<a>: credentials expire at 14:05", "Sign in again & go on", "Sign in…")
+    assert not bar.isHidden()
+    assert "team&lt;a&gt;" in bar.text.text() and "&amp; go on" in bar.text.text()
+    QTest.mouseClick(bar.dismiss, Qt.MouseButton.LeftButton)
+    assert bar.isHidden() and asked == []
+    bar.show_notice("prod: credentials expire at 14:05", "Sign in again", "Sign in…")
+    QTest.mouseClick(bar.action, Qt.MouseButton.LeftButton)
+    assert bar.isHidden() and asked == [True]
