@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
@@ -9,7 +10,7 @@ from PySide6.QtCore import QPersistentModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from ssmgui.core.instance import PingStatus, Platform, filter_instances, parse_filter
+from ssmgui.core.instance import PingStatus, Platform, filter_instances, parse_filter, sort_key
 from ssmgui.ui.instance_model import INSTANCE_ROLE, InstanceColumn, InstanceTableModel
 from ssmgui.ui.instance_rows import narrows
 from ssmgui.ui.instance_sorting import column_keys, default_key, natural_key
@@ -260,3 +261,20 @@ def test_narrows_only_when_every_earlier_term_is_kept() -> None:
     assert not narrows(parse_filter("pro"), parse_filter("prod"))  # erasing widens
     assert not narrows(parse_filter("env=prod"), parse_filter("env=pro"))  # tags are exact
     assert not narrows(parse_filter("web"), parse_filter("env=prod"))
+
+
+def test_the_default_key_string_orders_as_the_tuple_it_stands_for() -> None:
+    """default_key is one string for speed; it must order exactly as (not online, *sort_key)."""
+    names = ["web", "web-1", "Web", "", "wéb", "web 2", "a", "zz", "web\u00a0"]
+    rows = [
+        make_instance(f"i-{n:017x}", name, profile=profile, region=region, ping=ping)
+        for n, (name, profile, region, ping) in enumerate(
+            (name, profile, region, ping)
+            for name in names
+            for profile in ("prod", "prod-eu", "dev")
+            for region in ("eu-west-1", "eu-west-10")
+            for ping in (PingStatus.ONLINE, PingStatus.CONNECTION_LOST)
+        )
+    ]
+    random.Random(3).shuffle(rows)
+    assert sorted(rows, key=default_key) == sorted(rows, key=lambda i: (not i.online, *sort_key(i)))
