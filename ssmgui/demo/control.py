@@ -120,10 +120,12 @@ class ControlPlane:
         if not 5 <= limit <= MAX_RESULTS:
             raise ApiError("ValidationException", "MaxResults must be between 5 and 50.")
         start = int(body.get("NextToken") or 0)
-        fleet = sorted(self._world.instances.values(), key=lambda i: i.instance_id)
-        page = fleet[start : start + limit]
-        answer: dict[str, Any] = {"InstanceInformationList": [_describe(i) for i in page]}
-        if start + limit < len(fleet):
+        # Sorting the ids (plain strings) rather than the instances by a key function: the
+        # fake shares the cores with the client it serves, so its cost per page matters.
+        instances = self._world.instances
+        ids = sorted(instances)[start : start + limit]
+        answer: dict[str, Any] = {"InstanceInformationList": [_describe(instances[i]) for i in ids]}
+        if start + limit < len(instances):
             answer["NextToken"] = str(start + limit)
         return answer
 

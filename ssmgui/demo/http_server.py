@@ -90,8 +90,13 @@ class LoopbackHttpServer:
         request = await _read_request(reader)
         if request is None:
             return False
+        loop = asyncio.get_running_loop()
+        # The latency runs from the request's arrival, not from when this one process got
+        # round to answering it: AWS answers the calls of 18 regions on as many servers,
+        # while the fake serves them all on one core.
+        answer_at = loop.time() + self._latency()
         response = await self._handle(request)
-        if (delay := self._latency()) > 0:
+        if (delay := answer_at - loop.time()) > 0:
             await asyncio.sleep(delay)
         writer.write(_serialise(response))
         await writer.drain()
