@@ -135,7 +135,8 @@ def tls_context() -> ssl.SSLContext:
 
 
 class HttpConnection:
-    """One keep-alive connection to the origin of `url`; requests go one at a time."""
+    """One keep-alive connection to the origin of `url`; concurrent requests wait their
+    turn (in order) and go one at a time."""
 
     def __init__(
         self,
@@ -158,10 +159,15 @@ class HttpConnection:
         self._ssl_context = ssl_context
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._in_use = asyncio.Lock()
         self.connections_opened = 0
 
     async def request(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
         """POST `body` to `path`; the answer whatever its status. Raises `HttpError`."""
+        async with self._in_use:
+            return await self._request(path, headers, body)
+
+    async def _request(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
         for attempt in range(2):
             reused = self._writer is not None
             if not reused:

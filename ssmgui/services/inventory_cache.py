@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,13 @@ def cache_entry(instance: Instance) -> dict[str, Any]:
     return instance_to_dict(instance, derived=False)
 
 
+def encoded_instances(instances: Iterable[Instance]) -> str:
+    """`instances` as a cache file holds them: JSON array items, comma-separated ("" for
+    none). The inventory encodes each page as it is built, so that a save at the end of a
+    listing (when every region finishes at about the same time) only joins the pages."""
+    return json.dumps([cache_entry(i) for i in instances], separators=(",", ":"))[1:-1]
+
+
 class InventoryCache:
     """Reads and writes cached listings. Not shared across processes beyond atomic files."""
 
@@ -81,19 +89,25 @@ class InventoryCache:
             log.warning("Ignoring unreadable inventory cache %s: %s", path.name, exc)
             return None
 
-    def save(self, listing: CachedListing) -> None:
-        """Replace the cached listing of its pair atomically. OS errors propagate."""
+    def save(self, listing: CachedListing, encoded: Sequence[str] | None = None) -> None:
+        """Replace the cached listing of its pair atomically. OS errors propagate.
+
+        `encoded`: `encoded_instances` of `listing.instances`, in order and in any number of
+        parts, when the caller has encoded them already."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(
+        if encoded is None:
+            encoded = [encoded_instances(listing.instances)]
+        head = json.dumps(
             {
                 "version": FORMAT_VERSION,
                 "profile": listing.profile,
                 "region": listing.region,
                 "fetched_at": listing.fetched_at.isoformat(),
-                "instances": [cache_entry(i) for i in listing.instances],
             },
             separators=(",", ":"),
         )
+        items = ",".join(part for part in encoded if part)
+        payload = f'{head[:-1]},"instances":[{items}]}}'
         target = self.path_for(listing.profile, listing.region)
         handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         try:

@@ -9,7 +9,8 @@ and friends for the network), so one translation (inventory_errors.py) serves bo
   parsed by lean_parsers. No threads, except one `asyncio.to_thread` per pair to read the
   profile's credentials (botocore may run a credential process or refresh an SSO role);
   they are read again once if AWS answers that the token expired. One connection per
-  endpoint, reused by the pair's sequential calls.
+  endpoint, reused by the pair's calls one after another. An EC2 answer is parsed after the
+  connection is free again, at the refresh's low priority (low_priority.py).
 - `Boto3PairCalls`: real boto3 clients from a `ClientFactory`, each call in a thread of the
   pair's own two-thread pool (one SSM call and one EC2 call may be in flight at once).
 """
@@ -20,10 +21,11 @@ import asyncio
 import functools
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote_plus, urlsplit
 from xml.etree import ElementTree
 
 import boto3
@@ -34,6 +36,7 @@ from botocore.credentials import ReadOnlyCredentials
 from ssmgui.services import lean_parsers
 from ssmgui.services.aws_http import HttpConnection, HttpError, HttpResponse, Timeouts
 from ssmgui.services.aws_http import signed_headers as sign
+from ssmgui.services.low_priority import LowPriorityLane
 
 #: (profile, region, service name) → a boto3 client; called in a worker thread.
 ClientFactory = Callable[[str, str, str], BaseClient]
@@ -44,11 +47,14 @@ EC2_API_VERSION = "2016-11-15"
 USER_AGENT = "ssmgui-inventory"
 #: AWS's ways of saying the session token has expired (STS, SSM, EC2).
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+#: What `quote_plus` leaves as it is (RFC 3986 unreserved): ids, numbers, field names.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 class PairCalls(Protocol):
-    """The inventory's calls for one (profile, region). Calls of one kind come one at a
-    time; one SSM and one EC2 call may overlap. `aclose()` ends everything (idempotent)."""
+    """The inventory's calls for one (profile, region). Calls of one kind may be made
+    concurrently and are served one at a time, in order; one SSM and one EC2 call may
+    overlap. `aclose()` ends everything (idempotent)."""
 
     async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """One SSM page for `params` (MaxResults, NextToken)."""
@@ -94,6 +100,18 @@ def ec2_form(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     return form
 
 
+def form_body(fields: list[tuple[str, str]]) -> bytes:
+    """`urlencode(fields).encode()`, for less CPU: a page's fifty instance ids went through
+    `quote_plus` one by one (~0.1 ms per call), though they never need escaping."""
+    return "&".join(
+        f"{_form_escaped(key)}={_form_escaped(value)}" for key, value in fields
+    ).encode()
+
+
+def _form_escaped(text: str) -> str:
+    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+
+
 def client_error(response: HttpResponse, operation: str) -> boto_errors.ClientError:
     """A non-2xx answer as botocore would raise it: code and message from the JSON
     `__type`/`message` or the XML `<Code>`/`<Message>`, else the HTTP status as the code."""
@@ -131,10 +149,18 @@ class HttpPairCalls:
     """`PairCalls` over aws_http; see the module docstring."""
 
     def __init__(
-        self, source: SessionSource, profile: str, region: str, timeouts: Timeouts | None = None
+        self,
+        source: SessionSource,
+        profile: str,
+        region: str,
+        timeouts: Timeouts | None = None,
+        *,
+        lane: LowPriorityLane | None = None,
     ) -> None:
+        """`lane`: where EC2 answers wait to be parsed; None parses them at once."""
         self._source, self._profile, self._region = source, profile, region
         self._timeouts = timeouts or Timeouts()
+        self._lane = lane
         self._urls = {
             service: source.endpoint_url(profile, region, service)
             or default_endpoint(service, region)
@@ -155,8 +181,10 @@ class HttpPairCalls:
         return lean_parsers.ssm_information_page(answer.body)
 
     async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        body = urlencode(ec2_form(params)).encode()
+        body = form_body(ec2_form(params))
         answer = await self._send("ec2", "DescribeInstances", {"Content-Type": FORM}, body)
+        if self._lane is not None:  # the connection is free meanwhile for the next lookup
+            await self._lane.turn()
         return lean_parsers.ec2_instances_page(answer.body)
 
     async def aclose(self) -> None:
@@ -219,14 +247,18 @@ class Boto3PairCalls:
         self._factory, self._profile, self._region = factory, profile, region
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ssmgui-inventory")
         self._clients: dict[str, asyncio.Future[BaseClient]] = {}
+        # One call per service at a time: the two threads are one SSM and one EC2 call.
+        self._serving = {"ssm": asyncio.Lock(), "ec2": asyncio.Lock()}
 
     async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         client: Any = await self._client("ssm")  # a runtime-made client: methods untyped
-        return await self._run(client.describe_instance_information, params)
+        async with self._serving["ssm"]:
+            return await self._run(client.describe_instance_information, params)
 
     async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         client: Any = await self._client("ec2")
-        return await self._run(client.describe_instances, params)
+        async with self._serving["ec2"]:
+            return await self._run(client.describe_instances, params)
 
     async def aclose(self) -> None:
         for future in self._clients.values():

@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import botocore.session
@@ -20,7 +21,7 @@ from ssmgui.services import lean_parsers
 from ssmgui.services.aws_http import HttpResponse
 from ssmgui.services.inventory import Fetcher, InventoryService, RetryPolicy
 from ssmgui.services.inventory_clients import session_client_factory
-from ssmgui.services.inventory_fetch import client_error, ec2_form
+from ssmgui.services.inventory_fetch import client_error, ec2_form, form_body
 from tests.inventory.conftest import KEY, ONE_ATTEMPT
 from tests.inventory.test_aws_http import read_request, serving
 
@@ -185,3 +186,15 @@ async def test_expired_token_reads_credentials_again_once(tmp_path: Path) -> Non
     assert isinstance(first.error, CredentialsError) and "expired" in first.error.user_message
     assert second.ok and second.instances == ()
     assert reads == ["p", "p", "p"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        ec2_form({"Filters": [{"Name": "instance-id", "Values": ["i-0abc", "i-1"]}]}),
+        [("NextToken", "eyJ2IjoxfQ==/+x y"), ("Filter.1.Value.1", "naïve & <odd>~ok")],
+        [("Empty", ""), ("Tilde.dash_under", "a.b-c_d~e")],
+    ],
+)
+def test_form_body_equals_urlencode(fields: list[tuple[str, str]]) -> None:
+    assert form_body(fields) == urlencode(fields).encode()

@@ -170,3 +170,24 @@ def test_cache_entries_read_back_equal() -> None:
         "supports_port_forwarding",
         "supports_multiplexing",
     }
+
+
+async def test_many_pages_keep_ssm_order_and_cache_the_same_listing(fleet: Fleet) -> None:
+    """Pages are built as their EC2 answers come in; the result and the cache file still
+    hold every instance once, in SSM's order, hybrid nodes with the pair's account."""
+    names: list[str | None] = [f"n{n:03d}" for n in range(120)]
+    launched = fleet.launch(*EU, names)
+    fake = fleet.fake(*EU)
+    hybrids = [f"mi-{n:017x}" for n in range(60)]  # sort after every i-: a page of their own
+    for hybrid in hybrids:
+        fake.add_instance(FakeInstance(hybrid, name=f"on-prem-{hybrid[-3:]}"))
+    service = fleet.service()
+    [fresh] = await service.refresh([EU])
+    assert fresh.ok and fresh.ssm_pages == 4
+    assert [i.instance_id for i in fresh.instances] == sorted(launched) + hybrids
+    assert {i.account for i in fresh.instances} == {"123456789012"}
+    assert [i.name for i in fresh.instances[:120]] == [
+        name for _id, name in sorted(zip(launched, names, strict=True))
+    ]
+    [cached] = fleet.service().cached([EU])
+    assert cached.instances == fresh.instances
