@@ -50,6 +50,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from bench import ui_views
+from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelState
 from ssmgui.demo.transfer import Transfer, download, upload
@@ -249,6 +250,7 @@ def build_gui(
     )
     surface = MainSurface(controller, quit_app=lambda: None)
     surface.show()  # offscreen: no tray, so the window is shown
+    keep_gui_thread_responsive()  # as ssmgui.app does once the app is built
     target = make_instance(DIGEST_INSTANCE, "echo-digest", profile="demo", region=demo["region"])
     return Gui(controller, surface, target)
 
@@ -280,6 +282,7 @@ async def refresh_stalls(gui: Gui, rounds: int) -> tuple[list[float], list[list[
         assert window.model.total() == expected, window.model.total()
         if n == 0:
             cold = probe.late_ms
+            freeze_loaded_objects()  # as ssmgui.app does after its first refresh
         else:
             warm.append(probe.late_ms)
     return cold, warm, statistics.median(walls[1:])

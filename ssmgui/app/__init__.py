@@ -17,6 +17,7 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
 from ssmgui.app.services import AppServices, build_demo_services, build_real_services
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
@@ -94,6 +95,7 @@ async def _main(app: QApplication, demo: bool, log_path: Path) -> int:
     surface = MainSurface(controller, quit_app=app.quit)
     surface_holder.append(surface)
     surface.show(banner=services.banner)
+    keep_gui_thread_responsive()
     _start(controller, services)
     await quitting.wait()
     await controller.stop_all()
@@ -104,7 +106,12 @@ async def _main(app: QApplication, demo: bool, log_path: Path) -> int:
 def _start(controller: AppController, services: AppServices) -> None:
     controller.show_cached()
     controller.update_credentials()
-    controller.spawn(controller.refresh())
+
+    async def first_refresh() -> None:
+        await controller.refresh()
+        freeze_loaded_objects()
+
+    controller.spawn(first_refresh())
 
     async def auto_start() -> None:
         for error in await services.tunnels.open_auto_start():
