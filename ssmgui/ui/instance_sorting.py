@@ -21,6 +21,7 @@ _STATUS_ORDER = {
 }
 
 SortKey = Callable[[Instance], Any]
+_ONLINE = PingStatus.ONLINE
 
 
 def natural_key(text: str) -> tuple[Any, ...]:
@@ -50,9 +51,11 @@ def default_key(instance: Instance) -> str:
     fields are joined by NUL, which sorts below every other character, so a name that is a
     prefix of another ("web", "web-1") still sorts first, as in the tuple.
     """
-    flags = ("0" if instance.online else "1") + ("0" if instance.name else "1")
+    # Called for every row of every refresh: no property calls, one f-string.
+    name = instance.name
+    online = "0" if instance.ping_status is _ONLINE else "1"
     return (
-        f"{flags}{instance.name.lower()}\0{instance.profile}\0{instance.region}"
+        f"{online}{'0' if name else '1'}{name.lower()}\0{instance.profile}\0{instance.region}"
         f"\0{instance.instance_id}"
     )
 
