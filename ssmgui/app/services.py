@@ -111,6 +111,12 @@ async def build_real_services(parent: ParentFor) -> AppServices:
                        banner=banner)  # fmt: skip
 
 
+#: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the
+#: 15 minutes early: a newcomer sees the renewal notice (and its one-click MFA dialog) within
+#: the first minute or so instead of after hours.
+DEMO_SETTINGS = Settings(mfa_duration_s=900, expiry_warning_s=840)
+
+
 async def build_demo_services(parent: ParentFor) -> AppServices:
     from ssmgui.demo.desktop import start_demo_desktop  # noqa: PLC0415 - the demo only
 
@@ -118,6 +124,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
     restore = desktop.apply_environment()
     cache_dir = Path(tempfile.mkdtemp(prefix="ssmgui-demo-cache-"))
     settings = SettingsService(None)  # the demo never touches the user's settings
+    settings.update(DEMO_SETTINGS)
     prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
     files = AwsFiles(desktop.config_file, desktop.credentials_file)
     identity = IdentityService(
@@ -126,6 +133,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
         clients=AwsClients(endpoint_url=desktop.sts_endpoint),
         prompt=prompt,
         sso_cache_dir=cache_dir / "sso",
+        settings=identity_settings(DEMO_SETTINGS),
     )
     facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for)
     inventory = InventoryService(
@@ -146,7 +154,8 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
     banner = (
         "Welcome to the ssmgui demo: a fake AWS runs on this computer. Type demo- in the "
         "filter, double-click demo-rdp (Remote Desktop) or right-click demo-web → Connect "
-        f"HTTP. When asked for an MFA code, type {desktop.mfa_code_hint}."
+        f"HTTP. When asked for an MFA code, type {desktop.mfa_code_hint}. Demo MFA sessions "
+        "are short: about a minute after you sign in, ssmgui offers to renew yours."
     )
     return AppServices(identity, facade, inventory, tunnels, settings, Launcher(), prompt,
                        closers=[close_demo], banner=banner, demo=desktop)  # fmt: skip

@@ -13,7 +13,7 @@ import sys
 import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -269,3 +269,16 @@ async def test_clicking_the_tray_notification_asks_for_the_mfa_code(gui: Gui) ->
     dialog = await answer_mfa("123456")
     assert dialog.request.profile_name == PROD
     await until(lambda: len(gui.services.prompt.asked) == 2)
+
+
+async def test_the_demo_offers_to_renew_its_session_about_a_minute_after_sign_in(gui: Gui) -> None:
+    """A newcomer should see the renewal notice during the demo, not hours later."""
+    await refreshed(gui, "123456")
+
+    def warned_at(later: timedelta) -> set[str]:
+        clock = lambda: datetime.now(UTC) + later  # noqa: E731
+        monitor = ExpiryMonitor(gui.services.identity, gui.controller.profile_names, clock)
+        return {warning.profile_name for warning in monitor.due()}
+
+    assert PROD not in warned_at(timedelta(seconds=0))
+    assert PROD in warned_at(timedelta(seconds=75))
