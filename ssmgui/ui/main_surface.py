@@ -67,7 +67,9 @@ class MainSurface:
         else:
             self.open_window()
         if banner:
-            self.window.statusBar().showMessage(banner)
+            # In the bar, not the status bar: "Refreshing instances…" replaced it at once,
+            # and the demo's banner holds the MFA code a newcomer needs.
+            self.window.notice.show_notice("ssmgui", banner)
 
     # --- views → controller ---------------------------------------------------------------
 

@@ -33,10 +33,11 @@ class NoticeBar(QFrame):
         layout.addWidget(self.dismiss)
         self.hide()
 
-    def show_notice(self, title: str, message: str, action: str) -> None:
-        """Show `title` and `message` with a button labelled `action`."""
+    def show_notice(self, title: str, message: str, action: str = "") -> None:
+        """Show `title` and `message`, with a button labelled `action` unless it is ""."""
         self.text.setText(f"<b>{_escaped(title)}</b><br>{_escaped(message)}")
         self.action.setText(action)
+        self.action.setVisible(bool(action))
         self.show()
 
     def _act(self) -> None:

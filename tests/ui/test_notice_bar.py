@@ -23,3 +23,12 @@ def test_the_action_asks_once_and_the_cross_only_hides(qtbot: QtBot) -> None:
     bar.show_notice("prod: credentials expire at 14:05", "Sign in again", "Sign in…")
     QTest.mouseClick(bar.action, Qt.MouseButton.LeftButton)
     assert bar.isHidden() and asked == [True]
+
+
+def test_a_notice_without_an_action_has_no_button(qtbot: QtBot) -> None:
+    bar = NoticeBar()
+    qtbot.addWidget(bar)
+    bar.show_notice("ssmgui", "Welcome to the demo: the MFA code is 123456.")
+    assert not bar.isHidden() and bar.action.isHidden()
+    bar.show_notice("prod: credentials expire at 14:05", "Sign in again", "Sign in…")
+    assert not bar.action.isHidden()
