@@ -96,6 +96,7 @@ async def build_real_services(parent: ParentFor) -> AppServices:
         sso_cache_dir=sso_cache_dir(Path.home()),
         settings=identity_settings(settings.current),
     )
+    settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
     facade = IdentityFacade(identity)
     inventory = InventoryService(
         session_client_factory(identity.session_for), cache=InventoryCache()
@@ -135,6 +136,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
         sso_cache_dir=cache_dir / "sso",
         settings=identity_settings(DEMO_SETTINGS),
     )
+    settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
     facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for)
     inventory = InventoryService(
         session_client_factory(identity.session_for, endpoint_url_for=desktop.endpoint_for),

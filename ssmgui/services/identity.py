@@ -72,6 +72,12 @@ class IdentityService:
         self._roles = RoleCredentials(clients, clock)
         self._sso = SsoCredentials(clients, sso_cache_dir, clock)
 
+    def apply_settings(self, settings: IdentitySettings) -> None:
+        """Changed in the settings: the next MFA session asks for the new length, and the
+        next expiry check warns at the new time."""
+        self.settings = settings
+        self._mfa.apply_settings(settings)
+
     def profiles(self) -> dict[str, Profile]:
         """Every profile, re-read from the files (they may have changed)."""
         return dict(self._load_profiles())

@@ -67,6 +67,9 @@ class MfaSessions:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
+    def apply_settings(self, settings: IdentitySettings) -> None:
+        self._settings = settings
+
     def current(self, source: Profile) -> TemporaryCredentials | None:
         """The stored, still-valid session for `source`, without prompting."""
         session = self._memory.get(source.name) or self._load(source.name)

@@ -68,6 +68,7 @@ class CredentialStatus:
 
 class AppController(QObject):
     region_listed = Signal(object)  # RegionResult
+    region_dropped = Signal(str, str)  # profile, region: no longer chosen in the settings
     refresh_started = Signal()
     refresh_finished = Signal()
     tunnel_changed = Signal(object)  # TunnelSnapshot
@@ -96,6 +97,9 @@ class AppController(QObject):
         self._instance_of_tunnel: dict[int, Instance] = {}
         self.credentials: dict[str, CredentialStatus] = {}
         self.refreshing = False
+        self._refresh_again = False
+        # pairs() when last asked: a result for any other pair comes from before a change
+        self._chosen: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         tunnels.subscribe(self._on_tunnel)
 
@@ -135,6 +139,7 @@ class AppController(QObject):
         for profile in self.profile_names():
             regions = self.settings.regions or self._identity.regions_of(profile)
             pairs.extend((profile, region) for region in regions)
+        self._chosen = set(pairs)
         return pairs
 
     def instances(self) -> list[Instance]:
@@ -153,9 +158,12 @@ class AppController(QObject):
             self._store_region(result)
 
     async def refresh(self) -> None:
+        """List every chosen region; asked again while listing, list once more after."""
         if self.refreshing:
+            self._refresh_again = True
             return
         self.refreshing = True
+        self._refresh_again = False
         self.refresh_started.emit()
         gui_loop = asyncio.get_running_loop()
 
@@ -173,9 +181,13 @@ class AppController(QObject):
             self.refreshing = False
             self.refresh_finished.emit()
         self.update_credentials()
+        if self._refresh_again:  # e.g. regions chosen in the settings meanwhile
+            await self.refresh()
 
     def _store_region(self, result: RegionResult) -> None:
         key = (result.profile, result.region)
+        if key not in self._chosen:
+            return  # unchosen in the settings while it was being listed
         previous = self.regions.get(key)
         if result.error is not None and not result.instances and previous is not None:
             # Keep showing what we had, marked stale, with the region's error beside it.
@@ -299,10 +311,21 @@ class AppController(QObject):
         self.update_credentials()
 
     def save_settings(self, settings: Settings) -> None:
+        """Save and apply at once: regions no longer chosen leave the window, newly chosen
+        ones are listed (a refresh), and the profiles' credential lines follow."""
+        before = set(self.pairs())
         try:
             self._settings.update(settings)
         except SsmGuiError as exc:
             self.failed.emit(exc)
+            return
+        after = set(self.pairs())
+        for profile, region in sorted(before - after):
+            self.regions.pop((profile, region), None)
+            self.region_dropped.emit(profile, region)
+        self.update_credentials()
+        if after - before:
+            self.spawn(self.refresh())
 
 
 def _transition_message(previous: TunnelSnapshot | None, now: TunnelSnapshot) -> str | None:

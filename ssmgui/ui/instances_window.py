@@ -168,6 +168,11 @@ class InstancesWindow(QMainWindow):
         for profile, region, rows, stale in batch:
             self.regions.set_region(profile, region, len(rows), stale=stale)
 
+    def drop_region(self, profile: str, region: str) -> None:
+        """(profile, region) is no longer chosen: its rows and its status line go."""
+        self.model.remove_region(profile, region)
+        self.regions.forget(profile, region)
+
     def show_region_error(self, profile: str, region: str, message: str) -> None:
         """Why (profile, region) could not be read; its saved rows, if any, stay."""
         self.regions.set_error(profile, region, message)

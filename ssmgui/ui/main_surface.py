@@ -104,6 +104,7 @@ class MainSurface:
         self._region_timer.setInterval(REGION_BATCH_MS)
         self._region_timer.timeout.connect(self._flush_regions)
         self._controller.region_listed.connect(self._queue_region)
+        self._controller.region_dropped.connect(self._drop_region)
         self._controller.refresh_finished.connect(self._flush_regions)
         self._controller.tunnel_changed.connect(self.window.update_tunnel)
         self._controller.notify.connect(self._show_notice)
@@ -139,6 +140,10 @@ class MainSurface:
                 self.window.show_region_error(
                     result.profile, result.region, result.error.user_message
                 )
+
+    def _drop_region(self, profile: str, region: str) -> None:
+        self._pending_regions.pop((profile, region), None)  # an answer still waiting
+        self.window.drop_region(profile, region)
 
     def _show_notice(self, notice: Notice) -> None:
         """In the window too: the tray's notification is gone after a few seconds (and

@@ -62,6 +62,11 @@ class RegionStatusPanel(QWidget):
         self._status[(profile, region)] = RegionStatus(old.count, old.stale, message)
         self._render()
 
+    def forget(self, profile: str, region: str) -> None:
+        """The region is no longer shown at all."""
+        if self._status.pop((profile, region), None) is not None:
+            self._render()
+
     def status(self, profile: str, region: str) -> RegionStatus | None:
         return self._status.get((profile, region))
 

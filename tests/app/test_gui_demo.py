@@ -282,3 +282,29 @@ async def test_the_demo_offers_to_renew_its_session_about_a_minute_after_sign_in
 
     assert PROD not in warned_at(timedelta(seconds=0))
     assert PROD in warned_at(timedelta(seconds=75))
+
+
+async def test_choosing_profiles_in_the_settings_applies_at_once(gui: Gui) -> None:
+    """Unchosen profiles leave the table and the region lines; chosen again, they are listed
+    again without a restart."""
+    await refreshed(gui, "123456")
+    window = gui.surface.window
+    every = window.model.total()
+    gui.controller.save_settings(dataclasses.replace(gui.controller.settings, profiles=(PROD,)))
+    await until(lambda: window.model.total() < every)
+    shown = {window.model.instance_at(row).profile for row in range(window.model.rowCount())}
+    assert shown == {PROD}
+    assert all(profile == PROD for profile, _ in gui.controller.regions)
+    assert all(status.startswith(PROD) for status in window.regions.problem_texts())
+    assert "in 3 regions" in window.regions.summary.text()
+    gui.controller.save_settings(dataclasses.replace(gui.controller.settings, profiles=()))
+    await until(lambda: window.model.total() == every)
+    assert len(gui.services.prompt.asked) == 1  # the MFA session was still good
+
+
+async def test_identity_settings_apply_without_a_restart(gui: Gui) -> None:
+    chosen = dataclasses.replace(gui.controller.settings, mfa_duration_s=3_600,
+                                 expiry_warning_s=1_200)  # fmt: skip
+    gui.controller.save_settings(chosen)
+    assert gui.services.identity.settings.session_seconds == 3_600
+    assert gui.services.identity.settings.warn_before == timedelta(seconds=1_200)

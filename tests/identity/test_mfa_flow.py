@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ssmgui.core.credentials import IdentitySettings
 from ssmgui.core.errors import MfaError
 from ssmgui.services.expiry import ExpiryMonitor
 from ssmgui.services.secrets import SecretStore
@@ -191,3 +192,19 @@ def test_expiry_warning_fires_once_before_expiry(
     clock.now = expires - timedelta(minutes=9)
     assert {w.profile_name for w in monitor.due()} == {"keys", "admin"}
     assert monitor.due() == []
+
+
+def test_a_new_session_length_applies_to_the_next_sign_in(
+    aws_home: Path, iam_user: IamUser, make_service: ServiceFactory
+) -> None:
+    """Settings take effect without a restart: the next MFA session asks STS for the new
+    length, and the expiry warning moves with it."""
+    clock = FakeClock()
+    service = make_service(
+        user_files(aws_home, iam_user), SecretStore(None), ScriptedPrompt(), clock
+    )
+    service.apply_settings(IdentitySettings(session_seconds=3_600, warn_before=timedelta(hours=2)))
+    expires = service.login("keys").expires_at
+    assert expires is not None
+    assert abs((expires - clock.now) - timedelta(seconds=3_600)) < timedelta(minutes=1)
+    assert service.settings.warn_before == timedelta(hours=2)
