@@ -1,9 +1,10 @@
 """The two calls the inventory makes, per (profile, region), by two interchangeable paths.
 
 `PairCalls` is what `InventoryService` needs of a pair: `describe_instance_information` and
-`describe_instances`, taking boto3's parameters and giving the (projected) dicts boto3
-would, raising what boto3 would (`ClientError` with AWS's code, `EndpointConnectionError`
-and friends for the network), so one translation (inventory_errors.py) serves both paths.
+`describe_instances`, taking boto3's parameters and giving the (projected) dict boto3 would
+and an `Ec2Page` (inventory_records.py) of boto3's answer; raising what boto3 would
+(`ClientError` with AWS's code, `EndpointConnectionError` and friends for the network), so
+one translation (inventory_errors.py) serves both paths.
 
 - `HttpPairCalls` (the default): asyncio HTTP (aws_http.py) signed by botocore's SigV4Auth,
   parsed by lean_parsers. No threads, except one `asyncio.to_thread` per pair to read the
@@ -36,6 +37,7 @@ from botocore.credentials import ReadOnlyCredentials
 from ssmgui.services import lean_parsers
 from ssmgui.services.aws_http import HttpConnection, HttpError, HttpResponse, Timeouts
 from ssmgui.services.aws_http import signed_headers as sign
+from ssmgui.services.inventory_records import Ec2Page, ec2_page
 from ssmgui.services.low_priority import LowPriorityLane
 
 #: (profile, region, service name) → a boto3 client; called in a worker thread.
@@ -59,7 +61,7 @@ class PairCalls(Protocol):
     async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """One SSM page for `params` (MaxResults, NextToken)."""
 
-    async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
         """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken)."""
 
     async def aclose(self) -> None:
@@ -180,12 +182,12 @@ class HttpPairCalls:
         answer = await self._send("ssm", "DescribeInstanceInformation", headers, body)
         return lean_parsers.ssm_information_page(answer.body)
 
-    async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
         body = form_body(ec2_form(params))
         answer = await self._send("ec2", "DescribeInstances", {"Content-Type": FORM}, body)
         if self._lane is not None:  # the connection is free meanwhile for the next lookup
             await self._lane.turn()
-        return lean_parsers.ec2_instances_page(answer.body)
+        return lean_parsers.ec2_page_from_xml(answer.body)
 
     async def aclose(self) -> None:
         connections, self._connections = list(self._connections.values()), {}
@@ -255,10 +257,10 @@ class Boto3PairCalls:
         async with self._serving["ssm"]:
             return await self._run(client.describe_instance_information, params)
 
-    async def describe_instances(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
         client: Any = await self._client("ec2")
         async with self._serving["ec2"]:
-            return await self._run(client.describe_instances, params)
+            return ec2_page(await self._run(client.describe_instances, params))
 
     async def aclose(self) -> None:
         for future in self._clients.values():

@@ -1,23 +1,25 @@
-"""The inventory's boundary: SSM and EC2 answers (plain boto3 dicts) in, `Instance`s out.
+"""The inventory's boundary: SSM and EC2 answers in, `Instance`s out.
 
-`ec2_details` reads a DescribeInstances page — every instance of every reservation — and
-`instance_from` is the one place an `Instance` is built from AWS data; no raw dict travels
-past this module.
+An EC2 DescribeInstances page becomes an `Ec2Page`: straight from the XML on the HTTP path
+(lean_parsers.ec2_page_from_xml), or from boto3's dict here (`ec2_page`); `instance_from` is
+the one place an `Instance` is built from AWS data. No raw dict travels past this module.
+
+`Ec2Details` is a named tuple rather than a dataclass: 7,200 are made per refresh, and a
+tuple is built in C without a `__dict__` for the garbage collector to track.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ssmgui.core.instance import Instance, PingStatus, Platform
 
 
-@dataclass(frozen=True)
-class Ec2Details:
-    """What EC2 adds to an SSM node: Name tag and other tags, state, IPs, owning account."""
+class Ec2Details(NamedTuple):
+    """What EC2 adds to an SSM node: Name tag and other tags (sorted by key), state, IPs,
+    owning account."""
 
     name: str
     state: str
@@ -28,24 +30,56 @@ class Ec2Details:
     tags: tuple[tuple[str, str], ...]
 
 
-def ec2_details(page: Mapping[str, Any]) -> dict[str, Ec2Details]:
-    """Instance id → details for every instance in every reservation of one page."""
+class Ec2Page(NamedTuple):
+    """One DescribeInstances answer: instance id → details, and the next page's token
+    ("" on the last page)."""
+
+    details: dict[str, Ec2Details]
+    next_token: str
+
+
+def ec2_platform(platform: str | None) -> Platform:
+    """EC2 sets Platform only for Windows; everything else is Linux/UNIX."""
+    return Platform.WINDOWS if platform == "windows" else Platform.LINUX
+
+
+def ec2_details(
+    tags: Mapping[str, str],
+    *,
+    state: str,
+    platform: str | None,
+    private_ip: str,
+    public_ip: str,
+    account: str,
+) -> Ec2Details:
+    """One instance's details from its fields as EC2 answered them."""
+    return Ec2Details(
+        tags.get("Name", ""),
+        state,
+        ec2_platform(platform),
+        private_ip,
+        public_ip,
+        account,
+        tuple(sorted(tags.items())),
+    )
+
+
+def ec2_page(page: Mapping[str, Any]) -> Ec2Page:
+    """A DescribeInstances answer as boto3 gives it → every instance of every reservation."""
     found: dict[str, Ec2Details] = {}
     for reservation in page.get("Reservations", ()):
         account = str(reservation.get("OwnerId", ""))
         for item in reservation.get("Instances", ()):
             tags = {str(t.get("Key", "")): str(t.get("Value", "")) for t in item.get("Tags", ())}
-            found[str(item["InstanceId"])] = Ec2Details(
-                name=tags.get("Name", ""),
+            found[str(item["InstanceId"])] = ec2_details(
+                tags,
                 state=str(item.get("State", {}).get("Name", "")),
-                # EC2 sets Platform only for Windows; everything else is Linux/UNIX.
-                platform=Platform.WINDOWS if item.get("Platform") == "windows" else Platform.LINUX,
+                platform=item.get("Platform"),
                 private_ip=str(item.get("PrivateIpAddress", "")),
                 public_ip=str(item.get("PublicIpAddress", "")),
                 account=account,
-                tags=tuple(sorted(tags.items())),
             )
-    return found
+    return Ec2Page(found, str(page.get("NextToken") or ""))
 
 
 def instance_from(

@@ -13,9 +13,10 @@ get it, since other callers may want the full answers. Epoch timestamps (SSM's J
 turned into UTC datetimes directly instead of through dateutil's slow tz conversion.
 
 The asyncio HTTP path (inventory_fetch.py) bypasses botocore's parsers altogether:
-`ssm_information_page` and `ec2_instances_page` read raw answer bodies into the same dicts
-the projections give (same member names, absent members absent), with json and the C
-ElementTree, for a fraction of botocore's per-call cost.
+`ssm_information_page` reads a raw JSON answer into the dict the projection gives (same
+member names, absent members absent), and `ec2_page_from_xml` reads the XML answer with the
+C ElementTree straight into what the inventory keeps of it (inventory_records.Ec2Page), for
+a fraction of botocore's per-call cost and without a dict per instance, tag and state.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import botocore.session
 from botocore.model import Shape, ShapeResolver
 from botocore.parsers import ResponseParserFactory
 from botocore.utils import parse_timestamp
+
+from ssmgui.services.inventory_records import Ec2Details, Ec2Page, ec2_details
 
 Keep = Mapping[str, "Keep"]
 
@@ -158,21 +161,23 @@ def ssm_information_page(body: bytes) -> dict[str, Any]:
     return page
 
 
-def ec2_instances_page(body: bytes) -> dict[str, Any]:
-    """A DescribeInstances XML answer → the projected dict botocore's lean parser gives."""
+def ec2_page_from_xml(body: bytes) -> Ec2Page:
+    """A DescribeInstances XML answer → the `Ec2Page` that botocore's parse of it gives
+    (`inventory_records.ec2_page`), without the boto3-shaped dicts in between."""
     # AWS's answer over a verified connection; expat (≥ 2.4.1, bundled with Python 3.11)
     # caps entity expansion, and botocore parses the same bodies with the same parser.
     root = ElementTree.fromstring(body)  # noqa: S314
     # EC2 versions its XML namespace: read it from the root, then compare whole tags
     # (stripping it from every element cost a third of the walk).
-    names = _Ec2Names(root.tag[: root.tag.find("}") + 1])
-    page: dict[str, Any] = {"Reservations": []}
-    for child in root:
-        if child.tag == names.reservations:
-            page["Reservations"] = [_reservation(item, names) for item in child]
-        elif child.tag == names.next_token and child.text:
-            page["NextToken"] = child.text
-    return page
+    names = _ec2_names(root.tag[: root.tag.find("}") + 1])
+    details: dict[str, Ec2Details] = {}
+    reservations = root.find(names.reservations)
+    for reservation in () if reservations is None else reservations:
+        instances = reservation.find(names.instances)
+        if instances is not None:
+            account = reservation.findtext(names.owner, "")
+            details.update(_instance_details(item, names, account) for item in instances)
+    return Ec2Page(details, root.findtext(names.next_token, ""))
 
 
 class _Ec2Names:
@@ -181,42 +186,37 @@ class _Ec2Names:
     def __init__(self, ns: str) -> None:
         self.reservations, self.next_token = ns + "reservationSet", ns + "nextToken"
         self.owner, self.instances = ns + "ownerId", ns + "instancesSet"
+        self.instance_id, self.platform = ns + "instanceId", ns + "platform"
+        self.private_ip, self.public_ip = ns + "privateIpAddress", ns + "ipAddress"
         self.state, self.state_name, self.tags = ns + "instanceState", ns + "name", ns + "tagSet"
         self.key, self.value = ns + "key", ns + "value"
-        self.scalars = {
-            ns + "instanceId": "InstanceId",
-            ns + "platform": "Platform",
-            ns + "privateIpAddress": "PrivateIpAddress",
-            ns + "ipAddress": "PublicIpAddress",
-        }
 
 
-def _reservation(element: ElementTree.Element, names: _Ec2Names) -> dict[str, Any]:
-    reservation: dict[str, Any] = {}
-    for child in element:
-        if child.tag == names.owner:
-            reservation["OwnerId"] = child.text or ""
-        elif child.tag == names.instances:
-            reservation["Instances"] = [_instance(item, names) for item in child]
-    return reservation
+@functools.cache
+def _ec2_names(ns: str) -> _Ec2Names:
+    return _Ec2Names(ns)
 
 
-def _instance(element: ElementTree.Element, names: _Ec2Names) -> dict[str, Any]:
-    instance: dict[str, Any] = {}
-    scalars = names.scalars
-    for child in element:
-        tag = child.tag
-        if tag in scalars:
-            instance[scalars[tag]] = child.text or ""
-        elif tag == names.state:
-            state = child.find(names.state_name)
-            instance["State"] = {} if state is None else {"Name": state.text or ""}
-        elif tag == names.tags:
-            instance["Tags"] = [
-                {"Key": item.findtext(names.key, ""), "Value": item.findtext(names.value, "")}
-                for item in child
-            ]
-    return instance
+def _instance_details(
+    item: ElementTree.Element, names: _Ec2Names, account: str
+) -> tuple[str, Ec2Details]:
+    # `find` on a plain (namespaced) tag looks at direct children only, in C: a
+    # privateIpAddress nested in networkInterfaceSet is not the instance's.
+    tag_set = item.find(names.tags)
+    tags = (
+        {}
+        if tag_set is None
+        else {t.findtext(names.key, ""): t.findtext(names.value, "") for t in tag_set}
+    )
+    state = item.find(names.state)
+    return item.findtext(names.instance_id, ""), ec2_details(
+        tags,
+        state="" if state is None else state.findtext(names.state_name, ""),
+        platform=item.findtext(names.platform),
+        private_ip=item.findtext(names.private_ip, ""),
+        public_ip=item.findtext(names.public_ip, ""),
+        account=account,
+    )
 
 
 def local_name(tag: str) -> str:

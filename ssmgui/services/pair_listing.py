@@ -23,15 +23,17 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
 from ssmgui.services.inventory_cache import encoded_instances
 from ssmgui.services.inventory_errors import inventory_error, is_throttling
 from ssmgui.services.inventory_fetch import PairCalls
-from ssmgui.services.inventory_records import Ec2Details, ec2_details, instance_from
+from ssmgui.services.inventory_records import Ec2Details, instance_from
 from ssmgui.services.low_priority import LowPriorityLane
+
+Answer = TypeVar("Answer")
 
 SSM_ACTION = "ssm:DescribeInstanceInformation"
 EC2_ACTION = "ec2:DescribeInstances"
@@ -129,12 +131,11 @@ class PairListing:
         params: dict[str, Any] = {"Filters": [{"Name": "instance-id", "Values": ids}]}
         while True:
             answer = await self._call(EC2_ACTION, self._calls.describe_instances, params)
-            await self._lane.turn()
-            page.details.update(ec2_details(answer))
-            token = answer.get("NextToken")
-            if not token:
+            page.details.update(answer.details)
+            if not answer.next_token:
                 break
-            params = {**params, "NextToken": token}
+            params = {**params, "NextToken": answer.next_token}
+        await self._lane.turn()
         self._accounts.update(d.account for d in page.details.values() if d.account)
         if self._accounts:  # else built at the end, when the account may be known
             self._build(page, self._accounts.most_common(1)[0][0])
@@ -177,9 +178,9 @@ class PairListing:
     async def _call(
         self,
         action: str,
-        method: Callable[[Mapping[str, Any]], Awaitable[Mapping[str, Any]]],
+        method: Callable[[Mapping[str, Any]], Awaitable[Answer]],
         params: dict[str, Any],
-    ) -> Mapping[str, Any]:
+    ) -> Answer:
         """`await method(params)`; throttling retried; errors translated."""
         retry = 0
         while True:

@@ -13,15 +13,19 @@ from urllib.parse import urlencode
 import boto3
 import botocore.session
 import pytest
+from botocore.parsers import ResponseParserFactory
 
 from ssmgui.core.errors import AccessDeniedError, CredentialsError
+from ssmgui.core.instance import Platform
 from ssmgui.demo import FakeAws, FakeInstance
+from ssmgui.demo import ec2 as ec2_module
 from ssmgui.demo.ec2 import FakeEc2, FakeEc2Instance
 from ssmgui.services import lean_parsers
 from ssmgui.services.aws_http import HttpResponse
 from ssmgui.services.inventory import Fetcher, InventoryService, RetryPolicy
 from ssmgui.services.inventory_clients import session_client_factory
 from ssmgui.services.inventory_fetch import client_error, ec2_form, form_body
+from ssmgui.services.inventory_records import ec2_page
 from tests.inventory.conftest import KEY, ONE_ATTEMPT
 from tests.inventory.test_aws_http import read_request, serving
 
@@ -46,23 +50,161 @@ REAL_SHAPED_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 </DescribeInstancesResponse>"""
 
 
-def botocore_lean(body: bytes) -> dict[str, Any]:
+#: DescribeInstances as AWS writes it: pretty-printed, with the nested lists and structures
+#: whose members share names with the instance's own (privateIpAddress, name, item, key).
+FULL_AWS_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>8f7724cf-496f-496e-8fe3-example</requestId>
+    <reservationSet>
+        <item>
+            <reservationId>r-1234567890abcdef0</reservationId>
+            <ownerId>123456789012</ownerId>
+            <groupSet/>
+            <instancesSet>
+                <item>
+                    <instanceId>i-1234567890abcdef0</instanceId>
+                    <imageId>ami-bff32ccc</imageId>
+                    <instanceState>
+                        <code>16</code>
+                        <name>running</name>
+                    </instanceState>
+                    <privateDnsName>ip-192-168-1-88.eu-west-1.compute.internal</privateDnsName>
+                    <dnsName>ec2-54-194-252-215.eu-west-1.compute.amazonaws.com</dnsName>
+                    <reason/>
+                    <keyName>my_keypair</keyName>
+                    <amiLaunchIndex>0</amiLaunchIndex>
+                    <productCodes/>
+                    <instanceType>t2.micro</instanceType>
+                    <launchTime>2018-05-08T16:46:19.000Z</launchTime>
+                    <placement>
+                        <availabilityZone>eu-west-1c</availabilityZone>
+                        <groupName/>
+                        <tenancy>default</tenancy>
+                    </placement>
+                    <monitoring><state>disabled</state></monitoring>
+                    <subnetId>subnet-56f5f633</subnetId>
+                    <vpcId>vpc-11112222</vpcId>
+                    <privateIpAddress>192.168.1.88</privateIpAddress>
+                    <ipAddress>54.194.252.215</ipAddress>
+                    <sourceDestCheck>true</sourceDestCheck>
+                    <groupSet>
+                        <item><groupId>sg-e4076980</groupId><groupName>SecurityGroup1</groupName></item>
+                    </groupSet>
+                    <architecture>x86_64</architecture>
+                    <rootDeviceType>ebs</rootDeviceType>
+                    <rootDeviceName>/dev/xvda</rootDeviceName>
+                    <blockDeviceMapping>
+                        <item>
+                            <deviceName>/dev/xvda</deviceName>
+                            <ebs><volumeId>vol-1234567890abcdef0</volumeId><status>attached</status>
+                            <attachTime>2015-12-22T10:44:09.000Z</attachTime>
+                            <deleteOnTermination>true</deleteOnTermination></ebs>
+                        </item>
+                    </blockDeviceMapping>
+                    <virtualizationType>hvm</virtualizationType>
+                    <clientToken>xMcwG14507example</clientToken>
+                    <tagSet>
+                        <item><key>Name</key><value>Server_1 &amp; &lt;db&gt; &#233;</value></item>
+                        <item><key>Team</key><value/></item>
+                        <item><key>Name</key><value>renamed</value></item>
+                    </tagSet>
+                    <hypervisor>xen</hypervisor>
+                    <networkInterfaceSet>
+                        <item>
+                            <networkInterfaceId>eni-551ba033</networkInterfaceId>
+                            <ownerId>999988887777</ownerId>
+                            <status>in-use</status>
+                            <privateIpAddress>192.168.1.99</privateIpAddress>
+                            <association>
+                                <publicIp>54.194.252.216</publicIp>
+                                <ipOwnerId>amazon</ipOwnerId>
+                            </association>
+                            <privateIpAddressesSet>
+                                <item><privateIpAddress>192.168.1.99</privateIpAddress>
+                                <primary>true</primary></item>
+                            </privateIpAddressesSet>
+                        </item>
+                    </networkInterfaceSet>
+                    <ebsOptimized>false</ebsOptimized>
+                    <metadataOptions><state>applied</state><httpTokens>required</httpTokens>
+                    </metadataOptions>
+                    <platformDetails>Linux/UNIX</platformDetails>
+                </item>
+                <item>
+                    <instanceId>i-0598c7d356eba48d7</instanceId>
+                    <instanceState><code>80</code><name>stopped</name></instanceState>
+                    <platform>windows</platform>
+                    <privateIpAddress>192.168.1.90</privateIpAddress>
+                    <tagSet/>
+                </item>
+            </instancesSet>
+        </item>
+        <item>
+            <reservationId>r-no-owner</reservationId>
+            <instancesSet>
+                <item><instanceId>i-0000000000000000a</instanceId></item>
+            </instancesSet>
+        </item>
+        <item><reservationId>r-empty</reservationId><ownerId>1</ownerId><instancesSet/></item>
+    </reservationSet>
+    <nextToken>eyJ2IjoxfQ==</nextToken>
+</DescribeInstancesResponse>"""
+
+
+def botocore_parse(body: bytes) -> dict[str, Any]:
+    """What boto3's DescribeInstances returns for `body` (botocore's own, full parser)."""
     session = botocore.session.get_session()
-    factory = lean_parsers.LeanParserFactory(lean_parsers.lean_shapes(session))
     shape = session.get_service_model("ec2").operation_model("DescribeInstances").output_shape
-    parsed: dict[str, Any] = factory.create_parser("ec2").parse(
-        {"status_code": 200, "headers": {}, "body": body}, shape
+    assert shape is not None
+    parsed: dict[str, Any] = (
+        ResponseParserFactory()
+        .create_parser("ec2")
+        .parse({"status_code": 200, "headers": {}, "body": body}, shape)
     )
-    parsed.pop("ResponseMetadata", None)
     return parsed
 
 
-def test_lean_xml_equals_botocores_lean_parse() -> None:
-    assert lean_parsers.ec2_instances_page(REAL_SHAPED_XML) == botocore_lean(REAL_SHAPED_XML)
-    page = lean_parsers.ec2_instances_page(REAL_SHAPED_XML)
-    first = page["Reservations"][0]["Instances"][0]
-    assert first["PrivateIpAddress"] == "10.0.0.5"  # not the nested interface's
-    assert first["Tags"][0] == {"Key": "Name", "Value": "web & db"}
+def fake_ec2_xml() -> bytes:
+    """An answer of the demo's FakeEc2 (what the benchmark parses), with an optional field
+    left out, a public IP, escaping and an instance in a reservation of its own."""
+    instances = [
+        FakeEc2Instance("i-0a", "r-1", private_ip="10.0.0.1", tags={"Name": "a & <b>"}),
+        FakeEc2Instance("i-0b", "r-1", platform="windows", public_ip="203.0.113.5"),
+        FakeEc2Instance("i-0c", "r-2", state="stopped", owner_id="210987654321", tags={}),
+    ]
+    return ec2_module._describe_xml(instances, "50", ec2_module._InstanceXmlCache()).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        FULL_AWS_XML,
+        REAL_SHAPED_XML,
+        fake_ec2_xml(),
+        b'<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        b"<reservationSet/></DescribeInstancesResponse>",
+        b"<DescribeInstancesResponse><reservationSet><item><ownerId>7</ownerId><instancesSet>"
+        b"<item><instanceId>i-1</instanceId><instanceState/><tagSet><item><value>v</value>"
+        b"</item></tagSet></item></instancesSet></item></reservationSet><nextToken/>"
+        b"</DescribeInstancesResponse>",
+    ],
+    ids=["aws", "real-shaped", "fake", "empty", "no-namespace"],
+)
+def test_xml_page_equals_botocores_parse(body: bytes) -> None:
+    assert lean_parsers.ec2_page_from_xml(body) == ec2_page(botocore_parse(body))
+
+
+def test_xml_page_reads_the_instances_own_fields() -> None:
+    page = lean_parsers.ec2_page_from_xml(FULL_AWS_XML)
+    assert page.next_token == "eyJ2IjoxfQ=="
+    first = page.details["i-1234567890abcdef0"]
+    assert first.private_ip == "192.168.1.88"  # not the network interface's
+    assert first.account == "123456789012"  # the reservation's, not the interface's owner
+    assert first.state == "running" and first.platform is Platform.LINUX
+    assert first.name == "renamed"  # a repeated key: the last one, as in botocore's dict
+    assert first.tags == (("Name", "renamed"), ("Team", ""))
+    assert page.details["i-0598c7d356eba48d7"].platform is Platform.WINDOWS
+    assert page.details["i-0000000000000000a"].account == ""
 
 
 def test_ec2_form_matches_the_query_protocol() -> None:
