@@ -3,8 +3,13 @@
 One JSON file per pair in `platformdirs.user_cache_dir("ssmgui")/inventory` (injectable for
 tests), written atomically (temp file + os.replace) so a crash never leaves half a file.
 Only `Instance` fields are stored — ids, names, IPs, tags, versions — never credentials.
-A missing, unreadable or older-format file reads as "nothing cached". This module imports
+A missing, unreadable or unknown-format file reads as "nothing cached". This module imports
 no boto3, so a window can show the cached list before botocore has even loaded.
+
+Format 2 stores each instance as one row of strings (`cache_row`), the pair's profile and
+region once in the head: encoding a refresh's 7,200 instances as dicts cost ~40 ms of the
+event loop's time, rows about a third of that, and they load faster too. Format 1 files
+(one dict per instance, `instance_to_dict`) still load.
 """
 
 from __future__ import annotations
@@ -23,11 +28,28 @@ from typing import Any
 
 import platformdirs
 
-from ssmgui.core.instance import Instance, instance_from_dict, instance_to_dict
+from ssmgui.core.instance import Instance, PingStatus, Platform, instance_from_dict
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+DICT_FORMAT_VERSION = 1  # still read: written by earlier versions
+#: The leading fields of a row; the instance's tags follow as key, value, key, value…
+ROW_FIELDS = (
+    "instance_id",
+    "name",
+    "platform",
+    "ping_status",
+    "agent_version",
+    "private_ip",
+    "public_ip",
+    "account",
+    "last_ping",
+    "state",
+    "platform_name",
+)
+_ROW_LENGTH = len(ROW_FIELDS)
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def default_cache_dir() -> Path:
@@ -44,17 +66,60 @@ class CachedListing:
     fetched_at: datetime
 
 
-def cache_entry(instance: Instance) -> dict[str, Any]:
-    """What `instance_from_dict` reads back, without the derived flags (see
-    `instance_to_dict`): saves run on the event loop while other regions are listing."""
-    return instance_to_dict(instance, derived=False)
+def cache_row(instance: Instance) -> list[str]:
+    """`instance` as a row of strings (`ROW_FIELDS`, then its tags); its profile and region
+    are the file's. `instance_from_row` reads it back."""
+    last_ping = instance.last_ping
+    row = [
+        instance.instance_id,
+        instance.name,
+        instance.platform.value,
+        instance.ping_status.value,
+        instance.agent_version,
+        instance.private_ip,
+        instance.public_ip,
+        instance.account,
+        "" if last_ping is None else last_ping.isoformat(),
+        instance.state,
+        instance.platform_name,
+    ]
+    for key_and_value in instance.tags:
+        row += key_and_value
+    return row
+
+
+def instance_from_row(row: Sequence[Any], profile: str, region: str) -> Instance:
+    """The inverse of `cache_row`. Raises ValueError on a row it did not write."""
+    if len(row) < _ROW_LENGTH or len(row) % 2 != _ROW_LENGTH % 2:
+        raise ValueError("not an inventory cache row")
+    if not all(type(field) is str for field in row):
+        raise ValueError("not an inventory cache row")
+    (instance_id, name, platform, ping_status, agent_version) = row[:5]
+    (private_ip, public_ip, account, last_ping, state, platform_name) = row[5:_ROW_LENGTH]
+    tags = row[_ROW_LENGTH:]
+    return Instance(
+        instance_id,
+        name,
+        Platform.parse(platform),
+        PingStatus.parse(ping_status),
+        agent_version,
+        private_ip,
+        public_ip,
+        profile,
+        region,
+        account,
+        datetime.fromisoformat(last_ping) if last_ping else None,
+        state,
+        platform_name,
+        tuple(zip(tags[::2], tags[1::2], strict=True)),
+    )
 
 
 def encoded_instances(instances: Iterable[Instance]) -> str:
     """`instances` as a cache file holds them: JSON array items, comma-separated ("" for
     none). The inventory encodes each page as it is built, so that a save at the end of a
     listing (when every region finishes at about the same time) only joins the pages."""
-    return json.dumps([cache_entry(i) for i in instances], separators=(",", ":"))[1:-1]
+    return _encode([cache_row(i) for i in instances])[1:-1]
 
 
 class InventoryCache:
@@ -75,13 +140,15 @@ class InventoryCache:
         path = self.path_for(profile, region)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") != FORMAT_VERSION:
+            version = data.get("version")
+            if version == FORMAT_VERSION:
+                instances = tuple(instance_from_row(r, profile, region) for r in data["instances"])
+            elif version == DICT_FORMAT_VERSION:
+                instances = tuple(instance_from_dict(item) for item in data["instances"])
+            else:
                 return None
             return CachedListing(
-                profile=profile,
-                region=region,
-                instances=tuple(instance_from_dict(item) for item in data["instances"]),
-                fetched_at=datetime.fromisoformat(data["fetched_at"]),
+                profile, region, instances, datetime.fromisoformat(data["fetched_at"])
             )
         except FileNotFoundError:
             return None
@@ -92,8 +159,9 @@ class InventoryCache:
     def save(self, listing: CachedListing, encoded: Sequence[str] | None = None) -> None:
         """Replace the cached listing of its pair atomically. OS errors propagate.
 
-        `encoded`: `encoded_instances` of `listing.instances`, in order and in any number of
-        parts, when the caller has encoded them already."""
+        `listing.instances` must be of the listing's profile and region (the rows leave
+        them out). `encoded`: `encoded_instances` of `listing.instances`, in order and in
+        any number of parts, when the caller has encoded them already."""
         self.directory.mkdir(parents=True, exist_ok=True)
         if encoded is None:
             encoded = [encoded_instances(listing.instances)]

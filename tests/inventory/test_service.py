@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from ssmgui.core.errors import AccessDeniedError, ThrottledError
-from ssmgui.core.instance import (
-    Instance,
-    PingStatus,
-    Platform,
-    instance_from_dict,
-    instance_to_dict,
-)
+from ssmgui.core.instance import Instance, PingStatus, Platform, instance_to_dict
 from ssmgui.demo import FakeInstance
 from ssmgui.services.inventory import RegionResult
-from ssmgui.services.inventory_cache import cache_entry
+from ssmgui.services.inventory_cache import (
+    CachedListing,
+    InventoryCache,
+    cache_row,
+    encoded_instances,
+    instance_from_row,
+)
 from tests.inventory.conftest import PAIRS, WINDOWS_AMI, Fleet
 
 EU, AP, ME = PAIRS
@@ -147,29 +151,72 @@ async def test_leaving_the_stream_early_cancels_the_rest(fleet: Fleet) -> None:
     assert time.perf_counter() - started < 1.5
 
 
-def test_cache_entries_read_back_equal() -> None:
-    every_field = Instance(
-        instance_id="i-0123456789abcdef0",
-        name="web",
-        platform=Platform.WINDOWS,
-        ping_status=PingStatus.ONLINE,
-        agent_version="3.3.1142.0",
-        private_ip="10.0.0.1",
-        public_ip="203.0.113.1",
-        profile="p",
-        region="eu-west-1",
-        account="111122223333",
-        last_ping=datetime(2026, 11, 1, 12, 0, tzinfo=UTC),
-        state="running",
-        platform_name="Windows Server 2022",
-        tags=(("Name", "web"), ("Team", "ops")),
-    )
-    entry = json.loads(json.dumps(cache_entry(every_field)))
-    assert instance_from_dict(entry) == every_field
-    assert set(instance_to_dict(every_field)) - set(entry) == {
-        "supports_port_forwarding",
-        "supports_multiplexing",
+EVERY_FIELD = Instance(
+    instance_id="i-0123456789abcdef0",
+    name='web "1" é',
+    platform=Platform.WINDOWS,
+    ping_status=PingStatus.ONLINE,
+    agent_version="3.3.1142.0",
+    private_ip="10.0.0.1",
+    public_ip="203.0.113.1",
+    profile="p",
+    region="eu-west-1",
+    account="111122223333",
+    last_ping=datetime(2026, 11, 1, 12, 0, 0, 256990, tzinfo=UTC),
+    state="running",
+    platform_name="Windows Server 2022",
+    tags=(("Name", "web"), ("Team", "ops"), ("empty", "")),
+)
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [EVERY_FIELD, dataclasses.replace(EVERY_FIELD, last_ping=None, tags=(), name="")],
+)
+def test_cache_rows_read_back_equal(instance: Instance) -> None:
+    row = json.loads(json.dumps(cache_row(instance)))
+    assert instance_from_row(row, "p", "eu-west-1") == instance
+
+
+def test_cache_files_of_format_1_still_load_and_unknown_ones_are_ignored(
+    tmp_path: Path,
+) -> None:
+    cache = InventoryCache(tmp_path)
+    fetched_at = datetime(2026, 11, 2, tzinfo=UTC)
+    old = {
+        "version": 1,
+        "profile": "p",
+        "region": "eu-west-1",
+        "fetched_at": fetched_at.isoformat(),
+        "instances": [instance_to_dict(EVERY_FIELD, derived=False)],
     }
+    tmp_path.mkdir(exist_ok=True)
+    path = cache.path_for("p", "eu-west-1")
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert cache.load("p", "eu-west-1") == CachedListing(
+        "p", "eu-west-1", (EVERY_FIELD,), fetched_at
+    )
+    path.write_text(json.dumps({**old, "version": 99}), encoding="utf-8")
+    assert cache.load("p", "eu-west-1") is None
+    path.write_text(json.dumps({**old, "version": 2, "instances": [["i-1", 2]]}))
+    assert cache.load("p", "eu-west-1") is None  # unreadable: logged and ignored
+
+
+def test_a_saved_listing_loads_equal(tmp_path: Path) -> None:
+    cache = InventoryCache(tmp_path)
+    listing = CachedListing(
+        "p",
+        "eu-west-1",
+        (EVERY_FIELD, dataclasses.replace(EVERY_FIELD, instance_id="i-2")),
+        datetime(2026, 11, 2, tzinfo=UTC),
+    )
+    cache.save(
+        listing,
+        [encoded_instances(listing.instances[:1]), "", encoded_instances(listing.instances[1:])],
+    )
+    assert cache.load("p", "eu-west-1") == listing
+    cache.save(listing)
+    assert cache.load("p", "eu-west-1") == listing
 
 
 async def test_many_pages_keep_ssm_order_and_cache_the_same_listing(fleet: Fleet) -> None:
