@@ -45,6 +45,7 @@ from ssmgui.demo.desktop_targets import SshBanner, WelcomePage
 from ssmgui.demo.ec2 import FakeEc2Instance
 from ssmgui.demo.fleet import DEMO_REGIONS, DemoFleet, account_for
 from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.stopping import stop_each
 from ssmgui.demo.sts import FakeSts
 from ssmgui.demo.targets import DigestServer, EchoServer
 
@@ -78,8 +79,7 @@ class _Targets:
             await server.start()
 
     async def stop(self) -> None:
-        for server in self._servers():
-            await server.stop()
+        await stop_each("the demo targets", [server.stop for server in self._servers()])
 
 
 class DemoDesktop:
@@ -132,12 +132,14 @@ class DemoDesktop:
         return self._applied.restore
 
     async def stop(self) -> None:
-        """Stop every server, restore the environment, remove the temp files. Idempotent."""
+        """Stop every server, restore the environment, remove the temp files. Idempotent.
+        One part failing to stop does not leave the others running (see stop_each)."""
         if self._applied is not None:
             self._applied.restore()
-        await self.fleet.stop()
-        await self.sts.stop()
-        await self._targets.stop()
+        parts = [self.fleet.stop, self.sts.stop, self._targets.stop, self._remove_files]
+        await stop_each("the demo desktop", parts)
+
+    async def _remove_files(self) -> None:
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None

@@ -27,6 +27,7 @@ from types import TracebackType
 from ssmgui.demo.ec2 import FakeEc2, FakeEc2Instance
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.stopping import stop_each
 from ssmgui.demo.world import FakeAws
 
 DEMO_REGIONS = (
@@ -162,10 +163,9 @@ class DemoFleet:
                 )
 
     async def stop(self) -> None:
-        for fake in self.ssm.values():
-            await fake.stop()
-        for ec2 in self.ec2.values():
-            await ec2.stop()
+        """Stop every fake, even when one fails (see stop_each)."""
+        stops = [fake.stop for fake in self.ssm.values()] + [e.stop for e in self.ec2.values()]
+        await stop_each("the demo fleet", stops)
 
     async def __aenter__(self) -> DemoFleet:
         await self.start()

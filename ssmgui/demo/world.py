@@ -5,7 +5,6 @@ and `--demo` (docs/ssm-protocol.md §11). Everything binds 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from types import TracebackType
@@ -26,6 +25,7 @@ log = logging.getLogger(__name__)
 DEMO_ACCESS_KEY = "AKIADEMOEXAMPLE00001"
 DEMO_SECRET_KEY = "demo-secret-key-not-real"  # noqa: S105 - a published fake, not a secret
 TICK_S = 0.1  # §5: the resend scheduler wakes every 100 ms
+TICKER_NAME = "FakeAws ticker"  # names the task, so tests can tell none is left running
 
 
 class FakeAws:
@@ -74,16 +74,14 @@ class FakeAws:
         loop = asyncio.get_running_loop()
         self._stream_server = await loop.create_server(self._new_connection, "127.0.0.1", 0)
         self.stream_host = f"127.0.0.1:{self._stream_server.sockets[0].getsockname()[1]}"
-        self._ticker = loop.create_task(self._tick_forever())
+        self._ticker = loop.create_task(self._tick_forever(), name=TICKER_NAME)
         log.info("fake AWS: api %s, streams %s", self.api_url, self.stream_host)
 
     async def stop(self) -> None:
-        """Close servers, WebSockets, targets and timers. Idempotent."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        """Close servers, WebSockets, targets and timers, and wait for the ticker to end.
+        Idempotent. All of it is closed even if the ticker had already failed; that failure
+        is raised afterwards."""
+        ticker_failure = await self._stop_ticker()
         if self._stream_server is not None:
             self._stream_server.close()
         for connection in list(self._connections):
@@ -96,6 +94,21 @@ class FakeAws:
             await self._stream_server.wait_closed()
             self._stream_server = None
         await asyncio.sleep(0)  # let transports run connection_lost
+        if ticker_failure is not None:
+            raise ticker_failure
+
+    async def _stop_ticker(self) -> BaseException | None:
+        """Cancel the ticker, wait until it has ended, and return how it failed, if it did.
+
+        Not `await ticker` under suppress(CancelledError): a ticker that had already died
+        re-raised its error there and stop() closed nothing else, and a cancellation of
+        stop() itself was swallowed with the ticker's."""
+        ticker, self._ticker = self._ticker, None
+        if ticker is None:
+            return None
+        ticker.cancel()
+        await asyncio.wait([ticker])
+        return None if ticker.cancelled() else ticker.exception()
 
     async def __aenter__(self) -> FakeAws:
         await self.start()
