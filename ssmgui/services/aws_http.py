@@ -10,8 +10,12 @@ allows CONNECT to 443, and loopback targets are usually in NO_PROXY).
 
 `HttpConnection(url)` is one connection to the origin of `url`, opened on first use and kept
 for the next request; a kept connection the server closed meanwhile is reopened once (the
-calls made through it are read-only, so resending is safe). Failures raise `HttpError`, whose
-text names the origin and what failed — never a header: signed headers hold session tokens.
+calls made through it are read-only, so resending is safe). One idle for longer than
+`max_idle_s` is replaced before use: servers and NATs drop idle connections without a word,
+and a request on one would wait for the read timeout. A request cancelled mid-exchange
+closes the connection, so its answer is never read as the next request's. Failures raise
+`HttpError`, whose text names the origin and what failed — never a header: signed headers
+hold session tokens.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from ssmgui.ssm.signing import sigv4_headers
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_HEADERS = 100
+#: Below the idle timeouts of AWS's endpoints and common NATs (about a minute and more).
+MAX_IDLE_S = 20.0
 
 
 class HttpError(Exception):
@@ -145,6 +151,7 @@ class HttpConnection:
         timeouts: Timeouts | None = None,
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        max_idle_s: float = MAX_IDLE_S,
     ) -> None:
         """`proxy` None: as the environment says (`proxy_for`); "" for none."""
         parts = urlsplit(url)
@@ -160,6 +167,8 @@ class HttpConnection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._in_use = asyncio.Lock()
+        self._max_idle_s = max_idle_s
+        self._idle_since = 0.0
         self.connections_opened = 0
 
     async def request(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
@@ -168,12 +177,17 @@ class HttpConnection:
             return await self._request(path, headers, body)
 
     async def _request(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
+        loop = asyncio.get_running_loop()
+        if self._writer is not None and loop.time() - self._idle_since > self._max_idle_s:
+            await self.aclose()
         for attempt in range(2):
             reused = self._writer is not None
             if not reused:
                 await self._connect()
             try:
-                return await self._exchange(path, headers, body)
+                answer = await self._exchange(path, headers, body)
+                self._idle_since = loop.time()
+                return answer
             except _StaleConnectionError:
                 await self.aclose()
                 if not reused or attempt:
@@ -184,7 +198,16 @@ class HttpConnection:
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 await self.aclose()
                 raise HttpError(f"{self.origin}: {type(exc).__name__}") from None
+            except BaseException:  # cancelled: the answer may still come, to nobody
+                self._abandon()
+                raise
         raise AssertionError("unreachable")
+
+    def _abandon(self) -> None:
+        """Close at once, without waiting: the caller is being cancelled."""
+        writer, self._reader, self._writer = self._writer, None, None
+        if writer is not None:
+            writer.transport.abort()
 
     async def aclose(self) -> None:
         """Close the connection, if open; the next request opens a new one."""

@@ -9,7 +9,9 @@ heavy work on EC2 answers waits behind it in one `LowPriorityLane` per refresh.
 All pairs run concurrently (bounded by `max_concurrent_pairs`). The calls go through a
 `PairCalls` (inventory_fetch.py): by default signed HTTP on asyncio itself (no thread per
 call: boto3's ~4 ms of CPU per call, times hundreds of calls, made the listing CPU-bound),
-or boto3 clients in threads with `fetcher="boto3"`. Results arrive in completion order; a
+whose connections and credentials the service keeps for the next refresh
+(inventory_kept.py; `aclose()` closes the connections), or boto3 clients in threads with
+`fetcher="boto3"`. Results arrive in completion order; a
 failing pair yields its own `RegionResult` with `error` set and never stops the others.
 Throttling is retried with exponential backoff and full jitter.
 """
@@ -28,13 +30,8 @@ from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
 from ssmgui.services.inventory_cache import CachedListing, InventoryCache
 from ssmgui.services.inventory_errors import inventory_error
-from ssmgui.services.inventory_fetch import (
-    Boto3PairCalls,
-    ClientFactory,
-    HttpPairCalls,
-    PairCalls,
-    SessionSource,
-)
+from ssmgui.services.inventory_fetch import Boto3PairCalls, ClientFactory, HttpPairCalls, PairCalls
+from ssmgui.services.inventory_kept import KeptForHttp, SessionSource
 from ssmgui.services.low_priority import LowPriorityLane
 from ssmgui.services.pair_listing import SSM_ACTION, SSM_PAGE_SIZE, PairListing, RetryPolicy
 
@@ -91,7 +88,8 @@ class InventoryService:
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._open = _opener(client_factory, fetcher)
+        self._kept = _kept_for(client_factory) if fetcher == "http" else None
+        self._open = _opener(client_factory, self._kept)
         self._cache = cache
         self._max_pairs = max(1, max_concurrent_pairs)
         self._retry = retry or RetryPolicy()
@@ -148,6 +146,11 @@ class InventoryService:
             results.append(result)
         return results
 
+    async def aclose(self) -> None:
+        """Close the connections kept for the next refresh; a later refresh opens new ones."""
+        if self._kept is not None:
+            await self._kept.aclose()
+
     async def _list_pair(
         self, profile: str, region: str, limit: asyncio.Semaphore, lane: LowPriorityLane
     ) -> RegionResult:
@@ -189,16 +192,20 @@ class InventoryService:
             log.warning("Could not cache the inventory of %s/%s: %s", *_key(listing), exc)
 
 
-def _opener(factory: ClientFactory, fetcher: Fetcher) -> PairOpener:
-    if fetcher == "boto3":
-        return lambda profile, region, _lane: Boto3PairCalls(factory, profile, region)
+def _kept_for(factory: ClientFactory) -> KeptForHttp:
     source: object = factory  # any callable may also be a SessionSource
     if not isinstance(source, SessionSource):
         raise TypeError(
             'fetcher="http" needs the factory to offer its sessions (session_client_factory '
             'does); pass fetcher="boto3" for a plain client factory'
         )
-    return lambda profile, region, lane: HttpPairCalls(source, profile, region, lane=lane)
+    return KeptForHttp(source)
+
+
+def _opener(factory: ClientFactory, kept: KeptForHttp | None) -> PairOpener:
+    if kept is None:
+        return lambda profile, region, _lane: Boto3PairCalls(factory, profile, region)
+    return lambda profile, region, lane: HttpPairCalls(kept, profile, region, lane=lane)
 
 
 def _unique(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

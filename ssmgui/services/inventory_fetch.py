@@ -6,11 +6,12 @@ and an `Ec2Page` (inventory_records.py) of boto3's answer; raising what boto3 wo
 (`ClientError` with AWS's code, `EndpointConnectionError` and friends for the network), so
 one translation (inventory_errors.py) serves both paths.
 
-- `HttpPairCalls` (the default): asyncio HTTP (aws_http.py) signed by botocore's SigV4Auth,
-  parsed by lean_parsers. No threads, except one `asyncio.to_thread` per pair to read the
-  profile's credentials (botocore may run a credential process or refresh an SSO role);
-  they are read again once if AWS answers that the token expired. One connection per
-  endpoint, reused by the pair's calls one after another. An EC2 answer is parsed after the
+- `HttpPairCalls` (the default): asyncio HTTP (aws_http.py) signed by the lean SigV4 signer,
+  parsed by lean_parsers. No threads, except to look up a profile's credentials (botocore
+  may run a credential process or refresh an SSO role); they are looked up again once if
+  AWS answers that the token expired. Connections and credentials are the service's,
+  kept from one refresh to the next (inventory_kept.py): one connection per endpoint and
+  pair, used by the pair's calls one after another. An EC2 answer is parsed after the
   connection is free again, at the refresh's low priority (low_priority.py).
 - `Boto3PairCalls`: real boto3 clients from a `ClientFactory`, each call in a thread of the
   pair's own two-thread pool (one SSM call and one EC2 call may be in flight at once).
@@ -25,18 +26,18 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 from urllib.parse import quote_plus, urlsplit
 from xml.etree import ElementTree
 
-import boto3
 from botocore import exceptions as boto_errors
 from botocore.client import BaseClient
 from botocore.credentials import ReadOnlyCredentials
 
 from ssmgui.services import lean_parsers
-from ssmgui.services.aws_http import HttpConnection, HttpError, HttpResponse, Timeouts
+from ssmgui.services.aws_http import HttpError, HttpResponse
 from ssmgui.services.aws_http import signed_headers as sign
+from ssmgui.services.inventory_kept import KeptForHttp
 from ssmgui.services.inventory_records import Ec2Page, ec2_page
 from ssmgui.services.low_priority import LowPriorityLane
 
@@ -66,17 +67,6 @@ class PairCalls(Protocol):
 
     async def aclose(self) -> None:
         """Release connections or threads."""
-
-
-@runtime_checkable
-class SessionSource(Protocol):
-    """Where the HTTP path finds a profile's boto3 session and any endpoint override."""
-
-    def session(self, profile: str) -> boto3.Session:
-        """The profile's session; thread-safe, may block (called in a worker thread)."""
-
-    def endpoint_url(self, profile: str, region: str, service: str) -> str | None:
-        """An endpoint for `service` (demo, tests), or None for the standard one."""
 
 
 def default_endpoint(service: str, region: str, environ: Mapping[str, str] = os.environ) -> str:
@@ -152,26 +142,22 @@ class HttpPairCalls:
 
     def __init__(
         self,
-        source: SessionSource,
+        kept: KeptForHttp,
         profile: str,
         region: str,
-        timeouts: Timeouts | None = None,
         *,
         lane: LowPriorityLane | None = None,
     ) -> None:
         """`lane`: where EC2 answers wait to be parsed; None parses them at once."""
-        self._source, self._profile, self._region = source, profile, region
-        self._timeouts = timeouts or Timeouts()
+        self._kept, self._profile, self._region = kept, profile, region
         self._lane = lane
         self._urls = {
-            service: source.endpoint_url(profile, region, service)
+            service: kept.source.endpoint_url(profile, region, service)
             or default_endpoint(service, region)
             for service in ("ssm", "ec2")
         }
         self._paths = {service: urlsplit(url).path or "/" for service, url in self._urls.items()}
-        self._connections: dict[str, HttpConnection] = {}
         self._credentials: ReadOnlyCredentials | None = None
-        self._credentials_lock = asyncio.Lock()
 
     async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         headers = {
@@ -190,9 +176,8 @@ class HttpPairCalls:
         return lean_parsers.ec2_page_from_xml(answer.body)
 
     async def aclose(self) -> None:
-        connections, self._connections = list(self._connections.values()), {}
-        for connection in connections:
-            await connection.aclose()
+        """Nothing of its own to release: connections are kept for the next refresh, and
+        one a cancelled call was using has closed itself (aws_http.py)."""
 
     async def _send(
         self, service: str, operation: str, headers: Mapping[str, str], body: bytes
@@ -210,36 +195,27 @@ class HttpPairCalls:
                 headers=headers,
                 body=body,
             )
+            connection = self._kept.connection(self._profile, self._region, url)
             try:
-                answer = await self._connection(url).request(self._paths[service], signed, body)
+                answer = await connection.request(self._paths[service], signed, body)
             except HttpError as exc:
                 raise network_error(exc, url) from None
             if answer.status < 300:
                 return answer
             error = client_error(answer, operation)
-            if stale is not None or error.response["Error"]["Code"] not in EXPIRED_CODES:
+            if error.response["Error"]["Code"] not in EXPIRED_CODES:
                 raise error
-            stale = credentials  # read them again (they may have been refreshed), once
-
-    def _connection(self, url: str) -> HttpConnection:
-        if url not in self._connections:
-            self._connections[url] = HttpConnection(url, timeouts=self._timeouts)
-        return self._connections[url]
+            if stale is not None:  # refused again: the next refresh looks them up afresh
+                self._kept.forget(self._profile)
+                raise error
+            stale = credentials  # look them up again (they may have been renewed), once
 
     async def _current_credentials(self, stale: ReadOnlyCredentials | None) -> ReadOnlyCredentials:
-        """The profile's frozen credentials, read in a thread on first use and again when
-        the ones held are `stale`. Shared by the pair's SSM and EC2 calls."""
-        async with self._credentials_lock:
-            if self._credentials is None or self._credentials is stale:
-                self._credentials = await asyncio.to_thread(self._read_credentials)
-            return self._credentials
-
-    def _read_credentials(self) -> ReadOnlyCredentials:
-        credentials = self._source.session(self._profile).get_credentials()
-        if credentials is None:
-            raise boto_errors.NoCredentialsError()
-        frozen: ReadOnlyCredentials = credentials.get_frozen_credentials()
-        return frozen
+        """The profile's frozen credentials, taken on first use and again when the ones
+        held are `stale`. Shared by the pair's SSM and EC2 calls."""
+        if self._credentials is None or self._credentials is stale:
+            self._credentials = await self._kept.credentials(self._profile, stale)
+        return self._credentials
 
 
 class Boto3PairCalls:

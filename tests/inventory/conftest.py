@@ -29,6 +29,23 @@ LINUX_AMI = "ami-1e749f67"  # in moto's default AMI list (no platform: Linux)
 WINDOWS_AMI = "ami-03cf127a"  # moto: a Windows AMI (Platform "windows")
 
 
+@pytest.fixture(autouse=True)
+async def close_inventory_services(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Every InventoryService a test makes (the CLI's too) closes the connections it kept
+    for a next refresh when the test ends, as the application does when it quits."""
+    made: list[InventoryService] = []
+    original = InventoryService.__init__
+
+    def recording(service: InventoryService, *args: Any, **kwargs: Any) -> None:
+        original(service, *args, **kwargs)
+        made.append(service)
+
+    monkeypatch.setattr(InventoryService, "__init__", recording)
+    yield
+    for service in made:
+        await service.aclose()
+
+
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

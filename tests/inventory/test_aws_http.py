@@ -104,6 +104,44 @@ async def test_a_kept_connection_the_server_closed_is_reopened_once() -> None:
     assert again.body == b"ok" and connection.connections_opened == 2
 
 
+async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers each request with its body, for as long as the connection lasts."""
+    while (body := await read_request(reader)) is not None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+
+async def test_a_connection_idle_too_long_is_replaced_before_use() -> None:
+    async with serving(echo) as url:
+        connection = HttpConnection(url, proxy="", max_idle_s=0.0)
+        await connection.request("/", {}, b"1")
+        await asyncio.sleep(0.01)
+        again = await connection.request("/", {}, b"2")
+        await connection.aclose()
+    assert again.body == b"2" and connection.connections_opened == 2
+
+
+async def test_a_request_cancelled_mid_exchange_never_hands_its_answer_on() -> None:
+    late = asyncio.Event()
+
+    async def slow_first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = await read_request(reader) or b""
+        await late.wait()  # answers the first request only after it was given up
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        await echo(reader, writer)
+
+    async with serving(slow_first) as url:
+        connection = HttpConnection(url, proxy="")
+        first = asyncio.ensure_future(connection.request("/", {}, b"first"))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await first
+        late.set()
+        second = await connection.request("/", {}, b"second")
+        await connection.aclose()
+    assert second.body == b"second" and connection.connections_opened == 2
+
+
 async def test_a_silent_server_times_out() -> None:
     async def silent(reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
         await reader.read()
