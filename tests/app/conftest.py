@@ -7,6 +7,7 @@ signals and asyncio tasks interleave as in the app. They await futures, never qt
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,25 +20,39 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 
-class _HoldWhileStopped(QObject):
-    """Holds the loop's asyncio callbacks back while the loop is not running.
+class _LoopAroundStrayTimers(QObject):
+    """Runs the loop's asyncio callbacks that Qt fires while the loop is stopped as if it ran.
 
     qasync runs every asyncio callback from timer events of one QObject, so they fire
     whenever anyone processes Qt events. Between pytest-asyncio's runs (fixture set-up, the
     test, teardown) the loop is stopped, yet Qt events are processed: by pytest-qt after
-    each phase, and by qasync once more after run_until_complete. A task resumed there has
-    no running loop and dies ("no running event loop"): a demo world's ticker did, so
-    its world could not be closed cleanly. Held back, the callback runs only while the loop
-    runs, as on any asyncio loop: its Qt timer fires again one interval later. (In the app
-    the loop runs for the whole process.)
+    each phase, and by qasync once more after run_until_complete. A task resumed there had
+    no running loop and died ("no running event loop"): a demo world's ticker did, so its
+    world could not be closed cleanly. In the app Qt events are processed only inside the
+    running loop; here the loop is made the running one for such a timer event.
     """
 
-    def __init__(self, loop: qasync.QEventLoop, timer: QObject) -> None:
-        super().__init__(timer)  # owned by the timer: lives as long as it does
+    def __init__(self, loop: qasync.QEventLoop) -> None:
+        super().__init__()
         self._loop = loop
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        return event.type() == QEvent.Type.Timer and not self._loop.is_running()
+        if event.type() != QEvent.Type.Timer or self._loop.is_closed():
+            return False  # a closed qasync loop kills its timers as they fire: let it
+        if asyncio.events._get_running_loop() is not None:
+            return False  # inside a run: qasync already made the loop the running one
+        asyncio.events._set_running_loop(self._loop)
+        try:
+            watched.timerEvent(event)  # type: ignore[arg-type] # a Timer event is one
+        finally:
+            asyncio.events._set_running_loop(None)
+        return True
+
+
+# Every loop and its filter, for the whole session. Qt does not keep a filter's Python side
+# alive; and a closed loop left to the garbage collector could be collected while Qt was
+# delivering a timer event to it, in a later test (a segmentation fault).
+_KEPT: list[tuple[qasync.QEventLoop, _LoopAroundStrayTimers]] = []
 
 
 def qasync_loop() -> qasync.QEventLoop:
@@ -49,7 +64,9 @@ def qasync_loop() -> qasync.QEventLoop:
     loop = qasync.QEventLoop(app)
     timer = loop._timer  # qasync's callback timer; fail here, not silently, if it moves
     assert isinstance(timer, QObject)
-    timer.installEventFilter(_HoldWhileStopped(loop, timer))
+    stray = _LoopAroundStrayTimers(loop)
+    timer.installEventFilter(stray)
+    _KEPT.append((loop, stray))
     return loop
 
 
