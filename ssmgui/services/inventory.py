@@ -129,9 +129,13 @@ class InventoryService:
             for next_done in asyncio.as_completed(tasks):
                 yield await next_done
         finally:
-            for task in tasks:
+            # Only the unfinished: a gather of all would hold every result until the loop
+            # drops its wake-up, freeing the previous listing at the start of the next one.
+            unfinished = [task for task in tasks if not task.done()]
+            for task in unfinished:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if unfinished:
+                await asyncio.gather(*unfinished, return_exceptions=True)
 
     async def refresh(
         self,
