@@ -66,11 +66,22 @@ def run(*, demo: bool, verbose: bool = False) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        result: int = loop.run_until_complete(_main(app, demo, log_path))
+        result: int = loop.run_until_complete(main(app, demo=demo, log_path=log_path))
     return result
 
 
-async def _main(app: QApplication, demo: bool, log_path: Path) -> int:
+async def main(
+    app: QApplication,
+    *,
+    demo: bool,
+    log_path: Path,
+    on_ready: Callable[[AppController, MainSurface, AppServices], None] = lambda *_: None,
+) -> int:
+    """The app on the running loop until Quit; the exit code. `on_ready` gets the controller,
+    the surface and the services once they exist (tests drive the app through them).
+
+    Quit (the tray menu, or closing the window where there is no tray) only sets `quitting`:
+    stopping Qt's loop at once would end this coroutine before it stopped the tunnels."""
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
     door = ErrorDoor(lambda: None, log_path)
@@ -92,13 +103,15 @@ async def _main(app: QApplication, demo: bool, log_path: Path) -> int:
         open_client=client_opener(services),
     )
     controller.failed.connect(door.show_expected)
-    surface = MainSurface(controller, quit_app=app.quit)
+    surface = MainSurface(controller, quit_app=quitting.set)
     surface_holder.append(surface)
     surface.show(banner=services.banner)
     keep_gui_thread_responsive()
     _start(controller, services)
+    on_ready(controller, surface, services)
     await quitting.wait()
-    await controller.stop_all()
+    surface.close()
+    await controller.close()
     await services.close()
     return 0
 

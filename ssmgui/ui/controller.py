@@ -254,6 +254,15 @@ class AppController(QObject):
     async def stop_all(self) -> None:
         await self._tunnels.stop_all()
 
+    async def close(self) -> None:
+        """Quitting: every tunnel stopped (TerminateSession), then every background task
+        (refresh, expiry monitor, auto-start) cancelled and awaited, so nothing runs on."""
+        await self.stop_all()
+        tasks = [task for task in self._tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def add_favourite(self, spec: TunnelSpec, name: str) -> None:
         favourite = Favourite(name, replace(spec, label="", reason=None))
         current = self.settings

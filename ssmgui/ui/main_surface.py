@@ -71,6 +71,12 @@ class MainSurface:
             # and the demo's banner holds the MFA code a newcomer needs.
             self.window.notice.show_notice("ssmgui", banner)
 
+    def close(self) -> None:
+        """Quitting: the icon and the window go at once, while the tunnels are stopped."""
+        if self.tray is not None:
+            self.tray.icon.hide()
+        self.window.close()
+
     # --- views → controller ---------------------------------------------------------------
 
     def _wire_window(self) -> None:
