@@ -208,7 +208,7 @@ def _kept_for(factory: ClientFactory) -> KeptForHttp:
 
 def _opener(factory: ClientFactory, kept: KeptForHttp | None) -> PairOpener:
     if kept is None:
-        return lambda profile, region, _lane: Boto3PairCalls(factory, profile, region)
+        return lambda profile, region, lane: Boto3PairCalls(factory, profile, region, lane=lane)
     return lambda profile, region, lane: HttpPairCalls(kept, profile, region, lane=lane)
 
 

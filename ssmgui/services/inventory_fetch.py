@@ -14,7 +14,8 @@ one translation (inventory_errors.py) serves both paths.
   pair, used by the pair's calls one after another. An EC2 answer is parsed after the
   connection is free again, at the refresh's low priority (low_priority.py).
 - `Boto3PairCalls`: real boto3 clients from a `ClientFactory`, each call in a thread of the
-  pair's own two-thread pool (one SSM call and one EC2 call may be in flight at once).
+  pair's own two-thread pool (one SSM call and one EC2 call may be in flight at once); an
+  EC2 answer is returned at the refresh's low priority too.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class PairCalls(Protocol):
         """One SSM page for `params` (MaxResults, NextToken)."""
 
     async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
-        """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken)."""
+        """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken), returned
+        in a low-priority turn of the lane the calls were made with, if any: the caller
+        may do one bounded step of work with it before yielding."""
 
     async def aclose(self) -> None:
         """Release connections or threads."""
@@ -221,8 +224,16 @@ class HttpPairCalls:
 class Boto3PairCalls:
     """`PairCalls` through boto3 clients from `factory`; see the module docstring."""
 
-    def __init__(self, factory: ClientFactory, profile: str, region: str) -> None:
+    def __init__(
+        self,
+        factory: ClientFactory,
+        profile: str,
+        region: str,
+        *,
+        lane: LowPriorityLane | None = None,
+    ) -> None:
         self._factory, self._profile, self._region = factory, profile, region
+        self._lane = lane
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ssmgui-inventory")
         self._clients: dict[str, asyncio.Future[BaseClient]] = {}
         # One call per service at a time: the two threads are one SSM and one EC2 call.
@@ -236,7 +247,10 @@ class Boto3PairCalls:
     async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
         client: Any = await self._client("ec2")
         async with self._serving["ec2"]:
-            return ec2_page(await self._run(client.describe_instances, params))
+            answer = await self._run(client.describe_instances, params)
+        if self._lane is not None:
+            await self._lane.turn()
+        return ec2_page(answer)
 
     async def aclose(self) -> None:
         for future in self._clients.values():

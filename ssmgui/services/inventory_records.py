@@ -96,23 +96,44 @@ def instance_from(
     EC2 no longer knows (terminated moments ago) keeps what SSM said. `account` is used when
     EC2 did not name the owner.
     """
-    platform = Platform.parse(info.get("PlatformType"))
-    if platform is Platform.UNKNOWN and details is not None:
-        platform = details.platform
-    last_ping = info.get("LastPingDateTime")
+    # Positional, one branch per case, no repeated lookups: 7,200 per refresh.
+    get = info.get
+    platform = Platform.parse(get("PlatformType"))
+    last_ping = get("LastPingDateTime")
+    if not isinstance(last_ping, datetime):
+        last_ping = None
+    ssm_ip = str(get("IPAddress") or "")
+    if details is None:
+        return Instance(
+            str(info["InstanceId"]),
+            str(get("Name") or ""),
+            platform,
+            PingStatus.parse(get("PingStatus")),
+            str(get("AgentVersion") or ""),
+            ssm_ip,
+            "",
+            profile,
+            region,
+            account,
+            last_ping,
+            "",
+            str(get("PlatformName") or ""),
+            (),
+        )
+    name, state, ec2_platform, private_ip, public_ip, ec2_account, tags = details
     return Instance(
-        instance_id=str(info["InstanceId"]),
-        name=details.name if details is not None else str(info.get("Name") or ""),
-        platform=platform,
-        ping_status=PingStatus.parse(info.get("PingStatus")),
-        agent_version=str(info.get("AgentVersion") or ""),
-        private_ip=(details.private_ip if details else "") or str(info.get("IPAddress") or ""),
-        public_ip=details.public_ip if details else "",
-        profile=profile,
-        region=region,
-        account=(details.account if details else "") or account,
-        last_ping=last_ping if isinstance(last_ping, datetime) else None,
-        state=details.state if details else "",
-        platform_name=str(info.get("PlatformName") or ""),
-        tags=details.tags if details else (),
+        str(info["InstanceId"]),
+        name,
+        ec2_platform if platform is Platform.UNKNOWN else platform,
+        PingStatus.parse(get("PingStatus")),
+        str(get("AgentVersion") or ""),
+        private_ip or ssm_ip,
+        public_ip,
+        profile,
+        region,
+        ec2_account or account,
+        last_ping,
+        state,
+        str(get("PlatformName") or ""),
+        tags,
     )

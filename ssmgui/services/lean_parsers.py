@@ -202,19 +202,20 @@ def _instance_details(
 ) -> tuple[str, Ec2Details]:
     # `find` on a plain (namespaced) tag looks at direct children only, in C: a
     # privateIpAddress nested in networkInterfaceSet is not the instance's.
-    tag_set = item.find(names.tags)
-    tags = (
-        {}
-        if tag_set is None
-        else {t.findtext(names.key, ""): t.findtext(names.value, "") for t in tag_set}
-    )
-    state = item.find(names.state)
-    return item.findtext(names.instance_id, ""), ec2_details(
+    find, text = item.find, item.findtext
+    tag_set = find(names.tags)
+    if tag_set is None:
+        tags = {}
+    else:
+        key, value = names.key, names.value
+        tags = {t.findtext(key, ""): t.findtext(value, "") for t in tag_set}
+    state = find(names.state)
+    return text(names.instance_id, ""), ec2_details(
         tags,
         state="" if state is None else state.findtext(names.state_name, ""),
-        platform=item.findtext(names.platform),
-        private_ip=item.findtext(names.private_ip, ""),
-        public_ip=item.findtext(names.public_ip, ""),
+        platform=text(names.platform),
+        private_ip=text(names.private_ip, ""),
+        public_ip=text(names.public_ip, ""),
         account=account,
     )
 

@@ -8,7 +8,8 @@ NextToken) plus the EC2 lookup of the last page. So:
 - each page's EC2 lookup is sent as soon as the pair's EC2 connection is free (`PairCalls`
   serve calls of one kind in order), not when the previous lookup has been processed;
 - processing an EC2 answer (details, the page's `Instance`s, their cache encoding) waits
-  its turn in the refresh's `LowPriorityLane`, behind the SSM answers of every pair.
+  its turn in the refresh's `LowPriorityLane`, behind the SSM answers of every pair: the
+  answer arrives in that turn (`PairCalls`), and the page is built in the same step.
 
 Instances are built page by page as EC2 answers come in, so that little is left for the end
 of the listing, when every pair finishes at about the same time. Nodes EC2 does not name an
@@ -135,7 +136,8 @@ class PairListing:
             if not answer.next_token:
                 break
             params = {**params, "NextToken": answer.next_token}
-        await self._lane.turn()
+        # Still the low-priority turn the answer came in (PairCalls): building the page is
+        # part of the same bounded step as parsing it.
         self._accounts.update(d.account for d in page.details.values() if d.account)
         if self._accounts:  # else built at the end, when the account may be known
             self._build(page, self._accounts.most_common(1)[0][0])
