@@ -17,6 +17,7 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from ssmgui.app.quit_signals import QuitOnSignals
 from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
 from ssmgui.app.services import AppServices, build_demo_services, build_real_services
 from ssmgui.core.errors import SsmGuiError
@@ -84,6 +85,20 @@ async def main(
     stopping Qt's loop at once would end this coroutine before it stopped the tunnels."""
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
+    signals = QuitOnSignals(quitting.set)
+    try:
+        return await _run_until_quit(app, demo, log_path, quitting, on_ready)
+    finally:
+        signals.close()
+
+
+async def _run_until_quit(
+    app: QApplication,
+    demo: bool,
+    log_path: Path,
+    quitting: asyncio.Event,
+    on_ready: Callable[[AppController, MainSurface, AppServices], None],
+) -> int:
     door = ErrorDoor(lambda: None, log_path)
     door.install(asyncio.get_running_loop())
     surface_holder: list[MainSurface] = []
@@ -92,7 +107,8 @@ async def main(
         builder = build_demo_services if demo else build_real_services
         services = await builder(prompt_parent)
     except SsmGuiError as exc:
-        door.show_expected(exc)
+        # Nothing to show but this message (no window, no tray): closing it quits.
+        door.show_expected(exc, then=quitting.set)
         await quitting.wait()
         return 2
     controller = AppController(
@@ -109,11 +125,20 @@ async def main(
     keep_gui_thread_responsive()
     _start(controller, services)
     on_ready(controller, surface, services)
+    log.info("ssmgui started%s", " on the demo AWS" if demo else "")
     await quitting.wait()
+    await _shut_down(surface, controller, services)
+    return 0
+
+
+async def _shut_down(
+    surface: MainSurface, controller: AppController, services: AppServices
+) -> None:
     surface.close()
+    services.prompt.close()  # a worker waiting on the MFA dialog gets "cancelled"
     await controller.close()
     await services.close()
-    return 0
+    log.info("ssmgui quit: tunnels stopped, services closed")
 
 
 def _start(controller: AppController, services: AppServices) -> None:

@@ -53,9 +53,10 @@ class ErrorDoor:
         self._log_path = log_path
         self.shown: list[str] = []  # what people were told, newest last (tests, diagnostics)
 
-    def show_expected(self, error: SsmGuiError) -> None:
+    def show_expected(self, error: SsmGuiError, then: Callable[[], object] = lambda: None) -> None:
+        """Tell the person; `then` runs when they close the message."""
         log.info("told the user: %s", error.user_message)
-        self._open(QMessageBox.Icon.Warning, "ssmgui", error.user_message)
+        self._open(QMessageBox.Icon.Warning, "ssmgui", error.user_message, then=then)
 
     def show_unexpected(self, error: BaseException) -> None:
         details = "".join(traceback.format_exception(error))
@@ -69,12 +70,20 @@ class ErrorDoor:
             details,
         )
 
-    def _open(self, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> None:
+    def _open(
+        self,
+        icon: QMessageBox.Icon,
+        title: str,
+        text: str,
+        details: str = "",
+        then: Callable[[], object] = lambda: None,
+    ) -> None:
         self.shown.append(text)
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self._parent())
         if details:
             box.setDetailedText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: then())
         box.open()
 
     def excepthook(

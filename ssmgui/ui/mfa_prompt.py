@@ -27,16 +27,29 @@ class GuiMfaPrompt:
         self._parent = parent
         self._one_at_a_time = threading.Lock()  # two expiring profiles: one dialog at a time
         self.asked: list[MfaRequest] = []
+        self._open: set[MfaDialog] = set()
+        self._closed = False
 
     def __call__(self, request: MfaRequest) -> str | None:
         if threading.current_thread() is threading.main_thread():
             raise RuntimeError("the MFA prompt must be called from a worker thread")
         with self._one_at_a_time:
+            if self._closed:
+                return None  # quitting: as if cancelled
             future = asyncio.run_coroutine_threadsafe(self.ask(request), self._loop)
             return future.result()
 
+    def close(self) -> None:
+        """Quitting: an open dialog is cancelled (its worker thread gets None and ends its
+        call), and later requests are cancelled at once instead of showing a dialog."""
+        self._closed = True
+        for dialog in list(self._open):
+            dialog.reject()
+
     async def ask(self, request: MfaRequest) -> str | None:
         """Show the dialog and wait for it: the code, or None if the person cancelled."""
+        if self._closed:
+            return None
         self.asked.append(request)
         dialog = MfaDialog(request, self._parent())
         answered: asyncio.Future[str | None] = self._loop.create_future()
@@ -47,10 +60,12 @@ class GuiMfaPrompt:
                 answered.set_result(dialog.code() if accepted else None)
 
         dialog.finished.connect(finished)
+        self._open.add(dialog)
         dialog.open()
         dialog.raise_()
         dialog.activateWindow()
         try:
             return await answered
         finally:
+            self._open.discard(dialog)
             dialog.deleteLater()
