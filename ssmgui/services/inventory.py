@@ -182,16 +182,19 @@ class InventoryService:
                 await calls.aclose()
         now = self._clock()
         if outcome.ec2_error is None:
-            self._save(CachedListing(profile, region, outcome.instances, now), outcome.encoded)
+            listed = CachedListing(profile, region, outcome.instances, now)
+            await self._save(listed, outcome.encoded)
         return RegionResult(
             profile, region, outcome.instances, outcome.ec2_error, now, ssm_pages=listing.pages
         )
 
-    def _save(self, listing: CachedListing, encoded: tuple[str, ...] | None) -> None:
+    async def _save(self, listing: CachedListing, encoded: tuple[str, ...] | None) -> None:
         if self._cache is None:
             return
         try:
-            self._cache.save(listing, encoded)
+            # A file written and renamed: in a thread, as the other pairs' answers are being
+            # handled meanwhile, and a slow disk (a network home) would hold them all up.
+            await asyncio.to_thread(self._cache.save, listing, encoded)
         except OSError as exc:  # the listing is good; only the next start gets slower
             log.warning("Could not cache the inventory of %s/%s: %s", *_key(listing), exc)
 
