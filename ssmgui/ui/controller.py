@@ -300,6 +300,12 @@ class AppController(QObject):
             self.failed.emit(exc)
         self.update_credentials()
 
+    async def sign_in_each(self, profiles: list[str]) -> None:
+        """One after another: a profile that signs in through another's MFA session (a
+        role) then needs no second code."""
+        for profile in profiles:
+            await self.sign_in(profile)
+
     async def forget(self, profile: str) -> None:
         try:
             self._identity.forget(profile)

@@ -114,10 +114,9 @@ class MainSurface:
         self._controller.refresh_finished.connect(self._flush_regions)
         self._controller.tunnel_changed.connect(self.window.update_tunnel)
         self._controller.notify.connect(self._show_notice)
-        self._notice_profile = ""
-        self.window.notice.action_requested.connect(
-            lambda: self._controller.spawn(self._controller.sign_in(self._notice_profile))
-        )
+        self._expiring: list[str] = []  # profiles the notice bar offers to sign in
+        self.window.notice.action_requested.connect(self._sign_in_expiring)
+        self.window.notice.dismissed.connect(self._forget_expiring)
         self._controller.refresh_started.connect(
             lambda: self.window.statusBar().showMessage("Refreshing instances…")
         )
@@ -147,6 +146,13 @@ class MainSurface:
                     result.profile, result.region, result.error.user_message
                 )
 
+    def _sign_in_expiring(self) -> None:
+        profiles, self._expiring = self._expiring, []
+        self._controller.spawn(self._controller.sign_in_each(profiles))
+
+    def _forget_expiring(self) -> None:
+        self._expiring = []
+
     def _drop_region(self, profile: str, region: str) -> None:
         self._pending_regions.pop((profile, region), None)  # an answer still waiting
         self.window.drop_region(profile, region)
@@ -155,8 +161,14 @@ class MainSurface:
         """In the window too: the tray's notification is gone after a few seconds (and
         there may be no tray); a sign-in notice stays until answered."""
         if notice.sign_in:
-            self._notice_profile = notice.sign_in
-            self.window.notice.show_notice(notice.title, notice.message, "Sign in…")
+            # Several profiles often expire together (a role signs in through another
+            # profile's MFA session): one bar, one click, at most one code per MFA device.
+            if notice.sign_in not in self._expiring:
+                self._expiring.append(notice.sign_in)
+            title = notice.title
+            if len(self._expiring) > 1:
+                title = f"Credentials of {', '.join(self._expiring)} expire soon"
+            self.window.notice.show_notice(title, notice.message, "Sign in…")
         elif self.tray is None:
             self.window.statusBar().showMessage(f"{notice.title}: {notice.message}", 10_000)
 

@@ -13,6 +13,7 @@ class NoticeBar(QFrame):
     bar (what follows, such as the MFA dialog, takes over); ✕ only hides it."""
 
     action_requested = Signal()
+    dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,7 +26,7 @@ class NoticeBar(QFrame):
         self.dismiss = QToolButton(self)
         self.dismiss.setText("✕")
         self.dismiss.setToolTip("Hide this notice")
-        self.dismiss.clicked.connect(self.hide)
+        self.dismiss.clicked.connect(self._dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.text, 1)
@@ -39,6 +40,10 @@ class NoticeBar(QFrame):
         self.action.setText(action)
         self.action.setVisible(bool(action))
         self.show()
+
+    def _dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()
 
     def _act(self) -> None:
         self.hide()

@@ -25,7 +25,7 @@ from ssmgui.app import client_opener
 from ssmgui.app.services import AppServices, build_demo_services
 from ssmgui.core.tunnel import TunnelKind, TunnelState
 from ssmgui.demo.desktop import DemoDesktop
-from ssmgui.demo.desktop_files import PROD
+from ssmgui.demo.desktop_files import PROD, STAGING
 from ssmgui.services.expiry import ExpiryMonitor, ExpiryWarning
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.error_display import ErrorDoor
@@ -308,3 +308,23 @@ async def test_identity_settings_apply_without_a_restart(gui: Gui) -> None:
     gui.controller.save_settings(chosen)
     assert gui.services.identity.settings.session_seconds == 3_600
     assert gui.services.identity.settings.warn_before == timedelta(seconds=1_200)
+
+
+async def test_profiles_expiring_together_are_renewed_from_one_bar(gui: Gui) -> None:
+    """demo-staging signs in through demo-prod's MFA session: both warn at once, the bar
+    names both, and one click renews both with one MFA code."""
+    await refreshed(gui, "123456")
+    window = gui.surface.window
+    window.show()
+    await asyncio.sleep(0.2)
+    warnings = {w.profile_name: w for w in expiring_soon(gui)}
+    assert {PROD, STAGING} <= set(warnings)
+    before = {p: gui.services.identity.expires_at(p) for p in (PROD, STAGING)}
+    for warning in warnings.values():
+        gui.controller.credentials_expiring(warning.profile_name, warning.expires_at)
+    text = window.notice.text.text()
+    assert PROD in text and STAGING in text
+    QTest.mouseClick(window.notice.action, Qt.MouseButton.LeftButton)
+    await answer_mfa("123456")
+    await until(lambda: all(gui.services.identity.expires_at(p) != before[p] for p in before))
+    assert len(gui.services.prompt.asked) == 2

@@ -13,16 +13,18 @@ def test_the_action_asks_once_and_the_cross_only_hides(qtbot: QtBot) -> None:
     bar = NoticeBar()
     qtbot.addWidget(bar)
     asked: list[bool] = []
+    dismissed: list[bool] = []
     bar.action_requested.connect(lambda: asked.append(True))
+    bar.dismissed.connect(lambda: dismissed.append(True))
     assert bar.isHidden()
     bar.show_notice("team<a>: credentials expire at 14:05", "Sign in again & go on", "Sign in…")
     assert not bar.isHidden()
     assert "team&lt;a&gt;" in bar.text.text() and "&amp; go on" in bar.text.text()
     QTest.mouseClick(bar.dismiss, Qt.MouseButton.LeftButton)
-    assert bar.isHidden() and asked == []
+    assert bar.isHidden() and asked == [] and dismissed == [True]
     bar.show_notice("prod: credentials expire at 14:05", "Sign in again", "Sign in…")
     QTest.mouseClick(bar.action, Qt.MouseButton.LeftButton)
-    assert bar.isHidden() and asked == [True]
+    assert bar.isHidden() and asked == [True] and dismissed == [True]
 
 
 def test_a_notice_without_an_action_has_no_button(qtbot: QtBot) -> None:
