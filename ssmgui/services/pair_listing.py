@@ -155,6 +155,10 @@ class PairListing:
         ]
         if self._encode:
             page.encoded = encoded_instances(page.instances)
+        # Built: let the answers go now rather than at the end of the pair. Kept, EC2's
+        # details lived through young collections into the old generation (7,200 a
+        # refresh), and made the collector's full passes come more often.
+        page.infos, page.details = [], {}
 
     async def _collect(self, lookups: list[asyncio.Future[None]]) -> SsmGuiError | None:
         error: SsmGuiError | None = None
