@@ -112,7 +112,11 @@ async def self_check(out: Say = say) -> None:
 async def _check_inventory(desktop: DemoDesktop, identity: IdentityService, out: Say) -> None:
     began = time.perf_counter()
     factory = session_client_factory(identity.session_for, endpoint_url_for=desktop.endpoint_for)
-    results = await InventoryService(factory).refresh(desktop.pairs)
+    inventory = InventoryService(factory)
+    try:
+        results = await inventory.refresh(desktop.pairs)
+    finally:
+        await inventory.aclose()
     failed = [r for r in results if not r.ok]
     if failed:
         first = failed[0]

@@ -64,7 +64,7 @@ def run_list(args: argparse.Namespace) -> int:
     service = InventoryService(
         session_client_factory(lambda profile: sessions[profile]), cache=InventoryCache()
     )
-    results = asyncio.run(service.refresh(pairs))
+    results = asyncio.run(_list_and_close(service, pairs))
     instances = sort_instances(i for result in results for i in result.instances)
     shown = filter_instances(instances, args.filter)
     failed = [result for result in results if result.error is not None]
@@ -79,6 +79,15 @@ def run_list(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_PARTIAL if failed else 0
+
+
+async def _list_and_close(
+    service: InventoryService, pairs: list[tuple[str, str]]
+) -> list[RegionResult]:
+    try:
+        return await service.refresh(pairs)
+    finally:
+        await service.aclose()  # its kept connections, before the loop closes
 
 
 def chosen_pairs(

@@ -101,6 +101,10 @@ class KeptForHttp:
         return credentials
 
     def _lookup_done(self, profile: str, lookup: asyncio.Task[Credentials]) -> None:
+        if not lookup.cancelled():
+            # Retrieved here: every pair waiting on it may have been cancelled meanwhile (on
+            # quit, the MFA prompt it waited on is cancelled too), leaving its error unread.
+            lookup.exception()
         if self._lookups.get(profile) is lookup:
             del self._lookups[profile]
 

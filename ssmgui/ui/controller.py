@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -24,6 +24,7 @@ from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelSta
 from ssmgui.services.inventory import InventoryService, RegionResult
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels import TunnelManager, favourite_spec
+from ssmgui.services.worker_loop import WorkerLoop
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class IdentityPort(Protocol):
     def regions_of(self, profile: str) -> tuple[str, ...]: ...
 
     async def sign_in(self, profile: str) -> datetime | None: ...
+
+    async def sign_in_each(self, profiles: Sequence[str]) -> None: ...
 
     def expires_at(self, profile: str) -> datetime | None: ...
 
@@ -101,6 +104,7 @@ class AppController(QObject):
         # pairs() when last asked: a result for any other pair comes from before a change
         self._chosen: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._worker: WorkerLoop | None = None  # where the inventory runs, from the 1st refresh
         tunnels.subscribe(self._on_tunnel)
 
     # --- running slots from signals --------------------------------------------------------
@@ -176,7 +180,9 @@ class AppController(QObject):
             # own event loop in a worker thread it cannot stall the GUI's loop (bench/ui.py
             # measured a 215 ms p99 stall with it on the GUI thread). Results come back
             # through the GUI loop, one region at a time.
-            await asyncio.to_thread(asyncio.run, self._inventory.refresh(pairs, deliver))
+            if self._worker is None:
+                self._worker = WorkerLoop("ssmgui-inventory")
+            await self._worker.run(self._inventory.refresh(pairs, deliver))
         finally:
             self.refreshing = False
             self.refresh_finished.emit()
@@ -262,6 +268,9 @@ class AppController(QObject):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._worker is not None:
+            await self._worker.run(self._inventory.aclose())  # its kept connections
+            await self._worker.close()
 
     def add_favourite(self, spec: TunnelSpec, name: str) -> None:
         favourite = Favourite(name, replace(spec, label="", reason=None))
@@ -301,10 +310,13 @@ class AppController(QObject):
         self.update_credentials()
 
     async def sign_in_each(self, profiles: list[str]) -> None:
-        """One after another: a profile that signs in through another's MFA session (a
-        role) then needs no second code."""
-        for profile in profiles:
-            await self.sign_in(profile)
+        """One after another, one MFA code per source profile: a role signing in through a
+        profile renewed just before needs no second code."""
+        try:
+            await self._identity.sign_in_each(profiles)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+        self.update_credentials()
 
     async def forget(self, profile: str) -> None:
         try:
