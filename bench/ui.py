@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -171,6 +171,9 @@ class FleetIdentity:
         return tuple(region for p, region in self._pairs if p == profile)
 
     async def sign_in(self, profile: str) -> datetime | None:
+        return None
+
+    async def sign_in_each(self, profiles: Sequence[str]) -> None:
         return None
 
     def expires_at(self, profile: str) -> datetime | None:

@@ -12,7 +12,7 @@ run them in a worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -141,6 +141,16 @@ class IdentityService:
         """Sign `name` in now (prompting for MFA if needed) and say who it is."""
         self.credentials(name, force_mfa=force or self._wants_mfa(name))
         return self.whoami(name)
+
+    def login_each(self, names: Sequence[str]) -> None:
+        """Sign each of `names` in (as `login`), with one new MFA session per source
+        profile: a role signing in through a source renewed just before in this call reuses
+        that session instead of asking for a second code."""
+        renewed: set[str] = set()
+        for name in names:
+            root = role_chain(self.profiles(), name)[-1].name
+            self.credentials(name, force_mfa=root not in renewed and self._wants_mfa(name))
+            renewed.add(root)
 
     def whoami(self, name: str) -> CallerIdentity:
         """Account, ARN, expiry and storage of `name`'s credentials (may prompt for MFA)."""

@@ -3,7 +3,8 @@ status, and a SessionApi per (profile, region) built from fresh credentials."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,9 @@ class IdentityFacade:
     async def sign_in(self, profile: str) -> datetime | None:
         identity = await self._identity.login_async(profile)
         return identity.expires_at
+
+    async def sign_in_each(self, profiles: Sequence[str]) -> None:
+        await asyncio.to_thread(self._identity.login_each, profiles)
 
     def expires_at(self, profile: str) -> datetime | None:
         return self._identity.expires_at(profile)

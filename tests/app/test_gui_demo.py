@@ -319,12 +319,16 @@ async def test_profiles_expiring_together_are_renewed_from_one_bar(gui: Gui) -> 
     await asyncio.sleep(0.2)
     warnings = {w.profile_name: w for w in expiring_soon(gui)}
     assert {PROD, STAGING} <= set(warnings)
-    before = {p: gui.services.identity.expires_at(p) for p in (PROD, STAGING)}
     for warning in warnings.values():
         gui.controller.credentials_expiring(warning.profile_name, warning.expires_at)
     text = window.notice.text.text()
     assert PROD in text and STAGING in text
+    signed_in: list[bool] = []
+    gui.controller.credentials_changed.connect(lambda: signed_in.append(True))
+    sessions_before = gui.demo.sts.calls.get("GetSessionToken", 0)
     QTest.mouseClick(window.notice.action, Qt.MouseButton.LeftButton)
     await answer_mfa("123456")
-    await until(lambda: all(gui.services.identity.expires_at(p) != before[p] for p in before))
-    assert len(gui.services.prompt.asked) == 2
+    await until(lambda: bool(signed_in))  # the sign-ins are done: credentials re-read
+    assert len(gui.services.prompt.asked) == 2  # the first refresh's code, and this one
+    assert gui.demo.sts.calls["GetSessionToken"] == sessions_before + 1
+    assert not any(gui.controller.credentials[p].needs_login for p in warnings)

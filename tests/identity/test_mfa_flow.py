@@ -208,3 +208,18 @@ def test_a_new_session_length_applies_to_the_next_sign_in(
     assert expires is not None
     assert abs((expires - clock.now) - timedelta(seconds=3_600)) < timedelta(minutes=1)
     assert service.settings.warn_before == timedelta(hours=2)
+
+
+def test_signing_in_a_source_and_its_role_together_asks_one_code(
+    aws_home: Path, iam_user: IamUser, make_service: ServiceFactory
+) -> None:
+    """Renewing several expiring profiles at once: one new MFA session per source profile;
+    the role signs in through the session just made."""
+    prompt = ScriptedPrompt()
+    service = make_service(user_files(aws_home, iam_user), SecretStore(None), prompt)
+    service.login("keys")
+    service.login_each(["keys", "admin"])
+    assert len(prompt.requests) == 2
+    assert "assumed-role" in service.whoami("admin").arn
+    service.login_each(["admin"])  # alone, the role's sign-in renews its source's session
+    assert len(prompt.requests) == 3
