@@ -9,6 +9,7 @@ the display order, and the dict form used by the on-disk cache and `ssmgui list 
 from __future__ import annotations
 
 import enum
+import functools
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,8 +56,10 @@ _PLATFORMS_BY_NAME = {member.value.lower(): member for member in Platform}
 _PING_STATUSES = {member.value: member for member in PingStatus}
 
 
+@functools.lru_cache(maxsize=512)
 def agent_version_tuple(version: str) -> tuple[int, ...]:
-    """'3.0.196.0' → (3, 0, 196, 0); missing or junk parts count as 0."""
+    """'3.0.196.0' → (3, 0, 196, 0); missing or junk parts count as 0. Cached: a fleet runs a
+    handful of agent versions, and the window asks for each painted row."""
     parts = [int("".join(ch for ch in part if ch.isdigit()) or 0) for part in version.split(".")]
     parts += [0] * (4 - len(parts))
     return tuple(parts)

@@ -278,3 +278,22 @@ def test_the_default_key_string_orders_as_the_tuple_it_stands_for() -> None:
     ]
     random.Random(3).shuffle(rows)
     assert sorted(rows, key=default_key) == sorted(rows, key=lambda i: (not i.online, *sort_key(i)))
+
+
+def test_an_old_agent_is_coloured_and_the_colour_goes_with_it(model: InstanceTableModel) -> None:
+    """The style roles are answered only while a row needs them (for painting speed): an
+    old agent's version is coloured; once no row has one, no cell has a colour or a font."""
+    old = make_instance("i-00000000000000001", "legacy", agent="2.3.444.0")
+    recent = make_instance("i-00000000000000002", "fresh")
+    model.replace_region("prod", "eu-west-1", [old, recent], stale=False)
+    row = model.row_of("prod", "eu-west-1", old.instance_id)
+    assert row is not None
+    assert model.data(model.index(row, InstanceColumn.AGENT), Qt.ItemDataRole.ForegroundRole)
+    other = 1 - row
+    assert (
+        model.data(model.index(other, InstanceColumn.AGENT), Qt.ItemDataRole.ForegroundRole) is None
+    )
+    model.replace_region("prod", "eu-west-1", [recent], stale=False)
+    index = model.index(0, InstanceColumn.AGENT)
+    assert model.data(index, Qt.ItemDataRole.ForegroundRole) is None
+    assert model.data(index, Qt.ItemDataRole.FontRole) is None
