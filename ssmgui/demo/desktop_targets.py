@@ -10,13 +10,10 @@ then closes — enough for an SSH client to show that the tunnel reached the ins
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
-import logging
 
+from ssmgui.demo.loopback_server import LoopbackServer
 from ssmgui.demo.targets import DemoHttpServer
-
-log = logging.getLogger(__name__)
 
 SSH_IDENTIFICATION = b"SSH-2.0-ssmgui-demo\r\n"
 SSH_BANNER = (
@@ -63,41 +60,9 @@ def _page(instance: str, profile: str) -> str:
     )
 
 
-class SshBanner:
-    """A banner-only TCP target: `start()` → port on 127.0.0.1; `stop()` closes everything."""
+class SshBanner(LoopbackServer):
+    """A banner-only TCP target: says who it is and a few lines, then closes."""
 
-    def __init__(self) -> None:
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return ("127.0.0.1", self.port)
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        try:
-            writer.write(SSH_IDENTIFICATION + SSH_BANNER.encode())
-            await writer.drain()
-        except ConnectionError as exc:
-            log.debug("SSH banner connection ended: %s", exc)
-        finally:
-            self._writers.discard(writer)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
+    async def handle(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(SSH_IDENTIFICATION + SSH_BANNER.encode())
+        await writer.drain()

@@ -9,10 +9,11 @@ Keep-alive and Content-Length bodies only (botocore sends nothing else).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+
+from ssmgui.demo.loopback_server import LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -36,58 +37,28 @@ class HttpResponse:
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 
-class LoopbackHttpServer:
+class LoopbackHttpServer(LoopbackServer):
     """`start()` → its port on 127.0.0.1; `stop()` closes the listener and every
     connection, and waits for their handlers. Idempotent."""
 
     def __init__(self, handle: Handler, latency: Callable[[], float] = lambda: 0.0) -> None:
+        super().__init__()
         self._handle = handle
         self._latency = latency
-        self._server: asyncio.Server | None = None
-        self._handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
-        self.port = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> int:
-        loop = asyncio.get_running_loop()
+    def new_reader(self, loop: asyncio.AbstractEventLoop) -> asyncio.StreamReader:
+        return _StampedReader(loop)
 
-        def connected() -> asyncio.StreamReaderProtocol:
-            return asyncio.StreamReaderProtocol(_StampedReader(loop), self._serve, loop=loop)
-
-        self._server = await loop.create_server(connected, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        # Abort the connections rather than cancel their handlers: a cancelled stream
-        # handler makes asyncio 3.11 log a spurious CancelledError traceback.
-        for writer in list(self._handlers.values()):
-            writer.transport.abort()
-        if self._handlers:
-            await asyncio.wait(list(self._handlers))
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers[task] = writer
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while await self._one_request(reader, writer):
                 pass
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+        except ValueError as exc:  # not HTTP as botocore sends it
             log.debug("HTTP connection ended: %s", exc)
-        finally:
-            self._handlers.pop(task, None)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
 
     async def _one_request(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -14,13 +14,11 @@ DemoHttpServer answers any GET with a small HTML page naming its instance.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import logging
 import random
 import struct
 
-log = logging.getLogger(__name__)
+from ssmgui.demo.loopback_server import LoopbackServer
 
 DOWNLOAD_BIT = 1 << 63
 BLOCK_SIZE = 1 << 20
@@ -58,57 +56,7 @@ def pattern_digest(length: int) -> bytes:
     return digest.digest()
 
 
-class _TcpServer:
-    """start() → port on 127.0.0.1; stop() closes the listener and every connection."""
-
-    def __init__(self) -> None:
-        self._server: asyncio.Server | None = None
-        self._tasks: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
-        self.port = 0
-        self.connections = 0
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return ("127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        # Abort the connections rather than cancel their handlers: a cancelled stream
-        # handler makes asyncio 3.11 log a spurious CancelledError traceback.
-        for writer in list(self._tasks.values()):
-            writer.transport.abort()
-        if self._tasks:
-            await asyncio.wait(list(self._tasks))
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks[task] = writer
-        self.connections += 1
-        try:
-            await self.handle(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError) as exc:
-            log.debug("%s connection ended: %s", type(self).__name__, exc)
-        finally:
-            self._tasks.pop(task, None)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        raise NotImplementedError
-
-
-class EchoServer(_TcpServer):
+class EchoServer(LoopbackServer):
     """Echoes every byte until the client closes."""
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -117,7 +65,7 @@ class EchoServer(_TcpServer):
             await writer.drain()
 
 
-class DigestServer(_TcpServer):
+class DigestServer(LoopbackServer):
     """Upload digests and deterministic downloads; see the module docstring."""
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -155,7 +103,7 @@ class DigestServer(_TcpServer):
             await writer.drain()
 
 
-class DemoHttpServer(_TcpServer):
+class DemoHttpServer(LoopbackServer):
     """GET anything → a small HTML page "ssmgui demo web server on <instance>"."""
 
     def __init__(self, instance: str = "demo") -> None:
