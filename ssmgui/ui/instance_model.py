@@ -11,13 +11,7 @@ import enum
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor, QFont
 
 from ssmgui.core.instance import (
@@ -28,10 +22,10 @@ from ssmgui.core.instance import (
     parse_filter,
 )
 from ssmgui.core.tunnel import TunnelState
+from ssmgui.ui.headed_table import AnyIndex, HeadedTableModel
 from ssmgui.ui.icons import platform_icon, state_icon
 from ssmgui.ui.instance_rows import InstanceRows
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 INSTANCE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -91,7 +85,7 @@ def status_text(instance: Instance) -> str:
     return text
 
 
-class InstanceTableModel(QAbstractTableModel):
+class InstanceTableModel(HeadedTableModel):
     """Instances of every (profile, region), sorted and filtered; stale regions' rows marked.
 
     The table shows the rows the filter lets through (`instance_at(row)`); `total()` counts
@@ -101,6 +95,8 @@ class InstanceTableModel(QAbstractTableModel):
     model reset (the view re-reads only the rows on screen); views keep their selection
     across it by instance (see `InstancesWindow`). Sorting keeps persistent indexes.
     """
+
+    headers = HEADERS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -212,16 +208,6 @@ class InstanceTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self._shown)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(  # noqa: N802 - Qt override
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Called from C++ for every role of every painted cell: one dict lookup for the

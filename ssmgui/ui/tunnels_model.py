@@ -9,13 +9,13 @@ import enum
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
 from ssmgui.core.tunnel import TunnelSnapshot, TunnelState
+from ssmgui.ui.headed_table import AnyIndex, HeadedTableModel
 from ssmgui.ui.icons import STATE_COLOURS, kind_icon, state_icon
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -112,12 +112,14 @@ _DISPLAY: dict[TunnelColumn, Callable[[TunnelSnapshot], str]] = {
 }
 
 
-class TunnelsTableModel(QAbstractTableModel):
+class TunnelsTableModel(HeadedTableModel):
     """One row per tunnel id, in the order tunnels were first seen.
 
     `set_snapshots` replaces the whole list (rows of tunnels no longer listed go);
     `update_snapshot` changes one row in place (a dataChanged, no reset), or appends it.
     """
+
+    headers = HEADERS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -150,16 +152,6 @@ class TunnelsTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(  # noqa: N802 - Qt override
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
