@@ -56,6 +56,17 @@ def client_opener(
     return open_client
 
 
+def controller_for(services: AppServices) -> AppController:
+    """The app's controller over `services` (the app, and tests composing it as the app does)."""
+    return AppController(
+        identity=services.facade,
+        inventory=services.inventory,
+        tunnels=services.tunnels,
+        settings=services.settings,
+        open_client=client_opener(services),
+    )
+
+
 def run(*, demo: bool, verbose: bool = False) -> int:
     log_path = default_log_path()
     configure_logging(log_path, verbose)
@@ -111,13 +122,7 @@ async def _run_until_quit(
         door.show_expected(exc, then=quitting.set)
         await quitting.wait()
         return 2
-    controller = AppController(
-        identity=services.facade,
-        inventory=services.inventory,
-        tunnels=services.tunnels,
-        settings=services.settings,
-        open_client=client_opener(services),
-    )
+    controller = controller_for(services)
     controller.failed.connect(door.show_expected)
     surface = MainSurface(controller, quit_app=quitting.set)
     surface_holder.append(surface)

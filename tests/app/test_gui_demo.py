@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
-from ssmgui.app import client_opener
+from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
 from ssmgui.core.tunnel import TunnelKind, TunnelState
 from ssmgui.demo.desktop import DemoDesktop
@@ -64,13 +64,7 @@ async def gui(tmp_path: Path) -> AsyncIterator[Gui]:
             browser_command=f"{client} {{url}}",
         )
     )
-    controller = AppController(
-        identity=services.facade,
-        inventory=services.inventory,
-        tunnels=services.tunnels,
-        settings=services.settings,
-        open_client=client_opener(services),
-    )
+    controller = controller_for(services)
     door = ErrorDoor(lambda: None, tmp_path / "ssmgui.log")
     controller.failed.connect(door.show_expected)
     surface = MainSurface(controller, quit_app=lambda: None)

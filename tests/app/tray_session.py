@@ -13,9 +13,8 @@ import qasync
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from ssmgui.app import client_opener
+from ssmgui.app import controller_for
 from ssmgui.app.services import build_demo_services
-from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.mfa_dialog import MfaDialog
 
@@ -32,10 +31,7 @@ async def answer_mfa(code: str) -> None:
 
 async def session(artifacts: Path) -> dict[str, object]:
     services = await build_demo_services(lambda: None)
-    controller = AppController(
-        identity=services.facade, inventory=services.inventory, tunnels=services.tunnels,
-        settings=services.settings, open_client=client_opener(services),
-    )  # fmt: skip
+    controller = controller_for(services)
     surface = MainSurface(controller, quit_app=lambda: None)
     surface.show()
     refresh = asyncio.ensure_future(controller.refresh())
