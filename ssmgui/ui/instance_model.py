@@ -201,9 +201,6 @@ class InstanceTableModel(HeadedTableModel):
         """Every row, shown or filtered out."""
         return len(self._all.rows)
 
-    def region_count(self, profile: str, region: str) -> int:
-        return self._all.count(profile, region)
-
     # --- Qt model interface --------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008

@@ -130,9 +130,6 @@ class InstanceRows:
         self._table = self._in_order(self._table)
         self._last = None
 
-    def count(self, profile: str, region: str) -> int:
-        return len(self._regions.get((profile, region), ()))
-
     def is_stale(self, instance: Instance) -> bool:
         # Asked twice per painted cell: most of the time nothing is stale.
         return bool(self.stale) and (instance.profile, instance.region) in self.stale
