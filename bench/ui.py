@@ -13,10 +13,11 @@ so this process is only the GUI, like ssmgui on a laptop. In one run:
    cold refresh reported apart), and during 64 MiB transfers through a native tunnel opened by
    the controller in this process;
 3. tunnel throughput in the GUI process vs headless `ssmgui forward` (target ≥ 90 %): the
-   same 64 MiB upload + download (SHA-256 checked). The transfer client runs in a separate
-   process in both cases (as an RDP or SSH client would; the headline ratio), and also
-   inside this process on the qasync loop (the GUI then carries tunnel and client on one
-   thread; reported apart);
+   same 64 MiB upload + download (SHA-256 checked), in interleaved rounds compared by median,
+   with each tunnel process's CPU per 100 MiB (see `bench.ui_throughput` for why). The
+   transfer client runs in a separate process in both cases (as an RDP or SSH client would;
+   the headline ratio), and also inside this process on the qasync loop (the GUI then
+   carries tunnel and client on one thread; reported apart);
 4. idle RSS (target ≤ 200 MB) of a fresh GUI process holding 10,000 instances in the window
    and 10 open idle tunnels, read from /proc/self/statm after things settle.
 
@@ -31,15 +32,13 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,17 +49,29 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from bench import ui_views
+from bench.children import child, json_line
+from bench.ui_throughput import (
+    WARM_UP_BYTES,
+    Tunnel,
+    child_client_figures,
+    headless_forward,
+    inproc_client_figures,
+    interleaved,
+    this_process_cpu,
+    transfer,
+    transfer_in_child,
+)
 from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
+from ssmgui.app.services import native_engine
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelState
-from ssmgui.demo.transfer import Transfer, download, upload
-from ssmgui.services.engines.native import NativeEngine
 from ssmgui.services.inventory import InventoryService
 from ssmgui.services.inventory_cache import InventoryCache
 from ssmgui.services.inventory_clients import session_client_factory
 from ssmgui.services.session_api import SessionApi, session_api_for
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels import TunnelManager
+from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
@@ -72,48 +83,11 @@ FLEET_PROFILES, FLEET_REGIONS, FLEET_PER_PAIR = 3, 7, 480  # 10,080 instances
 FLEET_LATENCY_MS = 15.0  # one way: 30 ms per API call, as bench/inventory.py
 DEMO_KEY = "AKIADEMOEXAMPLE00001"
 RSS_TUNNELS, RSS_INSTANCES = 10, 10_000
-STALL_TARGET_MS, RATIO_TARGET, RSS_TARGET_MB = 50.0, 0.90, 200.0
+STALL_TARGET_MS, RSS_TARGET_MB = 50.0, 200.0
 MB = 1e6
 
 
 # --- child processes ------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def child(argv: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
-    """A child process, always stopped (by its PID) when the block ends."""
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def json_line(process: subprocess.Popen[str], what: str) -> dict[str, Any]:
-    """The first line starting with `{` on the child's stdout (blocking; before the loop)."""
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("{"):
-            found: dict[str, Any] = json.loads(line)
-            return found
-    raise RuntimeError(f"{what} exited early (code {process.wait()})")
-
-
-async def wait_process(process: subprocess.Popen[str], timeout_s: float) -> str:
-    """Wait for a child without blocking the loop; its stdout."""
-    async with asyncio.timeout(timeout_s):
-        while process.poll() is None:
-            await asyncio.sleep(0.02)
-    assert process.stdout is not None
-    return process.stdout.read()
 
 
 # --- stall probe ----------------------------------------------------------------------------
@@ -200,6 +174,11 @@ class Gui:
     controller: AppController
     surface: MainSurface
     target: Instance  # the demo's digest instance, as a row the person right-clicked
+    data_loop: WorkerLoop  # where the tunnels' bytes move, as in the app
+
+    async def close(self) -> None:
+        await self.controller.stop_all()
+        await self.data_loop.close()
 
     async def open_tunnel(self, remote_port: int = DIGEST_PORT) -> int:
         """A custom-port tunnel opened as the window's menu does; its local port."""
@@ -237,8 +216,9 @@ def build_gui(
 
     options = ChannelOptions(allowed_hosts=frozenset({demo["stream_host"]}))
     settings = SettingsService(None)
+    data_loop = WorkerLoop("ssmgui-tunnels")
     tunnels = TunnelManager(
-        api_for=api_for, engine=lambda: NativeEngine(options), settings=settings
+        api_for=api_for, engine=lambda: native_engine(data_loop, options), settings=settings
     )
 
     async def no_client(*_args: object) -> None:
@@ -255,7 +235,7 @@ def build_gui(
     surface.show()  # offscreen: no tray, so the window is shown
     keep_gui_thread_responsive()  # as ssmgui.app does once the app is built
     target = make_instance(DIGEST_INSTANCE, "echo-digest", profile="demo", region=demo["region"])
-    return Gui(controller, surface, target)
+    return Gui(controller, surface, target, data_loop)
 
 
 # --- measurements ---------------------------------------------------------------------------
@@ -291,65 +271,29 @@ async def refresh_stalls(gui: Gui, rounds: int) -> tuple[list[float], list[list[
     return cold, warm, statistics.median(walls[1:])
 
 
-async def transfer(port: int, nbytes: int) -> tuple[Transfer, Transfer]:
-    up = await upload(port, nbytes)
-    down = await download(port, nbytes)
-    assert up.intact and down.intact, "transfer corrupted"
-    return up, down
-
-
-async def transfer_in_child(port: int, nbytes: int) -> tuple[Transfer, Transfer]:
-    """The same transfer by a separate client process (as an RDP or SSH client would be)."""
-    argv = [sys.executable, "-m", "bench.ui", "--transfer-client", str(port), str(nbytes)]
-    with child(argv) as process:
-        out = await wait_process(process, 300)
-    if process.returncode != 0:
-        raise RuntimeError(f"transfer client failed ({process.returncode})")
-    figures = json.loads(out.strip().splitlines()[-1])
-    up = Transfer(nbytes, figures["up_s"], figures["up_intact"])
-    down = Transfer(nbytes, figures["down_s"], figures["down_intact"])
-    assert up.intact and down.intact, "transfer corrupted"
-    return up, down
-
-
-def mbps(up: Transfer, down: Transfer) -> float:
-    return (up.nbytes + down.nbytes) / (up.seconds + down.seconds) / MB
-
-
-Mover = Callable[[int, int], Awaitable[tuple[Transfer, Transfer]]]
-
-
-async def best_of(port: int, nbytes: int, move: Mover, rounds: int) -> tuple[float, float, float]:
-    """Best (up MB/s, down MB/s, combined MB/s) over `rounds` transfers."""
-    results = [await move(port, nbytes) for _ in range(rounds)]
-    best = max(results, key=lambda r: mbps(*r))
-    return best[0].mb_per_s, best[1].mb_per_s, mbps(*best)
-
-
-@contextlib.contextmanager
-def headless_forward(demo: dict[str, Any]) -> Iterator[int]:
-    """`python -m ssmgui forward` in its own process; its local port."""
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": demo["access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": demo["secret_access_key"],
-        "AWS_DEFAULT_REGION": demo["region"],
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    }
-    env.pop("AWS_PROFILE", None)
-    argv = [
-        sys.executable, "-m", "ssmgui", "forward", DIGEST_INSTANCE,
-        "--remote-port", str(DIGEST_PORT), "--endpoint-url", demo["api_url"],
-        "--allow-stream-host", demo["stream_host"],
-    ]  # fmt: skip
-    with child(argv, env) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("Port "):
-                yield int(line.split()[1])
-                return
-        raise RuntimeError(f"ssmgui forward exited early (code {process.wait()})")
+async def transfer_stalls(port: int, nbytes: int) -> dict[str, float]:
+    """Stalls while one transfer runs through the GUI's tunnel, by a client process and by a
+    client on this loop. Apart from the throughput rounds: the probe's own ticks would tax
+    the GUI's side of that comparison."""
+    await transfer_in_child(port, WARM_UP_BYTES)
+    with StallProbe() as probe:
+        await transfer_in_child(port, nbytes)
+    figures = stall_figures("transfer", probe.late_ms)
+    with StallProbe() as probe:
+        await transfer(port, nbytes)
+    figures.update(stall_figures("transfer_inproc_client", probe.late_ms))
+    print(
+        f"transfer {nbytes >> 20} MiB up+down through the GUI's tunnel: stall p50 "
+        f"{figures['stall_p50_ms_transfer']} ms, p99 {figures['stall_p99_ms_transfer']} ms, "
+        f"max {figures['stall_max_ms_transfer']} ms (target p99 ≤ {STALL_TARGET_MS} ms)",
+        flush=True,
+    )
+    print(
+        f"  with the client inside the GUI process: stall p99 "
+        f"{figures['stall_p99_ms_transfer_inproc_client']} ms",
+        flush=True,
+    )
+    return figures
 
 
 async def gui_session(
@@ -359,7 +303,7 @@ async def gui_session(
     with tempfile.TemporaryDirectory(prefix="ssmgui-bench-ui-") as cache_dir:
         gui = build_gui(demo, fleet, Path(cache_dir))
         figures.update(await measure_gui(gui, demo, len(fleet), nbytes, rounds))
-        await gui.controller.stop_all()
+        await gui.close()
         gui.surface.window.close()
     return figures
 
@@ -395,55 +339,13 @@ async def measure_gui(
           f"max {figures['stall_max_ms_refresh_cold']} ms", flush=True)  # fmt: skip
 
     port = await gui.open_tunnel()
-    await transfer_in_child(port, 4 << 20)  # warm-up: first connection, imports in the child
-    with StallProbe() as probe:
-        gui_up, gui_down, gui_mbps = await best_of(port, nbytes, transfer_in_child, rounds)
-    figures.update(stall_figures("transfer", probe.late_ms))
-    with StallProbe() as probe:
-        _, _, gui_inproc = await best_of(port, nbytes, transfer, rounds)
-    figures.update(stall_figures("transfer_inproc_client", probe.late_ms))
-    print(
-        f"transfer {nbytes >> 20} MiB up+down through the GUI's tunnel: stall p50 "
-        f"{figures['stall_p50_ms_transfer']} ms, p99 {figures['stall_p99_ms_transfer']} ms, "
-        f"max {figures['stall_max_ms_transfer']} ms (target p99 ≤ {STALL_TARGET_MS} ms)",
-        flush=True,
-    )
-    print(
-        f"  with the client inside the GUI process: stall p99 "
-        f"{figures['stall_p99_ms_transfer_inproc_client']} ms",
-        flush=True,
-    )
-
-    with headless_forward(demo) as headless_port:
-        await transfer_in_child(headless_port, 4 << 20)
-        cli_up, cli_down, cli_mbps = await best_of(headless_port, nbytes, transfer_in_child, rounds)
-        _, _, cli_inproc = await best_of(headless_port, nbytes, transfer, rounds)
-    figures.update(
-        {
-            "gui_upload_mbps": round(gui_up, 2),
-            "gui_download_mbps": round(gui_down, 2),
-            "gui_mbps": round(gui_mbps, 2),
-            "headless_upload_mbps": round(cli_up, 2),
-            "headless_download_mbps": round(cli_down, 2),
-            "headless_mbps": round(cli_mbps, 2),
-            "gui_vs_headless_throughput": round(gui_mbps / cli_mbps, 3),
-            "gui_inproc_client_mbps": round(gui_inproc, 2),
-            "headless_inproc_client_mbps": round(cli_inproc, 2),
-            "gui_vs_headless_throughput_inproc_client": round(gui_inproc / cli_inproc, 3),
-        }
-    )
-    print(
-        f"throughput (client in its own process, best of {rounds}): GUI {gui_mbps:.1f} MB/s "
-        f"(up {gui_up:.1f}, down {gui_down:.1f}) vs headless `ssmgui forward` {cli_mbps:.1f} "
-        f"MB/s (up {cli_up:.1f}, down {cli_down:.1f}) = "
-        f"{figures['gui_vs_headless_throughput']:.0%} (target ≥ {RATIO_TARGET:.0%})",
-        flush=True,
-    )
-    print(
-        f"  client inside this process: GUI {gui_inproc:.1f} MB/s vs headless "
-        f"{cli_inproc:.1f} MB/s = {figures['gui_vs_headless_throughput_inproc_client']:.0%}",
-        flush=True,
-    )
+    figures.update(await transfer_stalls(port, nbytes))
+    gui_tunnel = Tunnel(port, this_process_cpu)
+    with headless_forward(demo, DIGEST_INSTANCE, DIGEST_PORT) as headless:
+        sides = await interleaved(gui_tunnel, headless, transfer_in_child, nbytes, rounds)
+        figures.update(child_client_figures(*sides))
+        sides = await interleaved(gui_tunnel, headless, transfer, nbytes, max(1, rounds // 2))
+        figures.update(inproc_client_figures(*sides))
     return figures
 
 
@@ -472,7 +374,7 @@ async def rss_probe(demo: dict[str, Any]) -> dict[str, float]:
     figures["rss_open_tunnels"] = float(
         sum(s.state is TunnelState.READY for s in gui.controller.tunnels.values())
     )
-    await gui.controller.stop_all()
+    await gui.close()
     return figures
 
 
@@ -554,22 +456,14 @@ def run(mib: int, rounds: int) -> dict[str, float]:
     return figures
 
 
-def transfer_client(port: int, nbytes: int) -> None:
-    up, down = asyncio.run(transfer(port, nbytes))
-    print(json.dumps({"up_s": up.seconds, "down_s": down.seconds,
-                      "up_intact": up.intact, "down_intact": down.intact}))  # fmt: skip
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mib", type=int, default=64, help="MiB per transfer")
-    parser.add_argument("--rounds", type=int, default=2, help="transfers per configuration")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="interleaved throughput rounds per tunnel"
+    )
     parser.add_argument("--rss-probe", metavar="DEMO_JSON", help=argparse.SUPPRESS)
-    parser.add_argument("--transfer-client", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.transfer_client:
-        transfer_client(*args.transfer_client)
-        return
     if args.rss_probe:
         probe = run_on_qasync(qt_app(), rss_probe(json.loads(args.rss_probe)))
         print(json.dumps({k: round(v, 2) for k, v in probe.items()}))
