@@ -21,6 +21,7 @@ from ssmgui.core.settings import Engine, Settings
 from ssmgui.services.aws_clients import AwsClients
 from ssmgui.services.engines.base import TunnelEngine
 from ssmgui.services.engines.native import NativeEngine
+from ssmgui.services.engines.off_thread import OffThreadEngine
 from ssmgui.services.engines.plugin import PluginEngine
 from ssmgui.services.engines.plugin_locator import PluginLocator
 from ssmgui.services.identity import IdentityService
@@ -34,6 +35,7 @@ from ssmgui.services.secrets import SecretStore
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 from ssmgui.services.sso import sso_cache_dir
 from ssmgui.services.tunnels import TunnelManager
+from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ui.mfa_prompt import GuiMfaPrompt
 
@@ -76,11 +78,19 @@ def identity_settings(settings: Settings) -> IdentitySettings:
     )
 
 
-def engine_for(settings: Settings, options: ChannelOptions | None = None) -> TunnelEngine:
-    """The user's engine: native by default; the plugin engine when chosen and installed."""
+def native_engine(data_loop: WorkerLoop, options: ChannelOptions | None = None) -> TunnelEngine:
+    """Our own data channel, its bytes moved on `data_loop` (see engines/off_thread.py)."""
+    return OffThreadEngine(NativeEngine(options), data_loop)
+
+
+def engine_for(
+    settings: Settings, data_loop: WorkerLoop, options: ChannelOptions | None = None
+) -> TunnelEngine:
+    """The user's engine: native by default; the plugin engine when chosen and installed (its
+    bytes move in the plugin's process, so it stays on the GUI's loop)."""
     if settings.engine is Engine.PLUGIN:
         return PluginEngine(PluginLocator(settings.plugin_path or None), probe=None)
-    return NativeEngine(options)
+    return native_engine(data_loop, options)
 
 
 async def build_real_services(parent: ParentFor) -> AppServices:
@@ -101,15 +111,18 @@ async def build_real_services(parent: ParentFor) -> AppServices:
     inventory = InventoryService(
         session_client_factory(identity.session_for), cache=InventoryCache()
     )
+    data_loop = WorkerLoop("ssmgui-tunnels")
     tunnels = TunnelManager(
-        api_for=facade.api_for, engine=lambda: engine_for(settings.current), settings=settings
+        api_for=facade.api_for,
+        engine=lambda: engine_for(settings.current, data_loop),
+        settings=settings,
     )
     banner = "" if store.persistent else (
         "No usable OS keyring was found: MFA sessions are kept in memory only and you will be "
         "asked again after a restart."
     )  # fmt: skip
     return AppServices(identity, facade, inventory, tunnels, settings, Launcher(), prompt,
-                       banner=banner)  # fmt: skip
+                       closers=[data_loop.close], banner=banner)  # fmt: skip
 
 
 #: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the
@@ -143,8 +156,9 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
         cache=InventoryCache(cache_dir),
     )
     options = ChannelOptions(allowed_hosts=desktop.stream_hosts)
+    data_loop = WorkerLoop("ssmgui-tunnels")
     tunnels = TunnelManager(
-        api_for=facade.api_for, engine=lambda: NativeEngine(options), settings=settings
+        api_for=facade.api_for, engine=lambda: native_engine(data_loop, options), settings=settings
     )
 
     async def close_demo() -> None:
@@ -160,4 +174,5 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
         "are short: about a minute after you sign in, ssmgui offers to renew yours."
     )
     return AppServices(identity, facade, inventory, tunnels, settings, Launcher(), prompt,
-                       closers=[close_demo], banner=banner, demo=desktop)  # fmt: skip
+                       closers=[close_demo, data_loop.close], banner=banner,
+                       demo=desktop)  # fmt: skip

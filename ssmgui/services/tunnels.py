@@ -174,7 +174,7 @@ class ManagedTunnel:
             reconnects=self._reconnects,
             uptime_s=time.monotonic() - self._started_at if self._started_at else 0.0,
             detail=self.detail,
-            last_target_error=getattr(running, "last_target_error", None) or "",
+            last_target_error=(running.last_target_error if running is not None else None) or "",
         )
 
     def _set(self, state: TunnelState, detail: str = "") -> None:

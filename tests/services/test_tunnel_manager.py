@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import socket
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -12,24 +13,44 @@ import pytest
 from ssmgui.core.errors import PortInUseError, SessionStartError
 from ssmgui.core.settings import Favourite
 from ssmgui.core.tunnel import TunnelKind, TunnelSpec, TunnelState
+from ssmgui.services.engines.base import TunnelEngine
 from ssmgui.services.engines.native import NativeEngine
+from ssmgui.services.engines.off_thread import OffThreadEngine
 from ssmgui.services.local_ports import LAN_HOSTS
 from ssmgui.services.session_api import SessionApi
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 from ssmgui.services.tunnels import ReconnectPolicy, TunnelManager
+from ssmgui.services.worker_loop import WorkerLoop
 from tests.tunnel_fixtures import CLOSED_PORT, ECHO_PORT, LINUX, OFFLINE, World, echo_once
 
 FAST = ReconnectPolicy(attempts=3, first_delay_s=0.05, max_delay_s=0.1, keepalive_interval_s=0.1)
 
 
+Engines = Callable[[World], TunnelEngine]
+
+
+@pytest.fixture(params=["on the loop", "off thread"])
+async def engines(request: pytest.FixtureRequest) -> AsyncIterator[Engines]:
+    """Every test runs with the data channel on the manager's loop (the CLI, the plugin
+    engine's way) and on a worker loop of its own (the GUI's, engines/off_thread.py)."""
+    if request.param == "on the loop":
+        yield lambda world: NativeEngine(world.options())
+        return
+    worker = WorkerLoop("test-tunnels")
+    yield lambda world: OffThreadEngine(NativeEngine(world.options()), worker)
+    await worker.close()
+
+
 class Harness:
-    def __init__(self, world: World, settings: SettingsService, platform: str) -> None:
+    def __init__(
+        self, world: World, settings: SettingsService, platform: str, engines: Engines
+    ) -> None:
         self.world = world
         self.api_calls = 0
         self.states: list[TunnelState] = []
         self.manager = TunnelManager(
             api_for=self.api_for,
-            engine=lambda: NativeEngine(world.options()),
+            engine=lambda: engines(world),
             settings=settings,
             policy=FAST,
             platform=platform,
@@ -46,8 +67,8 @@ class Harness:
 
 
 @pytest.fixture
-def harness(world: World) -> Harness:
-    return Harness(world, SettingsService(None), "linux")
+def harness(world: World, engines: Engines) -> Harness:
+    return Harness(world, SettingsService(None), "linux", engines)
 
 
 async def wait_for_state(harness: Harness, tunnel_id: int, state: TunnelState) -> None:
@@ -160,12 +181,14 @@ async def test_several_tunnels_then_stop_all_leaves_nothing(harness: Harness) ->
             await asyncio.open_connection("127.0.0.1", tunnel.local_port)
 
 
-async def test_the_local_port_is_remembered_across_runs(world: World, tmp_path: Path) -> None:
-    first = Harness(world, SettingsService(SettingsStore(tmp_path)), "linux")
+async def test_the_local_port_is_remembered_across_runs(
+    world: World, tmp_path: Path, engines: Engines
+) -> None:
+    first = Harness(world, SettingsService(SettingsStore(tmp_path)), "linux", engines)
     spec = first.spec()
     tunnel = await first.manager.open(spec)
     await first.manager.stop_all()
-    second = Harness(world, SettingsService(SettingsStore(tmp_path)), "linux")  # a new run
+    second = Harness(world, SettingsService(SettingsStore(tmp_path)), "linux", engines)  # a new run
     again = await second.manager.open(spec)
     assert again.local_port == tunnel.local_port
     await second.manager.stop_all()
@@ -187,8 +210,8 @@ async def test_a_busy_remembered_port_falls_back_but_a_fixed_one_fails(harness: 
         await harness.manager.stop_all()
 
 
-async def test_windows_never_gets_3389(world: World) -> None:
-    harness = Harness(world, SettingsService(None), "win32")
+async def test_windows_never_gets_3389(world: World, engines: Engines) -> None:
+    harness = Harness(world, SettingsService(None), "win32", engines)
     with pytest.raises(PortInUseError, match="Windows' own Remote Desktop"):
         await harness.manager.open(harness.spec(local_port=3389))
 
@@ -209,12 +232,12 @@ async def test_share_on_lan_binds_every_interface(harness: Harness) -> None:
     await harness.manager.stop_all()
 
 
-async def test_auto_start_favourites(world: World) -> None:
+async def test_auto_start_favourites(world: World, engines: Engines) -> None:
     settings = SettingsService(None)
     spec = TunnelSpec("demo", "eu-west-1", LINUX, TunnelKind.CUSTOM, ECHO_PORT)
     favourite = Favourite("echo", spec, auto_start=True)
     settings.update(settings.current.__class__(favourites=(favourite,)))
-    harness = Harness(world, settings, "linux")
+    harness = Harness(world, settings, "linux", engines)
     assert await harness.manager.open_auto_start() == []
     (tunnel,) = harness.manager.snapshots()
     assert tunnel.state is TunnelState.READY and tunnel.spec.label == "echo"

@@ -28,6 +28,10 @@ class RunningTunnel(Protocol):
     def mode(self) -> str:
         """How bytes travel, for display: "mux", "basic", "plugin"…"""
 
+    @property
+    def last_target_error(self) -> str | None:
+        """Why the instance last failed to reach the target port, if it did."""
+
     def stats(self) -> TunnelStats: ...
 
     async def wait_closed(self) -> SsmGuiError | None: ...

@@ -186,6 +186,11 @@ class PluginTunnel:
         return "plugin"
 
     @property
+    def last_target_error(self) -> str | None:
+        """The plugin reports only that a target connection failed, counted in `stats`."""
+        return None
+
+    @property
     def process(self) -> PluginProcess | None:
         return self._process
 
