@@ -9,10 +9,10 @@ from __future__ import annotations
 import bisect
 import enum
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QIcon
 
 from ssmgui.core.instance import (
     MULTIPLEXING_AFTER_AGENT,
@@ -83,6 +83,15 @@ def status_text(instance: Instance) -> str:
     if instance.state and instance.state != "running":
         text += f" ({instance.state})"
     return text
+
+
+class CellLook(NamedTuple):
+    """What one cell shows: what the display, decoration, font and foreground roles say."""
+
+    text: str
+    icon: QIcon | None
+    italic: bool
+    colour: QColor | None
 
 
 class InstanceTableModel(HeadedTableModel):
@@ -201,6 +210,17 @@ class InstanceTableModel(HeadedTableModel):
         """Every row, shown or filtered out."""
         return len(self._all.rows)
 
+    def look(self, row: int, column: int) -> CellLook:
+        """The cell at (shown) `row`, `column`, in one call: the table's delegate paints from
+        this instead of asking `data` role by role (see instance_delegate.py)."""
+        instance = self._shown[row]
+        return CellLook(
+            _display(instance, column),
+            _decoration(instance, column),
+            self._all.is_stale(instance),
+            self._foreground(instance, column),
+        )
+
     # --- Qt model interface --------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
@@ -246,7 +266,7 @@ def _display(instance: Instance, column: int) -> str:
     return _DISPLAY[column](instance)
 
 
-def _decoration(instance: Instance, column: int) -> Any:
+def _decoration(instance: Instance, column: int) -> QIcon | None:
     if column == InstanceColumn.PLATFORM:
         return platform_icon(instance.platform)
     if column == InstanceColumn.STATUS:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.ui.icons import app_icon, kind_icon
+from ssmgui.ui.instance_delegate import InstanceCellDelegate
 from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel
 from ssmgui.ui.notice_bar import NoticeBar
 from ssmgui.ui.region_status import RegionStatusPanel
@@ -123,6 +124,7 @@ class InstancesWindow(QMainWindow):
     def _make_table(self) -> QTableView:
         table = QTableView(self)
         table.setModel(self.model)
+        table.setItemDelegate(InstanceCellDelegate(self.model, table))
         # After a reset or a sort the view lays its rows out on a zero timer, so the screen
         # was painted twice (once at once, once after the layout): ~12 ms each for a full
         # window. Laying out at once (before the selection is restored) paints once.
