@@ -33,6 +33,7 @@ from botocore.model import Shape, ShapeResolver
 from botocore.parsers import ResponseParserFactory
 from botocore.utils import parse_timestamp
 
+from ssmgui.services.gc_pause import collector_paused
 from ssmgui.services.inventory_records import Ec2Details, Ec2Page, ec2_details
 
 Keep = Mapping[str, "Keep"]
@@ -164,6 +165,11 @@ def ssm_information_page(body: bytes) -> dict[str, Any]:
 def ec2_page_from_xml(body: bytes) -> Ec2Page:
     """A DescribeInstances XML answer → the `Ec2Page` that botocore's parse of it gives
     (`inventory_records.ec2_page`), without the boto3-shaped dicts in between."""
+    with collector_paused():  # see gc_pause: ~1,000 elements a page, freed on return
+        return _ec2_page(body)
+
+
+def _ec2_page(body: bytes) -> Ec2Page:
     # AWS's answer over a verified connection; expat (≥ 2.4.1, bundled with Python 3.11)
     # caps entity expansion, and botocore parses the same bodies with the same parser.
     root = ElementTree.fromstring(body)  # noqa: S314

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -205,6 +206,25 @@ def test_xml_page_reads_the_instances_own_fields() -> None:
     assert first.tags == (("Name", "renamed"), ("Team", ""))
     assert page.details["i-0598c7d356eba48d7"].platform is Platform.WINDOWS
     assert page.details["i-0000000000000000a"].account == ""
+
+
+def test_parsing_a_full_page_runs_no_collection() -> None:
+    """gc_pause: a 50-instance page is thousands of elements, freed by reference counting."""
+    instances = [
+        FakeEc2Instance(f"i-{n:017x}", f"r-{n // 5}", tags={"Name": f"web-{n}", "env": "prod"})
+        for n in range(50)
+    ]
+    body = ec2_module._describe_xml(instances, "", ec2_module._InstanceXmlCache()).encode()
+    collections: list[str] = []
+    gc.callbacks.append(lambda phase, _info: collections.append(phase))
+    try:
+        gc.collect()
+        collections.clear()
+        page = lean_parsers.ec2_page_from_xml(body)
+    finally:
+        gc.callbacks.pop()
+    assert len(page.details) == 50 and collections == []
+    assert gc.isenabled()
 
 
 def test_ec2_form_matches_the_query_protocol() -> None:
