@@ -32,6 +32,7 @@ from ssmgui.services.inventory_cache import CachedListing, InventoryCache
 from ssmgui.services.inventory_errors import inventory_error
 from ssmgui.services.inventory_fetch import Boto3PairCalls, ClientFactory, HttpPairCalls, PairCalls
 from ssmgui.services.inventory_kept import KeptForHttp, SessionSource
+from ssmgui.services.inventory_saver import ListingSaver
 from ssmgui.services.low_priority import LowPriorityLane
 from ssmgui.services.pair_listing import SSM_ACTION, SSM_PAGE_SIZE, PairListing, RetryPolicy
 
@@ -91,6 +92,7 @@ class InventoryService:
         self._kept = _kept_for(client_factory) if fetcher == "http" else None
         self._open = _opener(client_factory, self._kept)
         self._cache = cache
+        self._saver = ListingSaver(cache) if cache is not None else None
         self._max_pairs = max(1, max_concurrent_pairs)
         self._retry = retry or RetryPolicy()
         self._clock = clock
@@ -150,8 +152,16 @@ class InventoryService:
             results.append(result)
         return results
 
+    async def saved(self) -> None:
+        """Return once the listings of every refresh so far are in the cache (see
+        inventory_saver: a refresh returns before its listings are written)."""
+        if self._saver is not None:
+            await self._saver.flush()
+
     async def aclose(self) -> None:
-        """Close the connections kept for the next refresh; a later refresh opens new ones."""
+        """Finish writing the cache; close the connections kept for the next refresh (a
+        later refresh opens new ones)."""
+        await self.saved()
         if self._kept is not None:
             await self._kept.aclose()
 
@@ -167,7 +177,6 @@ class InventoryService:
                 retry=self._retry,
                 rng=self._rng,
                 lane=lane,
-                encode=self._cache is not None,
             )
             try:
                 outcome = await listing.run()
@@ -181,22 +190,11 @@ class InventoryService:
             finally:
                 await calls.aclose()
         now = self._clock()
-        if outcome.ec2_error is None:
-            listed = CachedListing(profile, region, outcome.instances, now)
-            await self._save(listed, outcome.encoded)
+        if outcome.ec2_error is None and self._saver is not None:
+            self._saver.submit(CachedListing(profile, region, outcome.instances, now))
         return RegionResult(
             profile, region, outcome.instances, outcome.ec2_error, now, ssm_pages=listing.pages
         )
-
-    async def _save(self, listing: CachedListing, encoded: tuple[str, ...] | None) -> None:
-        if self._cache is None:
-            return
-        try:
-            # A file written and renamed: in a thread, as the other pairs' answers are being
-            # handled meanwhile, and a slow disk (a network home) would hold them all up.
-            await asyncio.to_thread(self._cache.save, listing, encoded)
-        except OSError as exc:  # the listing is good; only the next start gets slower
-            log.warning("Could not cache the inventory of %s/%s: %s", *_key(listing), exc)
 
 
 def _kept_for(factory: ClientFactory) -> KeptForHttp:
@@ -217,7 +215,3 @@ def _opener(factory: ClientFactory, kept: KeptForHttp | None) -> PairOpener:
 
 def _unique(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(dict.fromkeys((str(p), str(r)) for p, r in pairs))
-
-
-def _key(listing: CachedListing) -> tuple[str, str]:
-    return listing.profile, listing.region

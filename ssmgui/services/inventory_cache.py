@@ -116,9 +116,7 @@ def instance_from_row(row: Sequence[Any], profile: str, region: str) -> Instance
 
 
 def encoded_instances(instances: Iterable[Instance]) -> str:
-    """`instances` as a cache file holds them: JSON array items, comma-separated ("" for
-    none). The inventory encodes each page as it is built, so that a save at the end of a
-    listing (when every region finishes at about the same time) only joins the pages."""
+    """`instances` as a cache file holds them: JSON array items, comma-separated."""
     return _encode([cache_row(i) for i in instances])[1:-1]
 
 
@@ -156,15 +154,12 @@ class InventoryCache:
             log.warning("Ignoring unreadable inventory cache %s: %s", path.name, exc)
             return None
 
-    def save(self, listing: CachedListing, encoded: Sequence[str] | None = None) -> None:
+    def save(self, listing: CachedListing) -> None:
         """Replace the cached listing of its pair atomically. OS errors propagate.
 
         `listing.instances` must be of the listing's profile and region (the rows leave
-        them out). `encoded`: `encoded_instances` of `listing.instances`, in order and in
-        any number of parts, when the caller has encoded them already."""
+        them out)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        if encoded is None:
-            encoded = [encoded_instances(listing.instances)]
         head = json.dumps(
             {
                 "version": FORMAT_VERSION,
@@ -174,7 +169,7 @@ class InventoryCache:
             },
             separators=(",", ":"),
         )
-        items = ",".join(part for part in encoded if part)
+        items = encoded_instances(listing.instances)
         payload = f'{head[:-1]},"instances":[{items}]}}'
         target = self.path_for(listing.profile, listing.region)
         handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")

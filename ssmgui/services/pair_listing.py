@@ -7,7 +7,7 @@ NextToken) plus the EC2 lookup of the last page. So:
   anything else is done with the page;
 - each page's EC2 lookup is sent as soon as the pair's EC2 connection is free (`PairCalls`
   serve calls of one kind in order), not when the previous lookup has been processed;
-- processing an EC2 answer (details, the page's `Instance`s, their cache encoding) waits
+- processing an EC2 answer (details, then the page's `Instance`s) waits
   its turn in the refresh's `LowPriorityLane`, behind the SSM answers of every pair: the
   answer arrives in that turn (`PairCalls`), and the page is built in the same step.
 
@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
-from ssmgui.services.inventory_cache import encoded_instances
 from ssmgui.services.inventory_errors import inventory_error, is_throttling
 from ssmgui.services.inventory_fetch import PairCalls
 from ssmgui.services.inventory_records import Ec2Details, instance_from
@@ -56,12 +55,10 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class PairOutcome:
-    """Every instance (in SSM's order), the EC2 error if names could not be looked up, and
-    the instances' cache encoding (`encoded_instances`, one part per page) if asked for."""
+    """Every instance (in SSM's order), and the EC2 error if names could not be looked up."""
 
     instances: tuple[Instance, ...]
     ec2_error: SsmGuiError | None
-    encoded: tuple[str, ...] | None
 
 
 @dataclass
@@ -71,7 +68,6 @@ class _Page:
     infos: list[Mapping[str, Any]]
     details: dict[str, Ec2Details] = field(default_factory=dict)
     instances: list[Instance] | None = None
-    encoded: str = ""
 
 
 class PairListing:
@@ -86,12 +82,11 @@ class PairListing:
         retry: RetryPolicy,
         rng: random.Random,
         lane: LowPriorityLane,
-        encode: bool,
     ) -> None:
         self._calls = calls
         self.profile, self.region = profile, region
         self._retry, self._rng = retry, rng
-        self._lane, self._encode = lane, encode
+        self._lane = lane
         self._pages: list[_Page] = []
         self._accounts: Counter[str] = Counter()
         self.pages = 0
@@ -153,8 +148,6 @@ class PairListing:
             )
             for info in page.infos
         ]
-        if self._encode:
-            page.encoded = encoded_instances(page.instances)
         # Built: let the answers go now rather than at the end of the pair. Kept, EC2's
         # details lived through young collections into the old generation (7,200 a
         # refresh), and made the collector's full passes come more often.
@@ -178,8 +171,7 @@ class PairListing:
                 self._build(page, account)
             assert page.instances is not None
             instances += page.instances
-        encoded = tuple(page.encoded for page in self._pages) if self._encode else None
-        return PairOutcome(tuple(instances), ec2_error, encoded)
+        return PairOutcome(tuple(instances), ec2_error)
 
     async def _call(
         self,
