@@ -65,7 +65,7 @@ def agent_version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instance:
     """One SSM-managed node as the inventory saw it. No secrets: safe to cache and print.
 
