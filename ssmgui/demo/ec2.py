@@ -4,7 +4,8 @@ moto serves EC2 well but too slowly for a 7,200-instance benchmark, so the demo 
 `bench/inventory.py` use this. `POST /` with a form-encoded body (`Action=DescribeInstances`,
 `InstanceId.N`, `Filter.N.Name=instance-id` + `Filter.N.Value.M`, `MaxResults`, `NextToken`);
 the answer is EC2's XML. Unknown ids in a filter are skipped (as in EC2); unknown ids in
-`InstanceId.N` give `InvalidInstanceID.NotFound` (as in EC2). Each answer waits
+`InstanceId.N` give `InvalidInstanceID.NotFound` and more than 200 values in one filter
+`FilterLimitExceeded` (as in EC2). Each answer waits
 `2 * faults.latency_s`, like the fake SSM API.
 """
 
@@ -19,6 +20,7 @@ from ssmgui.demo.faults import Faults
 from ssmgui.demo.query_server import QueryServer
 
 _NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+MAX_FILTER_VALUES = 200  # EC2's limit per filter (FilterLimitExceeded beyond it)
 _STATE_CODES = {"pending": 0, "running": 16, "stopping": 64, "stopped": 80, "terminated": 48}
 
 
@@ -106,7 +108,14 @@ class FakeEc2:
         for key, value in params.items():
             if key.startswith("Filter.") and key.endswith(".Name") and value == "instance-id":
                 prefix = key.removesuffix("Name") + "Value."
-                filtered = {v for k, v in params.items() if k.startswith(prefix)}
+                values = [v for k, v in params.items() if k.startswith(prefix)]
+                if len(values) > MAX_FILTER_VALUES:
+                    raise Ec2Error(
+                        "FilterLimitExceeded",
+                        "The maximum number of filter values specified on a single call is "
+                        f"{MAX_FILTER_VALUES}",
+                    )
+                filtered = set(values)
         wanted = set(named) if named else filtered
         return [i for i in self.instances.values() if wanted is None or i.instance_id in wanted]
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import boto3
 import botocore.session
 import pytest
+from botocore import exceptions as boto_errors
 from botocore.parsers import ResponseParserFactory
 
 from ssmgui.core.errors import AccessDeniedError, CredentialsError
@@ -360,3 +361,21 @@ async def test_expired_token_reads_credentials_again_once(tmp_path: Path) -> Non
 )
 def test_form_body_equals_urlencode(fields: list[tuple[str, str]]) -> None:
     assert form_body(fields) == urlencode(fields).encode()
+
+
+async def test_the_fake_refuses_more_filter_values_than_ec2_allows(
+    pair: tuple[FakeAws, FakeEc2],
+) -> None:
+    _, ec2 = pair
+    ec2_client = boto3.client(
+        "ec2", region_name=REGION, endpoint_url=ec2.url, aws_access_key_id=KEY,
+        aws_secret_access_key=KEY, config=ONE_ATTEMPT,
+    )  # fmt: skip
+    ids = [f"i-{n:017x}" for n in range(201)]
+    with pytest.raises(boto_errors.ClientError, match="FilterLimitExceeded"):
+        await asyncio.to_thread(
+            ec2_client.describe_instances, Filters=[{"Name": "instance-id", "Values": ids}]
+        )
+    await asyncio.to_thread(
+        ec2_client.describe_instances, Filters=[{"Name": "instance-id", "Values": ids[:200]}]
+    )
