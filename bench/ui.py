@@ -177,7 +177,8 @@ class Gui:
     data_loop: WorkerLoop  # where the tunnels' bytes move, as in the app
 
     async def close(self) -> None:
-        await self.controller.stop_all()
+        """As the app quits: tunnels stopped, the inventory's cache written."""
+        await self.controller.close()
         await self.data_loop.close()
 
     async def open_tunnel(self, remote_port: int = DIGEST_PORT) -> int:

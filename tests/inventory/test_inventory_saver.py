@@ -1,5 +1,5 @@
-"""Listings are written after the refresh delivers them: in order, failures only logged,
-and all of them by the time the service is closed."""
+"""Listings are written once refreshing is quiet: the newest of each pair, failures only
+logged, everything pending when flushed."""
 
 from __future__ import annotations
 
@@ -21,14 +21,30 @@ def listing(name: str, minute: int) -> CachedListing:
     return CachedListing("p", "eu-west-1", (instance,), fetched)
 
 
-async def test_listings_of_a_pair_land_in_the_order_handed_over(tmp_path: Path) -> None:
+async def test_the_newest_listing_of_a_pair_lands(tmp_path: Path) -> None:
     cache = InventoryCache(tmp_path)
     saver = ListingSaver(cache)
-    for minute in range(20):
+    for minute in range(10):
+        saver.submit(listing(f"web-{minute}", minute))
+    await saver.flush()  # written now, and one of the ten
+    for minute in range(10, 20):  # the next burst: lands after the first
         saver.submit(listing(f"web-{minute}", minute))
     await saver.flush()
     saved = cache.load("p", "eu-west-1")
     assert saved is not None and saved.instances[0].name == "web-19"
+
+
+async def test_nothing_is_written_until_listings_stop_coming(tmp_path: Path) -> None:
+    cache = InventoryCache(tmp_path)
+    saver = ListingSaver(cache, quiet_s=0.3)
+    for minute in range(4):  # a refresh's regions, 0.1 s apart
+        saver.submit(listing(f"web-{minute}", minute))
+        await asyncio.sleep(0.1)
+    assert cache.load("p", "eu-west-1") is None  # still busy: not written yet
+    async with asyncio.timeout(10):  # quiet for longer than quiet_s: written by itself
+        while (saved := cache.load("p", "eu-west-1")) is None:
+            await asyncio.sleep(0.05)
+    assert saved.instances[0].name == "web-3"
 
 
 async def test_a_failed_write_is_logged_and_later_ones_still_land(
