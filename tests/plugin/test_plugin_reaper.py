@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -70,3 +72,30 @@ def test_a_damaged_record_is_ignored(tmp_path: Path) -> None:
     assert record.entries() == []
     record.path.write_text(json.dumps([LaunchedProcess(1, 2.0, "n").__dict__]))
     assert record.entries() == [LaunchedProcess(1, 2.0, "n")]
+
+
+def test_records_of_one_file_edited_from_many_threads_lose_nothing(tmp_path: Path) -> None:
+    """Each engine has its own record of the same file, written from the loop and from the
+    reaper's thread: concurrent edits must neither fail nor undo each other."""
+    sleepers = [subprocess.Popen(["sleep", "30"]) for _ in range(6)]
+    try:
+        pids = [process.pid for process in sleepers]
+
+        def churn(pid: int) -> None:
+            record = ProcessRecord(tmp_path)  # an engine of its own
+            for _ in range(15):
+                record.add(pid)
+                record.remove(pid)
+            record.add(pid)
+
+        threads = [threading.Thread(target=churn, args=(pid,)) for pid in pids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(e.pid for e in ProcessRecord(tmp_path).entries()) == sorted(pids)
+        assert [p.name for p in tmp_path.iterdir()] == ["plugin-processes.json"]  # no leftovers
+    finally:
+        for process in sleepers:
+            process.kill()
+            process.wait()

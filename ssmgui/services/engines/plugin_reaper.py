@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import signal
+import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 
 RECORD_NAME = "plugin-processes.json"
 _START_TIME_TOLERANCE_S = 0.05
+# Every engine has its own ProcessRecord on the same file, written from the loop (launches,
+# exits) and from reap's thread: each read-change-write holds this, or one undoes another.
+_EDITS = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,8 @@ def default_state_dir() -> Path:
 class ProcessRecord:
     """A JSON list of LaunchedProcess in `directory` (platformdirs' state dir by default).
 
-    Single-writer: one ssmgui per user; a second instance would reap the first's plugins.
+    One ssmgui per user: a second instance would reap the first's plugins. Within it, any
+    number of records of the same file may add, remove and reap, from any thread.
     """
 
     def __init__(self, directory: Path | None = None) -> None:
@@ -79,32 +85,46 @@ class ProcessRecord:
     def add(self, pid: int) -> None:
         identity = describe(pid)
         if identity is not None:
-            self._write([*self.entries(), identity])
+            with _EDITS:
+                self._write([*self.entries(), identity])
 
     def remove(self, pid: int) -> None:
-        self._write([e for e in self.entries() if e.pid != pid])
+        with _EDITS:
+            self._write([e for e in self.entries() if e.pid != pid])
 
     def reap(self, grace_s: float = 5.0) -> list[int]:
         """Stop every recorded process that is still ours; clear the record. Returns the pids
         stopped. Interrupt first (the plugin then sends TerminateSession), kill after
         `grace_s`."""
         stopped: list[int] = []
-        for entry in self.entries():
+        found = self.entries()
+        for entry in found:
             if not same_process(entry, describe(entry.pid)):
                 continue
             log.warning(
                 "stopping a session-manager-plugin left from a previous run (%d)", entry.pid
             )
-            _interrupt_then_kill(entry.pid, grace_s)
+            _interrupt_then_kill(entry.pid, grace_s)  # not under the lock: it takes seconds
             stopped.append(entry.pid)
-        self._write([])
+        with _EDITS:  # launched meanwhile by this run: kept
+            self._write([e for e in self.entries() if e not in found])
         return stopped
 
     def _write(self, entries: list[LaunchedProcess]) -> None:
+        """Atomically, through a temporary file of its own (two writers must never share
+        one: the second rename would find it gone)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps([asdict(e) for e in entries]), encoding="utf-8")
-        os.replace(temporary, self.path)
+        handle, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=".plugin-processes-", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(json.dumps([asdict(e) for e in entries]))
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 def _interrupt_then_kill(pid: int, grace_s: float) -> None:
