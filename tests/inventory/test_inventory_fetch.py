@@ -189,8 +189,12 @@ def fake_ec2_xml() -> bytes:
         b"<item><instanceId>i-1</instanceId><instanceState/><tagSet><item><value>v</value>"
         b"</item></tagSet></item></instancesSet></item></reservationSet><nextToken/>"
         b"</DescribeInstancesResponse>",
+        b"<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+        b"<instanceId>i-2</instanceId><tagSet><item><value>b</value><key>a</key></item>"
+        b"<item><key>Name</key><value/></item><item><key>c</key></item></tagSet></item>"
+        b"</instancesSet></item></reservationSet></DescribeInstancesResponse>",
     ],
-    ids=["aws", "real-shaped", "fake", "empty", "no-namespace"],
+    ids=["aws", "real-shaped", "fake", "empty", "no-namespace", "tags-out-of-order"],
 )
 def test_xml_page_equals_botocores_parse(body: bytes) -> None:
     assert lean_parsers.ec2_page_from_xml(body) == ec2_page(botocore_parse(body))
