@@ -115,13 +115,14 @@ class InstanceTableModel(HeadedTableModel):
         self._shown_rows: list[int] | None = None  # their rows in `_all`; None: every row
         self._italic = QFont()
         self._italic.setItalic(True)
-        self._always: dict[int, Callable[[Instance, int], Any]] = {
+        self._roles: dict[int, Callable[[Instance, int], Any]] = {
             Qt.ItemDataRole.DisplayRole: _display,
             INSTANCE_ROLE: lambda instance, _column: instance,
             Qt.ItemDataRole.DecorationRole: _decoration,
             Qt.ItemDataRole.ToolTipRole: self._tooltip,
+            Qt.ItemDataRole.FontRole: self._font,
+            Qt.ItemDataRole.ForegroundRole: self._foreground,
         }
-        self._roles = dict(self._always)
 
     # --- state changes -------------------------------------------------------------------
 
@@ -176,17 +177,6 @@ class InstanceTableModel(HeadedTableModel):
         rows = self._all.rows
         self._shown_rows = shown_rows
         self._shown = rows if shown_rows is None else [rows[n] for n in shown_rows]
-        self._answer_styles()
-
-    def _answer_styles(self) -> None:
-        """Answer the font and colour roles only while some row needs them: the view asks
-        for them for every painted cell, and two fewer answers a cell are ~15% of a repaint
-        of the window (most of the time no region is stale and every agent is recent)."""
-        self._roles = dict(self._always)
-        if self._all.stale:
-            self._roles[Qt.ItemDataRole.FontRole] = self._font
-        if self._all.stale or any(self._all.warned.values()):
-            self._roles[Qt.ItemDataRole.ForegroundRole] = self._foreground
 
     # --- reading -------------------------------------------------------------------------
 
@@ -214,11 +204,12 @@ class InstanceTableModel(HeadedTableModel):
         """The cell at (shown) `row`, `column`, in one call: the table's delegate paints from
         this instead of asking `data` role by role (see instance_delegate.py)."""
         instance = self._shown[row]
+        stale = self._all.is_stale(instance)
         return CellLook(
             _display(instance, column),
             _decoration(instance, column),
-            self._all.is_stale(instance),
-            self._foreground(instance, column),
+            stale,
+            _colour(instance, column, stale),
         )
 
     # --- Qt model interface --------------------------------------------------------------
@@ -227,8 +218,8 @@ class InstanceTableModel(HeadedTableModel):
         return 0 if parent.isValid() else len(self._shown)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Called from C++ for every role of every painted cell: one dict lookup for the
-        # roles nobody answers (alignment, check state, size hint…), no enum conversions.
+        # For tooltips, accessibility and other views (the table's delegate paints from
+        # `look`): one dict lookup for the roles nobody answers, no enum conversions.
         answer = self._roles.get(role)
         if answer is None:
             return None
@@ -242,11 +233,7 @@ class InstanceTableModel(HeadedTableModel):
         return self._italic if self._all.is_stale(instance) else None
 
     def _foreground(self, instance: Instance, column: int) -> QColor | None:
-        if self._all.is_stale(instance):
-            return _STALE_COLOUR
-        if column == InstanceColumn.AGENT and agent_problem(instance):
-            return _WARNING_COLOUR
-        return None
+        return _colour(instance, column, self._all.is_stale(instance))
 
 
 #: The text of each column, by column number.
@@ -264,6 +251,16 @@ _DISPLAY: tuple[Callable[[Instance], str], ...] = (
 
 def _display(instance: Instance, column: int) -> str:
     return _DISPLAY[column](instance)
+
+
+def _colour(instance: Instance, column: int, stale: bool) -> QColor | None:
+    """The cell's text colour when it is not the palette's: grey when stale, amber for an
+    agent that limits tunnels."""
+    if stale:
+        return _STALE_COLOUR
+    if column == InstanceColumn.AGENT and agent_problem(instance):
+        return _WARNING_COLOUR
+    return None
 
 
 def _decoration(instance: Instance, column: int) -> QIcon | None:

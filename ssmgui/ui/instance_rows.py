@@ -24,11 +24,6 @@ RegionKey = tuple[str, str]
 _SEPARATOR = "\x00"  # cannot occur in a typed word, so a word never spans two fields
 
 
-def agent_limited(instance: Instance) -> bool:
-    """Does the instance's SSM Agent limit tunnels (none at all, or one connection each)?"""
-    return not (instance.supports_port_forwarding and instance.supports_multiplexing)
-
-
 def search_text(instance: Instance) -> str:
     """The fields `matches` searches, lower-cased, joined by a separator no word contains."""
     return _SEPARATOR.join(searched_fields(instance)).lower()
@@ -82,7 +77,6 @@ class InstanceRows:
         self._regions: dict[RegionKey, tuple[Instance, ...]] = {}
         self._table = _Columns()
         self.stale: set[RegionKey] = set()
-        self.warned: dict[RegionKey, int] = {}  # rows whose agent limits tunnels, per region
         self.column = -1
         self.descending = False
         # The last search and its rows, while the table is unchanged: typing on narrows it.
@@ -101,7 +95,6 @@ class InstanceRows:
             home = (profile, region)
             rows = self._regions[home] = tuple(instances)
             (self.stale.add if stale else self.stale.discard)(home)
-            self.warned[home] = sum(1 for i in rows if agent_limited(i))
             replaced.add(home)
             arriving.extend(_Columns(list(rows), [key_of(i) for i in rows], [home] * len(rows)))
         if table.texts:
@@ -117,7 +110,6 @@ class InstanceRows:
         home = (profile, region)
         self._regions.pop(home, None)
         self.stale.discard(home)
-        self.warned.pop(home, None)
         table = self._table
         self._table = table.pick([n for n, at in enumerate(table.homes) if at != home])
         self._last = None
