@@ -68,13 +68,13 @@ from ssmgui.core.tunnel import TunnelState
 from ssmgui.services.inventory import InventoryService
 from ssmgui.services.inventory_cache import InventoryCache
 from ssmgui.services.inventory_clients import session_client_factory
-from ssmgui.services.session_api import SessionApi, session_api_for
+from ssmgui.services.session_api import SessionApi
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels import TunnelManager
 from ssmgui.services.worker_loop import WorkerLoop
-from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
+from tests.tunnel_fixtures import demo_process_api, demo_process_options
 from tests.ui.sample_fleet import make_instance, sample_fleet
 
 DIGEST_INSTANCE, DIGEST_PORT = "i-0de0000000000e001", 9000
@@ -160,15 +160,6 @@ class FleetIdentity:
         return None
 
 
-def demo_api(info: dict[str, Any]) -> SessionApi:
-    session = boto3.Session(
-        aws_access_key_id=info["access_key_id"],
-        aws_secret_access_key=info["secret_access_key"],
-        region_name=info["region"],
-    )
-    return session_api_for(session, endpoint_url=info["api_url"])
-
-
 @dataclass
 class Gui:
     controller: AppController
@@ -210,12 +201,12 @@ def build_gui(
         session_client_factory(session_for, endpoint_url_for=endpoint),
         cache=InventoryCache(cache_dir),
     )
-    api = demo_api(demo)  # made before any measurement: creating a boto3 client costs ~50 ms
+    api = demo_process_api(demo)  # made before measuring: a boto3 client costs ~50 ms
 
     async def api_for(_profile: str, _region: str) -> SessionApi:
         return api
 
-    options = ChannelOptions(allowed_hosts=frozenset({demo["stream_host"]}))
+    options = demo_process_options(demo)
     settings = SettingsService(None)
     data_loop = WorkerLoop("ssmgui-tunnels")
     tunnels = TunnelManager(

@@ -16,7 +16,6 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from ssmgui.core.tunnel import port_forwarding_request
@@ -24,10 +23,9 @@ from ssmgui.demo.targets import pattern_bytes, pattern_digest, upload_command
 from ssmgui.services.engines.base import RunningTunnel, TunnelEngine
 from ssmgui.services.engines.native import NativeEngine
 from ssmgui.services.engines.off_thread import OffThreadEngine
-from ssmgui.services.session_api import SessionApi, session_api_for
 from ssmgui.services.worker_loop import WorkerLoop
-from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ssm.session import LOOPBACK_HOSTS
+from tests.tunnel_fixtures import demo_process_api, demo_process_options
 
 DIGEST_INSTANCE, DIGEST_PORT = "i-0de0000000000e001", 9000
 UPLOAD_BYTES = 4 << 20
@@ -47,15 +45,6 @@ def demo_process() -> Iterator[dict[str, Any]]:
         process.wait(10)
 
 
-def api_of(info: dict[str, Any]) -> SessionApi:
-    session = boto3.Session(
-        aws_access_key_id=info["access_key_id"],
-        aws_secret_access_key=info["secret_access_key"],
-        region_name=info["region"],
-    )
-    return session_api_for(session, endpoint_url=info["api_url"])
-
-
 @pytest.fixture
 async def data_loop() -> AsyncIterator[WorkerLoop]:
     worker = WorkerLoop("test-tunnels")
@@ -65,7 +54,8 @@ async def data_loop() -> AsyncIterator[WorkerLoop]:
 
 async def open_digest_tunnel(engine: TunnelEngine, info: dict[str, Any]) -> RunningTunnel:
     request = port_forwarding_request(DIGEST_INSTANCE, DIGEST_PORT)
-    return await engine.open(api_of(info), request, local_port=0, bind_hosts=LOOPBACK_HOSTS)
+    api = demo_process_api(info)
+    return await engine.open(api, request, local_port=0, bind_hosts=LOOPBACK_HOSTS)
 
 
 def upload_blocking(port: int, timeout_s: float) -> bytes:
@@ -81,14 +71,10 @@ def upload_blocking(port: int, timeout_s: float) -> bytes:
         return answer
 
 
-def options_for(info: dict[str, Any]) -> ChannelOptions:
-    return ChannelOptions(allowed_hosts=frozenset({info["stream_host"]}))
-
-
 async def test_bytes_move_while_the_callers_loop_is_blocked(
     demo_process: dict[str, Any], data_loop: WorkerLoop
 ) -> None:
-    engine = OffThreadEngine(NativeEngine(options_for(demo_process)), data_loop)
+    engine = OffThreadEngine(NativeEngine(demo_process_options(demo_process)), data_loop)
     tunnel = await open_digest_tunnel(engine, demo_process)
     try:
         assert upload_blocking(tunnel.local_port, timeout_s=30) == pattern_digest(UPLOAD_BYTES)
@@ -108,7 +94,8 @@ async def test_an_on_loop_tunnel_stalls_while_its_loop_is_blocked(
 ) -> None:
     """The control: the same blocking upload through a tunnel on this loop gets no answer,
     so the test above would fail if the bytes still moved on the caller's loop."""
-    tunnel = await open_digest_tunnel(NativeEngine(options_for(demo_process)), demo_process)
+    engine = NativeEngine(demo_process_options(demo_process))
+    tunnel = await open_digest_tunnel(engine, demo_process)
     try:
         with pytest.raises(TimeoutError):
             upload_blocking(tunnel.local_port, timeout_s=1.5)
