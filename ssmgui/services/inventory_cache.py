@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -115,11 +115,6 @@ def instance_from_row(row: Sequence[Any], profile: str, region: str) -> Instance
     )
 
 
-def encoded_instances(instances: Iterable[Instance]) -> str:
-    """`instances` as a cache file holds them: JSON array items, comma-separated."""
-    return _encode([cache_row(i) for i in instances])[1:-1]
-
-
 class InventoryCache:
     """Reads and writes cached listings. Not shared across processes beyond atomic files."""
 
@@ -160,17 +155,15 @@ class InventoryCache:
         `listing.instances` must be of the listing's profile and region (the rows leave
         them out)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        head = json.dumps(
+        payload = _encode(
             {
                 "version": FORMAT_VERSION,
                 "profile": listing.profile,
                 "region": listing.region,
                 "fetched_at": listing.fetched_at.isoformat(),
-            },
-            separators=(",", ":"),
+                "instances": [cache_row(i) for i in listing.instances],
+            }
         )
-        items = encoded_instances(listing.instances)
-        payload = f'{head[:-1]},"instances":[{items}]}}'
         target = self.path_for(listing.profile, listing.region)
         handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         try:
