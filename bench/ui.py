@@ -74,7 +74,7 @@ from ssmgui.services.tunnels import TunnelManager
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
-from tests.tunnel_fixtures import demo_process_api, demo_process_options
+from tests.demo_process import demo_process_api, demo_process_options
 from tests.ui.sample_fleet import make_instance, sample_fleet
 
 DIGEST_INSTANCE, DIGEST_PORT = "i-0de0000000000e001", 9000

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import pytest
@@ -74,21 +73,6 @@ async def world() -> AsyncIterator[World]:
         api = session_api_for(boto_session(), endpoint_url=fake.api_url)
         yield World(fake, api, echo_port, digest_port, http_port)
     await asyncio.gather(echo.stop(), digest.stop(), http.stop())
-
-
-def demo_process_api(info: Mapping[str, Any]) -> SessionApi:
-    """boto3 to a `python -m ssmgui.demo` process, from the JSON line it prints."""
-    session = boto3.Session(
-        aws_access_key_id=info["access_key_id"],
-        aws_secret_access_key=info["secret_access_key"],
-        region_name=info["region"],
-    )
-    return session_api_for(session, endpoint_url=info["api_url"])
-
-
-def demo_process_options(info: Mapping[str, Any]) -> ChannelOptions:
-    """Channel options that accept that process's stream host (it is not an AWS one)."""
-    return ChannelOptions(allowed_hosts=frozenset({info["stream_host"]}))
 
 
 async def echo_once(port: int, payload: bytes) -> bytes:

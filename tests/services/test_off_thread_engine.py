@@ -25,7 +25,7 @@ from ssmgui.services.engines.native import NativeEngine
 from ssmgui.services.engines.off_thread import OffThreadEngine
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.session import LOOPBACK_HOSTS
-from tests.tunnel_fixtures import demo_process_api, demo_process_options
+from tests.demo_process import demo_process_api, demo_process_options
 
 DIGEST_INSTANCE, DIGEST_PORT = "i-0de0000000000e001", 9000
 UPLOAD_BYTES = 4 << 20
