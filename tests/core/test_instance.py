@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -34,8 +33,7 @@ WEB = Instance(
     state="running",
     tags=(("Environment", "Prod"), ("Name", "Web-Prod-01"), ("Team", "data eng")),
 )
-RDP = replace(
-    WEB,
+RDP = WEB._replace(
     instance_id="i-0aaaaaaaaaaaaaaa1",
     name="rdp",
     platform=Platform.WINDOWS,
@@ -45,8 +43,8 @@ RDP = replace(
     region="us-east-1",
     tags=(("Environment", "dev"),),
 )
-UNNAMED = replace(
-    WEB, instance_id="mi-00000000000000001", name="", public_ip="", tags=(), last_ping=None
+UNNAMED = WEB._replace(
+    instance_id="mi-00000000000000001", name="", public_ip="", tags=(), last_ping=None
 )
 
 
@@ -62,7 +60,7 @@ UNNAMED = replace(
     ],
 )
 def test_agent_version_thresholds(version: str, forwarding: bool, multiplexing: bool) -> None:
-    instance = replace(WEB, agent_version=version)
+    instance = WEB._replace(agent_version=version)
     assert instance.supports_port_forwarding is forwarding
     assert instance.supports_multiplexing is multiplexing
 
@@ -96,7 +94,7 @@ def test_parse_filter_separates_words_and_tags() -> None:
 
 
 def test_sort_puts_named_first_case_insensitively() -> None:
-    lower = replace(RDP, name="alpha")
+    lower = RDP._replace(name="alpha")
     assert sort_instances([UNNAMED, WEB, lower]) == [lower, WEB, UNNAMED]
 
 
