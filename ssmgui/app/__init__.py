@@ -17,6 +17,7 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from ssmgui.app.quit_events import QuitEventsToShutdown
 from ssmgui.app.quit_signals import QuitOnSignals
 from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
 from ssmgui.app.services import AppServices, build_demo_services, build_real_services
@@ -92,14 +93,17 @@ async def main(
     """The app on the running loop until Quit; the exit code. `on_ready` gets the controller,
     the surface and the services once they exist (tests drive the app through them).
 
-    Quit (the tray menu, or closing the window where there is no tray) only sets `quitting`:
-    stopping Qt's loop at once would end this coroutine before it stopped the tunnels."""
+    Every way to quit only sets `quitting`: the tray menu, closing the window where there is
+    no tray, SIGINT/SIGTERM (quit_signals.py), and Qt's own Quit requests (quit_events.py).
+    Stopping Qt's loop at once would end this coroutine before it stopped the tunnels."""
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
     signals = QuitOnSignals(quitting.set)
+    quit_events = QuitEventsToShutdown(app, quitting.set)
     try:
         return await _run_until_quit(app, demo, log_path, quitting, on_ready)
     finally:
+        quit_events.close()
         signals.close()
 
 
