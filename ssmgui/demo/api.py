@@ -30,7 +30,13 @@ class ApiError(Exception):
         self.status = status
 
 
-Dispatch = Callable[[str, dict[str, Any], dict[str, str]], Awaitable[dict[str, Any]]]
+class EncodedJson(str):
+    """An answer already encoded as JSON text, sent as it is: the fake encodes each
+    instance of a DescribeInstanceInformation page once, not on every call (control.py)."""
+
+
+Answer = dict[str, Any] | EncodedJson
+Dispatch = Callable[[str, dict[str, Any], dict[str, str]], Awaitable[Answer]]
 
 
 class ApiServer:
@@ -53,14 +59,14 @@ class ApiServer:
         status, answer = await self._answer(
             request.method, request.path, dict(request.headers), request.body
         )
+        text = answer if isinstance(answer, EncodedJson) else json.dumps(answer)
         return HttpResponse(
-            status, JSON_11, json.dumps(answer).encode(),
-            {"x-amzn-RequestId": str(uuid.uuid4())},
+            status, JSON_11, text.encode(), {"x-amzn-RequestId": str(uuid.uuid4())}
         )  # fmt: skip
 
     async def _answer(
         self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[int, Answer]:
         target = headers.get("x-amz-target", "")
         if method != "POST" or not target.startswith(TARGET_PREFIX):
             return 400, {"__type": "UnknownOperationException", "message": "Unknown operation"}

@@ -99,6 +99,34 @@ async def test_describe_instance_information_pages(fake: FakeAws) -> None:
     assert web["LastPingDateTime"].year >= 2024  # botocore parsed the epoch float
 
 
+async def test_describe_instance_information_shows_changes_made_between_calls(
+    fake: FakeAws,
+) -> None:
+    """The fake keeps each instance's answer encoded (control.py): a change a test makes to
+    an instance must show in the next answer, and the ping time must stay current."""
+
+    def described() -> dict[str, Any]:
+        answer = ssm_client(fake).describe_instance_information(MaxResults=50)
+        [info] = [i for i in answer["InstanceInformationList"] if i["InstanceId"] == INSTANCE]
+        return dict(info)
+
+    before = await asyncio.to_thread(described)
+    instance = fake.instances[INSTANCE]
+    instance.ping_status, instance.agent_version = "ConnectionLost", "2.3.444.0"
+    instance.ip_address, instance.platform = "10.9.8.7", "Windows"
+    after = await asyncio.to_thread(described)
+
+    assert before["PingStatus"] == "Online" and after["PingStatus"] == "ConnectionLost"
+    assert (after["AgentVersion"], after["IPAddress"]) == ("2.3.444.0", "10.9.8.7")
+    assert (after["PlatformType"], after["IsLatestVersion"]) == ("Windows", False)
+    assert after["PlatformName"] == "Microsoft Windows Server 2022 Datacenter"
+    # An agent that lost its connection last pinged a day ago (the fake's convention).
+    assert (before["LastPingDateTime"] - after["LastPingDateTime"]).total_seconds() > 86_000
+    instance.ping_status = "Online"
+    again = await asyncio.to_thread(described)
+    assert again["LastPingDateTime"] >= before["LastPingDateTime"]
+
+
 async def test_get_connection_status(fake: FakeAws) -> None:
     client = ssm_client(fake)
     online = await asyncio.to_thread(lambda: client.get_connection_status(Target=INSTANCE))
