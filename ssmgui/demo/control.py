@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ssmgui.demo import documents
 from ssmgui.demo.api import Answer, ApiError, EncodedJson
 from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.remade import RemadeWhenChanged
 from ssmgui.demo.session import FakeSession
 from ssmgui.demo.sigv4 import region_from_authorization
 
@@ -26,7 +27,7 @@ class ControlPlane:
 
     def __init__(self, world: FakeAws) -> None:
         self._world = world
-        self._infos = _InfoJsonCache()
+        self._infos = RemadeWhenChanged(_info_parts, _info_fields)
 
     async def dispatch(
         self, operation: str, body: dict[str, Any], headers: dict[str, str]
@@ -129,9 +130,14 @@ class ControlPlane:
         instances = self._world.instances
         ids = sorted(instances)[start : start + limit]
         now = time.time()
-        infos = ", ".join(self._infos.info(instances[i], now) for i in ids)
+        infos = ", ".join(self._info_json(instances[i], now) for i in ids)
         more = f', "NextToken": "{start + limit}"' if start + limit < len(instances) else ""
         return EncodedJson(f'{{"InstanceInformationList": [{infos}]{more}}}')
+
+    def _info_json(self, instance: FakeInstance, now: float) -> str:
+        head, tail = self._infos.get(instance)
+        last_ping = now - (0 if instance.online else 86400)
+        return head + float.__repr__(last_ping) + tail  # as json.dumps writes a float
 
     def _get_connection_status(
         self, body: dict[str, Any], headers: dict[str, str]
@@ -149,33 +155,24 @@ _PLATFORMS = {
 }
 
 
-class _InfoJsonCache:
-    """Each instance's InstanceInformation as JSON text on both sides of its
-    LastPingDateTime, made again only when the instance has changed. The fake shares two
-    cores with the client it serves (bench/inventory.py): building and encoding fifty dicts
-    a page was a quarter of its CPU, and its load measurably slowed the client too. The
-    answers are the text `json.dumps` gave before."""
+def _info_fields(instance: FakeInstance) -> tuple[object, ...]:
+    """What an instance's InstanceInformation is made from, but its ping time
+    (demo/remade.py: the fake keeps the JSON of each and splices the time in)."""
+    return (
+        instance.ping_status,
+        instance.agent_version,
+        instance.platform,
+        instance.name,
+        instance.ip_address,
+    )
 
-    def __init__(self) -> None:
-        self._made: dict[str, tuple[tuple[str, ...], str, str]] = {}
 
-    def info(self, instance: FakeInstance, now: float) -> str:
-        # Tests may change an instance's fields at any time, so they are the cache key.
-        key = (
-            instance.ping_status,
-            instance.agent_version,
-            instance.platform,
-            instance.name,
-            instance.ip_address,
-        )
-        made = self._made.get(instance.instance_id)
-        if made is None or made[0] != key:
-            text = json.dumps(_describe(instance, _PING_PLACEHOLDER))
-            head, _, tail = text.partition(json.dumps(_PING_PLACEHOLDER))
-            made = key, head, tail
-            self._made[instance.instance_id] = made
-        last_ping = now - (0 if instance.online else 86400)
-        return made[1] + float.__repr__(last_ping) + made[2]  # as json.dumps writes a float
+def _info_parts(instance: FakeInstance) -> tuple[str, str]:
+    """The instance's InstanceInformation as `json.dumps` writes it, before and after the
+    value of its LastPingDateTime."""
+    text = json.dumps(_describe(instance, _PING_PLACEHOLDER))
+    head, _, tail = text.partition(json.dumps(_PING_PLACEHOLDER))
+    return head, tail
 
 
 _PING_PLACEHOLDER = "\0LastPingDateTime\0"

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.query_server import QueryServer
+from ssmgui.demo.remade import RemadeWhenChanged
 
 _NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 MAX_FILTER_VALUES = 200  # EC2's limit per filter (FilterLimitExceeded beyond it)
@@ -56,7 +57,7 @@ class FakeEc2:
         self.throttle = 0
         self.calls = 0
         self.url = ""
-        self._xml = _InstanceXmlCache()
+        self._items = _item_texts()
         self._server = QueryServer(self._handle, lambda: 2 * self.faults.latency_s)
 
     def add(self, instance: FakeEc2Instance) -> FakeEc2Instance:
@@ -94,7 +95,7 @@ class FakeEc2:
         limit = int(params.get("MaxResults") or 1000)
         page = chosen[start : start + limit]
         token = str(start + limit) if start + limit < len(chosen) else None
-        return _describe_xml(page, token, self._xml)
+        return _describe_xml(page, token, self._items)
 
     def _select(self, params: Mapping[str, str]) -> list[FakeEc2Instance]:
         named = [value for key, value in params.items() if key.startswith("InstanceId.")]
@@ -120,33 +121,24 @@ class FakeEc2:
         if wanted is None:
             return list(self.instances.values())
         # By key, in the fleet's order: no attribute read per instance (the fake's cost per
-        # call slows the client sharing its cores: _InstanceXmlCache).
+        # call slows the client sharing its cores: demo/remade.py).
         return [self.instances[i] for i in self.instances if i in wanted]
 
 
-class _InstanceXmlCache:
-    """Each instance's `<item>` text, made again only when the instance has changed: the
-    fake shares two cores with the client it serves, and escaping every tag of every
-    instance on every call made it, not the 30 ms latency, set the pace of a benchmark
-    round. The answers are the same text as before."""
+def _item_texts() -> RemadeWhenChanged[FakeEc2Instance, str]:
+    """Each instance's `<item>` text, kept until the instance changes (demo/remade.py)."""
+    return RemadeWhenChanged(_instance_xml, _xml_fields)
 
-    def __init__(self) -> None:
-        self._made: dict[str, tuple[tuple[object, ...], str]] = {}
 
-    def item(self, instance: FakeEc2Instance) -> str:
-        # Tests may change an instance's fields at any time, so they are the cache key.
-        key = (
-            instance.state,
-            instance.platform,
-            instance.private_ip,
-            instance.public_ip,
-            tuple(instance.tags.items()),
-        )
-        made = self._made.get(instance.instance_id)
-        if made is None or made[0] != key:
-            made = key, _instance_xml(instance)
-            self._made[instance.instance_id] = made
-        return made[1]
+def _xml_fields(instance: FakeEc2Instance) -> tuple[object, ...]:
+    """What an instance's `<item>` text is made from (demo/remade.py)."""
+    return (
+        instance.state,
+        instance.platform,
+        instance.private_ip,
+        instance.public_ip,
+        tuple(instance.tags.items()),
+    )
 
 
 def _instance_xml(instance: FakeEc2Instance) -> str:
@@ -170,13 +162,17 @@ def _instance_xml(instance: FakeEc2Instance) -> str:
     )
 
 
-def _describe_xml(page: list[FakeEc2Instance], token: str | None, items: _InstanceXmlCache) -> str:
+def _describe_xml(
+    page: list[FakeEc2Instance],
+    token: str | None,
+    items: RemadeWhenChanged[FakeEc2Instance, str],
+) -> str:
     reservations: dict[str, list[FakeEc2Instance]] = {}
     for instance in page:
         reservations.setdefault(instance.reservation_id, []).append(instance)
     body = "".join(
         f"<item><reservationId>{rid}</reservationId><ownerId>{members[0].owner_id}</ownerId>"
-        f"<instancesSet>{''.join(items.item(i) for i in members)}</instancesSet></item>"
+        f"<instancesSet>{''.join(items.get(i) for i in members)}</instancesSet></item>"
         for rid, members in reservations.items()
     )
     next_token = f"<nextToken>{token}</nextToken>" if token else ""

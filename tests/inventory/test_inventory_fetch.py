@@ -174,7 +174,7 @@ def fake_ec2_xml() -> bytes:
         FakeEc2Instance("i-0b", "r-1", platform="windows", public_ip="203.0.113.5"),
         FakeEc2Instance("i-0c", "r-2", state="stopped", owner_id="210987654321", tags={}),
     ]
-    return ec2_module._describe_xml(instances, "50", ec2_module._InstanceXmlCache()).encode()
+    return ec2_module._describe_xml(instances, "50", ec2_module._item_texts()).encode()
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_parsing_a_full_page_runs_no_collection() -> None:
         FakeEc2Instance(f"i-{n:017x}", f"r-{n // 5}", tags={"Name": f"web-{n}", "env": "prod"})
         for n in range(50)
     ]
-    body = ec2_module._describe_xml(instances, "", ec2_module._InstanceXmlCache()).encode()
+    body = ec2_module._describe_xml(instances, "", ec2_module._item_texts()).encode()
     collections: list[str] = []
     gc.callbacks.append(lambda phase, _info: collections.append(phase))
     try:
