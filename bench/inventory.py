@@ -11,9 +11,9 @@ this process is only the client, like ssmgui on a laptop. In one run:
    written after delivery, are awaited before the next listing starts (`wall_saved_s`:
    until they are written too). `client_cpu_s` is the CPU the client's event-loop thread
    spent on that median listing: the listing is CPU-bound on this 2-core machine (the fake
-   takes the other core), so its wall is about this plus 50 ms (nothing to do until the
-   first answers, the last pages to build after the last ones), and a
-   slower phase of a shared VM shows in both figures alike;
+   takes the other core), so its wall is about this plus 50–70 ms (nothing to do until the
+   first answers, the last pages to build after the last ones), and a slower phase of a
+   shared VM shows in both figures alike;
 2. the critical-path bound: the slowest pair's sequential calls × 30 ms — its SSM pages
    one after another, plus the EC2 lookup of the last page, which cannot start earlier;
 3. a naive sequential listing of the same pairs (one call at a time, as a script looping

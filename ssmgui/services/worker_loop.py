@@ -1,4 +1,5 @@
-"""An asyncio event loop on a thread of its own, for the inventory's CPU-heavy async work.
+"""An asyncio event loop on a thread of its own, for async work kept off the GUI's loop:
+the inventory's refreshes, and the native tunnels' bytes (engines/off_thread.py).
 
 Listing thousands of instances (signing, XML, cache files) on the GUI's loop stalled the
 window (bench/ui.py: 215 ms). A fresh `asyncio.run` per refresh on a worker thread fixed
