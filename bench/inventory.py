@@ -41,15 +41,15 @@ from typing import Any, NamedTuple
 
 import boto3
 
-from ssmgui.services.inventory import (
+from ssmgui.services.inventory.cache import InventoryCache
+from ssmgui.services.inventory.clients import session_client_factory
+from ssmgui.services.inventory.service import (
     SSM_PAGE_SIZE,
     ClientFactory,
     Fetcher,
     InventoryService,
     RegionResult,
 )
-from ssmgui.services.inventory_cache import InventoryCache
-from ssmgui.services.inventory_clients import session_client_factory
 
 LATENCY_ONE_WAY_S = 0.015  # the fake answers after 2 × this: 30 ms per API call
 PER_CALL_S = 2 * LATENCY_ONE_WAY_S
@@ -61,7 +61,7 @@ import sys, time
 started = time.perf_counter()
 from pathlib import Path
 from ssmgui.core.instance import filter_instances, sort_instances
-from ssmgui.services.inventory_cache import InventoryCache
+from ssmgui.services.inventory.cache import InventoryCache
 cache = InventoryCache(Path(sys.argv[1]))
 pairs = [tuple(p) for p in __import__("json").loads(sys.argv[2])]
 listings = [cache.load(p, r) for p, r in pairs]

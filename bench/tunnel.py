@@ -33,10 +33,10 @@ from typing import Any
 import boto3
 
 from ssmgui.core.tunnel import port_forwarding_request
-from ssmgui.demo.targets import upload_command
-from ssmgui.demo.transfer import Transfer, download, upload
-from ssmgui.services.engines.native import open_port_tunnel
-from ssmgui.services.session_api import SessionApi, session_api_for
+from ssmgui.demo.servers.targets import upload_command
+from ssmgui.demo.servers.transfer import Transfer, download, upload
+from ssmgui.services.tunnels.engines.native import open_port_tunnel
+from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ssm.session import PortSession
 

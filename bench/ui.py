@@ -65,12 +65,12 @@ from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_res
 from ssmgui.app.services import native_engine
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelState
-from ssmgui.services.inventory import InventoryService
-from ssmgui.services.inventory_cache import InventoryCache
-from ssmgui.services.inventory_clients import session_client_factory
-from ssmgui.services.session_api import SessionApi
+from ssmgui.services.inventory.cache import InventoryCache
+from ssmgui.services.inventory.clients import session_client_factory
+from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.settings_store import SettingsService
-from ssmgui.services.tunnels import TunnelManager
+from ssmgui.services.tunnels.manager import TunnelManager
+from ssmgui.services.tunnels.session_api import SessionApi
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface

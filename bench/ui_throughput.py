@@ -32,7 +32,7 @@ from typing import Any
 import psutil
 
 from bench.children import child, wait_process
-from ssmgui.demo.transfer import Transfer, download, upload
+from ssmgui.demo.servers.transfer import Transfer, download, upload
 
 MB = 1e6
 HUNDRED_MIB = 100 << 20

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from ssmgui.services.session_api import SessionApi, session_api_for
+from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
 
 

@@ -10,10 +10,11 @@ import boto3
 import pytest
 
 from ssmgui.core.tunnel import port_forwarding_request
-from ssmgui.demo import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, FakeAws, FakeInstance
-from ssmgui.demo.targets import DemoHttpServer, DigestServer, EchoServer
-from ssmgui.services.engines.native import open_port_tunnel
-from ssmgui.services.session_api import SessionApi, session_api_for
+from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.servers.targets import DemoHttpServer, DigestServer, EchoServer
+from ssmgui.demo.world import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, FakeAws
+from ssmgui.services.tunnels.engines.native import open_port_tunnel
+from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ssm.session import PortSession
 

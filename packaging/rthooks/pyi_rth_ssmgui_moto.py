@@ -1,7 +1,7 @@
 """PyInstaller runtime hook: `moto` is not in the bundle; importing it must not kill the app.
 
 moto serves the demo's IAM world (`ssmgui --demo login`) in tests; it is not a runtime
-dependency and is excluded from the bundle. `ssmgui.demo.identity` imports it at module
+dependency and is excluded from the bundle. `ssmgui.demo.sts.identity` imports it at module
 level (the CLI imports that module only when the demo identity starts, since a8ac542). This
 hook resolves `moto` and its submodules, only when the real package is absent, to placeholder
 modules whose attributes raise `SsmGuiError` when used, so the demo sign-in says plainly it

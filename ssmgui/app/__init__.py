@@ -24,7 +24,7 @@ from ssmgui.app.services import AppServices, build_demo_services, build_real_ser
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
-from ssmgui.services.expiry import ExpiryMonitor
+from ssmgui.services.identity.expiry import ExpiryMonitor
 from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.error_display import ErrorDoor, configure_logging, default_log_path

@@ -18,23 +18,23 @@ from PySide6.QtWidgets import QWidget
 
 from ssmgui.core.credentials import IdentitySettings
 from ssmgui.core.settings import Engine, Settings
-from ssmgui.services.aws_clients import AwsClients
-from ssmgui.services.engines.base import TunnelEngine
-from ssmgui.services.engines.native import NativeEngine
-from ssmgui.services.engines.off_thread import OffThreadEngine
-from ssmgui.services.engines.plugin import PluginEngine
-from ssmgui.services.engines.plugin_locator import PluginLocator
-from ssmgui.services.identity import IdentityService
+from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.secrets import SecretStore
+from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.identity.sso import sso_cache_dir
 from ssmgui.services.identity_facade import IdentityFacade
-from ssmgui.services.inventory import InventoryService
-from ssmgui.services.inventory_cache import InventoryCache
-from ssmgui.services.inventory_clients import session_client_factory
-from ssmgui.services.launcher import Launcher
-from ssmgui.services.profiles import AwsFiles, load_profiles
-from ssmgui.services.secrets import SecretStore
+from ssmgui.services.inventory.cache import InventoryCache
+from ssmgui.services.inventory.clients import session_client_factory
+from ssmgui.services.inventory.service import InventoryService
+from ssmgui.services.launch.launcher import Launcher
 from ssmgui.services.settings_store import SettingsService, SettingsStore
-from ssmgui.services.sso import sso_cache_dir
-from ssmgui.services.tunnels import TunnelManager
+from ssmgui.services.tunnels.engines.base import TunnelEngine
+from ssmgui.services.tunnels.engines.native import NativeEngine
+from ssmgui.services.tunnels.engines.off_thread import OffThreadEngine
+from ssmgui.services.tunnels.engines.plugin.engine import PluginEngine
+from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
+from ssmgui.services.tunnels.manager import TunnelManager
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ui.mfa_prompt import GuiMfaPrompt
@@ -42,7 +42,7 @@ from ssmgui.ui.mfa_prompt import GuiMfaPrompt
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from ssmgui.demo.desktop import DemoDesktop
+    from ssmgui.demo.desktop.world import DemoDesktop
 
 ParentFor = Callable[[], QWidget | None]
 
@@ -132,7 +132,7 @@ DEMO_SETTINGS = Settings(mfa_duration_s=900, expiry_warning_s=840)
 
 
 async def build_demo_services(parent: ParentFor) -> AppServices:
-    from ssmgui.demo.desktop import start_demo_desktop  # noqa: PLC0415 - the demo only
+    from ssmgui.demo.desktop.world import start_demo_desktop  # noqa: PLC0415 - the demo only
 
     desktop = await start_demo_desktop()
     restore = desktop.apply_environment()

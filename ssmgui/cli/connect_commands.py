@@ -16,12 +16,12 @@ from ssmgui.cli.tunnel_commands import add_aws_options, channel_options, stop_on
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, spec_for
-from ssmgui.services.client_process import LaunchedClient
-from ssmgui.services.engines.native import NativeEngine
 from ssmgui.services.identity_facade import IdentityFacade
-from ssmgui.services.launcher import Launcher
+from ssmgui.services.launch.client_process import LaunchedClient
+from ssmgui.services.launch.launcher import Launcher
 from ssmgui.services.settings_store import SettingsService, SettingsStore
-from ssmgui.services.tunnels import TunnelManager
+from ssmgui.services.tunnels.engines.native import NativeEngine
+from ssmgui.services.tunnels.manager import TunnelManager
 
 KINDS = ("rdp", "ssh", "http", "https")
 

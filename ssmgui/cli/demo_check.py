@@ -22,18 +22,18 @@ from pathlib import Path
 
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.tunnel import TunnelKind, TunnelSpec
-from ssmgui.demo.desktop import DemoDesktop, start_demo_desktop
-from ssmgui.demo.transfer import download, upload
-from ssmgui.services.aws_clients import AwsClients
-from ssmgui.services.engines.native import NativeEngine
-from ssmgui.services.identity import IdentityService, utc_now
+from ssmgui.demo.desktop.world import DemoDesktop, start_demo_desktop
+from ssmgui.demo.servers.transfer import download, upload
+from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.secrets import SecretStore
+from ssmgui.services.identity.service import IdentityService, utc_now
 from ssmgui.services.identity_facade import IdentityFacade
-from ssmgui.services.inventory import InventoryService
-from ssmgui.services.inventory_clients import session_client_factory
-from ssmgui.services.profiles import AwsFiles, load_profiles
-from ssmgui.services.secrets import SecretStore
+from ssmgui.services.inventory.clients import session_client_factory
+from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.settings_store import SettingsService
-from ssmgui.services.tunnels import TunnelManager
+from ssmgui.services.tunnels.engines.native import NativeEngine
+from ssmgui.services.tunnels.manager import TunnelManager
 from ssmgui.ssm.channel import ChannelOptions
 
 DEMO_CODE = "123456"

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import sys
 
-from ssmgui.cli import demo_check
 from ssmgui.core.errors import SsmGuiError
 
 
@@ -35,6 +34,10 @@ def run_serve(_args: argparse.Namespace) -> int:
 
 def run_self_check(_args: argparse.Namespace) -> int:
     """0 when every step passed; 1, with the reason on stderr, when one did not."""
+    # Imported here so that no other command (an ssh ProxyCommand above all) pays for
+    # loading the demo world.
+    from ssmgui.cli import demo_check  # noqa: PLC0415
+
     try:
         asyncio.run(demo_check.self_check())
     except demo_check.DemoCheckError as exc:

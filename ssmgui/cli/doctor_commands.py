@@ -12,8 +12,8 @@ from ssmgui.cli.identity_commands import identity_service
 from ssmgui.core.permissions import minimal_policy_json
 from ssmgui.core.settings import Engine
 from ssmgui.services.doctor import Doctor, Finding, Status, plugin_finding
-from ssmgui.services.engines.plugin_locator import PluginLocator
 from ssmgui.services.settings_store import SettingsService, SettingsStore
+from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
 
 MARKS = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL", Status.UNKNOWN: " ?  "}
 

@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
-from ssmgui.services.aws_clients import AwsClients
-from ssmgui.services.identity import IdentityService, utc_now
-from ssmgui.services.profiles import AwsFiles, load_profiles
-from ssmgui.services.secrets import SecretStore
-from ssmgui.services.sso import sso_cache_dir
+from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.secrets import SecretStore
+from ssmgui.services.identity.service import IdentityService, utc_now
+from ssmgui.services.identity.sso import sso_cache_dir
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -97,7 +97,7 @@ def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
         )
         return
     # Imported only when asked: real use never loads the demo world.
-    from ssmgui.demo.identity import DemoIdentity  # noqa: PLC0415
+    from ssmgui.demo.sts.identity import DemoIdentity  # noqa: PLC0415
 
     demo = DemoIdentity()
     world = demo.start()

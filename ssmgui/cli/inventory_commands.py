@@ -19,10 +19,10 @@ from ssmgui.cli.identity_commands import identity_service
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.instance import Instance, filter_instances, instance_to_dict, sort_instances
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind
-from ssmgui.services.identity import IdentityService
-from ssmgui.services.inventory import InventoryService, RegionResult
-from ssmgui.services.inventory_cache import InventoryCache
-from ssmgui.services.inventory_clients import session_client_factory
+from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.inventory.cache import InventoryCache
+from ssmgui.services.inventory.clients import session_client_factory
+from ssmgui.services.inventory.service import InventoryService, RegionResult
 
 EXIT_PARTIAL = 1
 

@@ -15,8 +15,8 @@ from botocore.config import Config
 
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.tunnel import port_forwarding_request, ssh_session_request
-from ssmgui.services.engines.native import open_port_tunnel, run_stdio_tunnel
-from ssmgui.services.session_api import SessionApi, session_api_for
+from ssmgui.services.tunnels.engines.native import open_port_tunnel, run_stdio_tunnel
+from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ssm.session import LOOPBACK_HOSTS, PortSession
 

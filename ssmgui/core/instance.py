@@ -1,7 +1,7 @@
 """Instances as plain data: what a managed node is, which agent features it has, and how a
 person finds it in a long list.
 
-Parsing AWS answers into `Instance` is `ssmgui.services.inventory`'s job; this module holds
+Parsing AWS answers into `Instance` is `ssmgui.services.inventory.service`'s job; this module holds
 the result and the pure rules on it: agent-version thresholds, the search/filter language,
 the display order, and the dict form used by the on-disk cache and `ssmgui list --json`.
 """

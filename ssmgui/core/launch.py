@@ -1,7 +1,7 @@
 """What to hand a client once a tunnel is open: .rdp text, ssh argv, URLs, client argv.
 
 Pure builders, compared whole in tests. Finding programs and starting them is
-`ssmgui.services.launcher`'s job; terminals and custom command templates live in
+`ssmgui.services.launch.launcher`'s job; terminals and custom command templates live in
 `ssmgui.core.terminals`. Nothing here ever holds a password: the .rdp file carries the
 address and user only, so the client asks for the password (or the user pastes it).
 """

@@ -1,6 +1,6 @@
 """AWS profiles as plain data: what kind each one is, and how its credentials chain.
 
-Parsing the files is `ssmgui.services.profiles`' job; this module holds the result and the
+Parsing the files is `ssmgui.services.identity.profiles`' job; this module holds the result and the
 pure rules on it (which profile's keys an MFA session belongs to, `source_profile` loops).
 """
 

@@ -1,20 +1,7 @@
-"""Fake AWS Session Manager (service + agent) on loopback, for tests, benchmarks and --demo.
+"""A fake AWS on loopback for `--demo`, the tests and the benchmarks (docs/testing.md).
 
-Faithful to docs/ssm-protocol.md §11. Never imported by the product layers.
+The product layers never import it (an import-linter contract), and the command line
+imports it only when a demo command runs. Import what you need from its modules:
+`ssmgui.demo.world.FakeAws` is the Session Manager service and agents, `ssmgui.demo.fleet`
+the inventory's many-region fleet, `ssmgui.demo.desktop` everything `ssmgui --demo` shows.
 """
-
-from ssmgui.demo.downlink import AgentTiming
-from ssmgui.demo.faults import Faults
-from ssmgui.demo.instance import FakeInstance
-from ssmgui.demo.session import FakeSession
-from ssmgui.demo.world import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, FakeAws
-
-__all__ = [
-    "DEMO_ACCESS_KEY",
-    "DEMO_SECRET_KEY",
-    "AgentTiming",
-    "FakeAws",
-    "FakeInstance",
-    "FakeSession",
-    "Faults",
-]

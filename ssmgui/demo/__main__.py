@@ -17,7 +17,7 @@ from typing import Any
 
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
-from ssmgui.demo.targets import DemoHttpServer, DigestServer, EchoServer
+from ssmgui.demo.servers.targets import DemoHttpServer, DigestServer, EchoServer
 from ssmgui.demo.world import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, FakeAws
 
 

@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from types import TracebackType
 
-from ssmgui.demo.ec2 import FakeEc2, FakeEc2Instance
+from ssmgui.demo.ec2.server import FakeEc2, FakeEc2Instance
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.stopping import stop_each

@@ -11,14 +11,14 @@ from types import TracebackType
 
 from websockets.datastructures import Headers
 
-from ssmgui.demo.api import ApiServer
-from ssmgui.demo.control import ControlPlane
-from ssmgui.demo.downlink import AgentTiming
+from ssmgui.demo.channel.downlink import AgentTiming
+from ssmgui.demo.channel.mgs import StreamConnection
+from ssmgui.demo.channel.session import FakeSession
+from ssmgui.demo.channel.sigv4 import MODES, check_upgrade
+from ssmgui.demo.control.api import ApiServer
+from ssmgui.demo.control.plane import ControlPlane
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
-from ssmgui.demo.mgs import StreamConnection
-from ssmgui.demo.session import FakeSession
-from ssmgui.demo.sigv4 import MODES, check_upgrade
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from ssmgui.core.instance import (
     PORT_FORWARDING_MIN_AGENT,
     agent_version_tuple,
 )
-from ssmgui.services.aws_errors import client_error
-from ssmgui.services.engines.plugin_locator import PluginLocator
+from ssmgui.services.aws.errors import client_error
+from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
 
 SIMULATED_ACTIONS = ("ssm:StartSession", "ssm:ResumeSession", "ssm:TerminateSession")
 SKEW_WARN_S = 60

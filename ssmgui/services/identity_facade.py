@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ssmgui.services.identity import IdentityService
-from ssmgui.services.session_api import SessionApi, session_api_for
+from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 
 
 class IdentityFacade:

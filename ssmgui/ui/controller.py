@@ -21,9 +21,9 @@ from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance, Platform
 from ssmgui.core.settings import Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
-from ssmgui.services.inventory import InventoryService, RegionResult
+from ssmgui.services.inventory.service import InventoryService, RegionResult
 from ssmgui.services.settings_store import SettingsService
-from ssmgui.services.tunnels import TunnelManager, favourite_spec
+from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
 from ssmgui.services.worker_loop import WorkerLoop
 
 log = logging.getLogger(__name__)

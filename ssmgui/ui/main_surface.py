@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, spec_for
-from ssmgui.services.inventory import RegionResult
+from ssmgui.services.inventory.service import RegionResult
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.instances_window import InstancesWindow

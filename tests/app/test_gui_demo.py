@@ -24,9 +24,9 @@ from PySide6.QtWidgets import QApplication, QMenu
 from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
 from ssmgui.core.tunnel import TunnelKind, TunnelState
-from ssmgui.demo.desktop import DemoDesktop
-from ssmgui.demo.desktop_files import PROD, STAGING
-from ssmgui.services.expiry import ExpiryMonitor, ExpiryWarning
+from ssmgui.demo.desktop.files import PROD, STAGING
+from ssmgui.demo.desktop.world import DemoDesktop
+from ssmgui.services.identity.expiry import ExpiryMonitor, ExpiryWarning
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.error_display import ErrorDoor
 from ssmgui.ui.main_surface import MainSurface

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ssmgui.demo import FakeAws, FakeInstance
-from ssmgui.demo.targets import DigestServer, EchoServer
+from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.servers.targets import DigestServer, EchoServer
+from ssmgui.demo.world import FakeAws
 from tests.demo.support import DIGEST_PORT, ECHO_PORT, INSTANCE
 
 

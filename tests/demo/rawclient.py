@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from websockets.asyncio.client import ClientConnection
 
-from ssmgui.demo import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
+from ssmgui.demo.world import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
 from ssmgui.ssm.message import (
     AgentMessage,
     MessageType,

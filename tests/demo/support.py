@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from ssmgui.demo import FakeAws
+from ssmgui.demo.world import FakeAws
 
 INSTANCE = "i-0123456789abcdef0"
 ECHO_PORT = 7

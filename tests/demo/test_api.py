@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ssmgui.demo import FakeAws, FakeInstance
+from ssmgui.demo.instance import FakeInstance
+from ssmgui.demo.world import FakeAws
 from tests.demo.support import INSTANCE, ssm_client, start_session
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from ssmgui.demo import FakeAws
+from ssmgui.demo.world import FakeAws
 from ssmgui.ssm.message import PayloadType, parse_flag
 from ssmgui.ssm.smux import Cmd, FrameReader, encode_data, encode_frame
 from tests.demo.rawclient import RawClient

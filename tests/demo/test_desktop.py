@@ -16,18 +16,18 @@ from ssmgui.cli.demo_check import ScriptedPrompt, demo_identity
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.errors import MfaError, SsmGuiError
 from ssmgui.core.tunnel import TunnelKind, TunnelSpec, port_forwarding_request
-from ssmgui.demo.desktop import DemoDesktop, start_demo_desktop
-from ssmgui.services.aws_clients import AwsClients
-from ssmgui.services.engines.native import NativeEngine, open_port_tunnel
-from ssmgui.services.identity import IdentityService
+from ssmgui.demo.desktop.world import DemoDesktop, start_demo_desktop
+from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.secrets import SecretStore
+from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity_facade import IdentityFacade
-from ssmgui.services.inventory import InventoryService
-from ssmgui.services.inventory_clients import session_client_factory
-from ssmgui.services.profiles import AwsFiles, load_profiles
-from ssmgui.services.secrets import SecretStore
-from ssmgui.services.session_api import session_api_for
+from ssmgui.services.inventory.clients import session_client_factory
+from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.settings_store import SettingsService
-from ssmgui.services.tunnels import TunnelManager
+from ssmgui.services.tunnels.engines.native import NativeEngine, open_port_tunnel
+from ssmgui.services.tunnels.manager import TunnelManager
+from ssmgui.services.tunnels.session_api import session_api_for
 from ssmgui.ssm.channel import ChannelOptions
 
 PROD_REGION = "eu-west-1"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ssmgui.demo import FakeAws
+from ssmgui.demo.world import FakeAws
 from ssmgui.ssm.message import FLAGS_SYN, MessageType, PayloadType
 from tests.demo.rawclient import RawClient
 from tests.demo.support import INSTANCE, start_session

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from ssmgui.demo import FakeAws
+from ssmgui.demo.world import FakeAws
 from ssmgui.ssm.message import MessageType, PayloadType
 from tests.demo.rawclient import RawClient, signed_headers
 from tests.demo.support import ssm_client, start_session

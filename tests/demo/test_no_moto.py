@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 _PROBE = (
-    "import sys, ssmgui.demo.identity, ssmgui.demo.desktop, ssmgui.cli.demo_commands; "
+    "import sys, ssmgui.demo.sts.identity, ssmgui.demo.desktop.world, ssmgui.cli.demo_commands; "
     "print('moto' in sys.modules)"
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from ssmgui.demo import FakeAws
+from ssmgui.demo.world import FakeAws
 from ssmgui.ssm.message import MessageType, PayloadType, encode, stream_message
 from ssmgui.ssm.smux import Cmd, encode_data, encode_frame
 from tests.demo.rawclient import RawClient

@@ -13,8 +13,8 @@ from typing import cast
 
 import pytest
 
+from ssmgui.demo.channel.session import FakeSession
 from ssmgui.demo.fleet import DemoFleet
-from ssmgui.demo.session import FakeSession
 from ssmgui.demo.world import TICK_S, TICKER_NAME, FakeAws
 
 

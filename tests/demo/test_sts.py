@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from ssmgui.demo.sts import FakeSts, IamUser
+from ssmgui.demo.sts.server import FakeSts, IamUser
 
 ONE_ATTEMPT = Config(retries={"max_attempts": 1})
 ACCOUNT = "111111111111"

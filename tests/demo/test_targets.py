@@ -6,7 +6,8 @@ import asyncio
 import hashlib
 import uuid
 
-from ssmgui.demo.targets import (
+from ssmgui.demo.channel.wire import encode_ack, encode_output
+from ssmgui.demo.servers.targets import (
     DemoHttpServer,
     DigestServer,
     EchoServer,
@@ -15,7 +16,6 @@ from ssmgui.demo.targets import (
     pattern_digest,
     upload_command,
 )
-from ssmgui.demo.wire import encode_ack, encode_output
 from ssmgui.ssm.message import decode, parse_ack
 
 

@@ -14,9 +14,9 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from ssmgui.demo import FakeInstance
+from ssmgui.demo.instance import FakeInstance
 from ssmgui.services.doctor import Doctor, Finding, Status, plugin_finding
-from ssmgui.services.engines.plugin_locator import PluginLocator
+from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
 from tests.tunnel_fixtures import World
 
 ONE_TRY = Config(retries={"max_attempts": 1})

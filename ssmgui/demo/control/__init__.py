@@ -1,0 +1,1 @@
+"""The fake Session Manager control plane (StartSession, ResumeSession, the listing)."""

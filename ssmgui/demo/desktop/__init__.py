@@ -1,0 +1,1 @@
+"""The demo desktop world behind `ssmgui --demo`: profiles, regions, a fleet, featured instances."""

@@ -1,0 +1,1 @@
+"""Real loopback servers the fakes and the featured instances are made of."""

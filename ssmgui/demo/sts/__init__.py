@@ -1,0 +1,1 @@
+"""The fake STS and IAM the demo signs in against, and the demo user's identity."""

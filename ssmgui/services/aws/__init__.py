@@ -1,0 +1,1 @@
+"""AWS access every feature shares: botocore clients, and its failures as actionable errors."""

@@ -1,0 +1,1 @@
+"""Who the user is on AWS: profiles, MFA sessions, roles, SSO, the keyring, and expiry warnings."""

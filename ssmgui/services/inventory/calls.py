@@ -1,0 +1,277 @@
+"""The two calls the inventory makes, per (profile, region), by two interchangeable paths.
+
+`PairCalls` is what `InventoryService` needs of a pair: `describe_instance_information` and
+`describe_instances`, taking boto3's parameters and giving the (projected) dict boto3 would
+and an `Ec2Page` (inventory_records.py) of boto3's answer; raising what boto3 would
+(`ClientError` with AWS's code, `EndpointConnectionError` and friends for the network), so
+one translation (inventory_errors.py) serves both paths.
+
+- `HttpPairCalls` (the default): asyncio HTTP (aws_http.py) signed by the lean SigV4 signer,
+  parsed by lean_parsers. No threads, except to look up a profile's credentials (botocore
+  may run a credential process or refresh an SSO role); they are looked up again once if
+  AWS answers that the token expired. Connections and credentials are the service's,
+  kept from one refresh to the next (inventory_kept.py): one connection per endpoint and
+  pair, used by the pair's calls one after another. An EC2 answer is parsed after the
+  connection is free again, at the refresh's low priority (low_priority.py).
+- `Boto3PairCalls`: real boto3 clients from a `ClientFactory`, each call in a thread of the
+  pair's own two-thread pool (one SSM call and one EC2 call may be in flight at once); an
+  EC2 answer is returned at the refresh's low priority too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+from urllib.parse import quote_plus, urlsplit
+from xml.etree import ElementTree
+
+from botocore import exceptions as boto_errors
+from botocore.client import BaseClient
+from botocore.credentials import ReadOnlyCredentials
+
+from ssmgui.services.inventory import parsing as lean_parsers
+from ssmgui.services.inventory.connections import KeptForHttp
+from ssmgui.services.inventory.http import HttpError, HttpResponse
+from ssmgui.services.inventory.http import signed_headers as sign
+from ssmgui.services.inventory.low_priority import LowPriorityLane
+from ssmgui.services.inventory.records import Ec2Page, ec2_page
+
+#: (profile, region, service name) → a boto3 client; called in a worker thread.
+ClientFactory = Callable[[str, str, str], BaseClient]
+
+JSON_11 = "application/x-amz-json-1.1"
+FORM = "application/x-www-form-urlencoded; charset=utf-8"
+EC2_API_VERSION = "2016-11-15"
+USER_AGENT = "ssmgui-inventory"
+#: AWS's ways of saying the session token has expired (STS, SSM, EC2).
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+#: What `quote_plus` leaves as it is (RFC 3986 unreserved): ids, numbers, field names.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+class PairCalls(Protocol):
+    """The inventory's calls for one (profile, region). Calls of one kind may be made
+    concurrently and are served one at a time, in order; one SSM and one EC2 call may
+    overlap. `aclose()` ends everything (idempotent)."""
+
+    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One SSM page for `params` (MaxResults, NextToken)."""
+
+    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
+        """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken), returned
+        in a low-priority turn of the lane the calls were made with, if any: the caller
+        may do one bounded step of work with it before yielding."""
+
+    async def aclose(self) -> None:
+        """Release connections or threads."""
+
+
+def default_endpoint(service: str, region: str, environ: Mapping[str, str] = os.environ) -> str:
+    """`service`'s endpoint in `region` as botocore would choose it from the environment:
+    AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL (both ignored when
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), then the partition's standard name."""
+    if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
+        for name in (f"AWS_ENDPOINT_URL_{service.upper()}", "AWS_ENDPOINT_URL"):
+            if environ.get(name):
+                return environ[name]
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://{service}.{region}.{suffix}"
+
+
+def ec2_form(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """boto3's DescribeInstances parameters → EC2 query-protocol form fields."""
+    form = [("Action", "DescribeInstances"), ("Version", EC2_API_VERSION)]
+    for n, chosen in enumerate(params.get("Filters", ()), 1):
+        form.append((f"Filter.{n}.Name", str(chosen["Name"])))
+        form += [(f"Filter.{n}.Value.{m}", str(v)) for m, v in enumerate(chosen["Values"], 1)]
+    form += [(f"InstanceId.{m}", str(i)) for m, i in enumerate(params.get("InstanceIds", ()), 1)]
+    form += [(key, str(params[key])) for key in ("MaxResults", "NextToken") if key in params]
+    return form
+
+
+def form_body(fields: list[tuple[str, str]]) -> bytes:
+    """`urlencode(fields).encode()`, for less CPU: a page's fifty instance ids went through
+    `quote_plus` one by one (~0.1 ms per call), though they never need escaping."""
+    return "&".join(
+        f"{_form_escaped(key)}={_form_escaped(value)}" for key, value in fields
+    ).encode()
+
+
+def _form_escaped(text: str) -> str:
+    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+
+
+def client_error(response: HttpResponse, operation: str) -> boto_errors.ClientError:
+    """A non-2xx answer as botocore would raise it: code and message from the JSON
+    `__type`/`message` or the XML `<Code>`/`<Message>`, else the HTTP status as the code."""
+    code, message = str(response.status), ""
+    try:
+        if response.body.lstrip().startswith(b"<"):
+            root = ElementTree.fromstring(response.body)  # noqa: S314  # see lean_parsers
+            texts = {lean_parsers.local_name(e.tag): e.text or "" for e in root.iter()}
+            code, message = texts.get("Code") or code, texts.get("Message", "")
+        elif response.body.strip():
+            error = json.loads(response.body)
+            code = str(error.get("__type") or error.get("code") or code).rpartition("#")[2]
+            message = str(error.get("message") or error.get("Message") or "")
+    except (ValueError, AttributeError, ElementTree.ParseError):
+        pass  # not AWS's format (a proxy's error page): the status is all we know
+    parsed: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": response.status},
+    }
+    return boto_errors.ClientError(parsed, operation)
+
+
+def network_error(exc: HttpError, url: str) -> boto_errors.BotoCoreError:
+    """The botocore exception boto3 raises for the same failure (no header, no secret)."""
+    if exc.connecting:
+        if exc.timeout:
+            return boto_errors.ConnectTimeoutError(endpoint_url=url)
+        return boto_errors.EndpointConnectionError(endpoint_url=url)
+    if exc.timeout:
+        return boto_errors.ReadTimeoutError(endpoint_url=url)
+    return boto_errors.ConnectionClosedError(endpoint_url=url)
+
+
+class HttpPairCalls:
+    """`PairCalls` over aws_http; see the module docstring."""
+
+    def __init__(
+        self,
+        kept: KeptForHttp,
+        profile: str,
+        region: str,
+        *,
+        lane: LowPriorityLane | None = None,
+    ) -> None:
+        """`lane`: where EC2 answers wait to be parsed; None parses them at once."""
+        self._kept, self._profile, self._region = kept, profile, region
+        self._lane = lane
+        self._urls = {
+            service: kept.source.endpoint_url(profile, region, service)
+            or default_endpoint(service, region)
+            for service in ("ssm", "ec2")
+        }
+        self._paths = {service: urlsplit(url).path or "/" for service, url in self._urls.items()}
+        self._credentials: ReadOnlyCredentials | None = None
+
+    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        headers = {
+            "Content-Type": JSON_11,
+            "X-Amz-Target": "AmazonSSM.DescribeInstanceInformation",
+        }
+        body = json.dumps(dict(params)).encode()
+        answer = await self._send("ssm", "DescribeInstanceInformation", headers, body)
+        return lean_parsers.ssm_information_page(answer.body)
+
+    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
+        body = form_body(ec2_form(params))
+        answer = await self._send("ec2", "DescribeInstances", {"Content-Type": FORM}, body)
+        if self._lane is not None:  # the connection is free meanwhile for the next lookup
+            await self._lane.turn()
+        return lean_parsers.ec2_page_from_xml(answer.body)
+
+    async def aclose(self) -> None:
+        """Nothing of its own to release: connections are kept for the next refresh, and
+        one a cancelled call was using has closed itself (aws_http.py)."""
+
+    async def _send(
+        self, service: str, operation: str, headers: Mapping[str, str], body: bytes
+    ) -> HttpResponse:
+        url = self._urls[service]
+        headers = {**headers, "User-Agent": USER_AGENT}
+        stale: ReadOnlyCredentials | None = None
+        while True:
+            credentials = await self._current_credentials(stale)
+            signed = sign(
+                credentials,
+                service=service,
+                region=self._region,
+                url=url,
+                headers=headers,
+                body=body,
+            )
+            connection = self._kept.connection(self._profile, self._region, url)
+            try:
+                answer = await connection.request(self._paths[service], signed, body)
+            except HttpError as exc:
+                raise network_error(exc, url) from None
+            if answer.status < 300:
+                return answer
+            error = client_error(answer, operation)
+            if error.response["Error"]["Code"] not in EXPIRED_CODES:
+                raise error
+            if stale is not None:  # refused again: the next refresh looks them up afresh
+                self._kept.forget(self._profile)
+                raise error
+            stale = credentials  # look them up again (they may have been renewed), once
+
+    async def _current_credentials(self, stale: ReadOnlyCredentials | None) -> ReadOnlyCredentials:
+        """The profile's frozen credentials, taken on first use and again when the ones
+        held are `stale`. Shared by the pair's SSM and EC2 calls."""
+        if self._credentials is None or self._credentials is stale:
+            self._credentials = await self._kept.credentials(self._profile, stale)
+        return self._credentials
+
+
+class Boto3PairCalls:
+    """`PairCalls` through boto3 clients from `factory`; see the module docstring."""
+
+    def __init__(
+        self,
+        factory: ClientFactory,
+        profile: str,
+        region: str,
+        *,
+        lane: LowPriorityLane | None = None,
+    ) -> None:
+        self._factory, self._profile, self._region = factory, profile, region
+        self._lane = lane
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ssmgui-inventory")
+        self._clients: dict[str, asyncio.Future[BaseClient]] = {}
+        # One call per service at a time: the two threads are one SSM and one EC2 call.
+        self._serving = {"ssm": asyncio.Lock(), "ec2": asyncio.Lock()}
+
+    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        client: Any = await self._client("ssm")  # a runtime-made client: methods untyped
+        async with self._serving["ssm"]:
+            return await self._run(client.describe_instance_information, params)
+
+    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
+        client: Any = await self._client("ec2")
+        async with self._serving["ec2"]:
+            answer = await self._run(client.describe_instances, params)
+        if self._lane is not None:
+            await self._lane.turn()
+        return ec2_page(answer)
+
+    async def aclose(self) -> None:
+        for future in self._clients.values():
+            future.cancel()
+            if future.done() and not future.cancelled():
+                future.exception()  # retrieved: a failure was reported by the call that needed it
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _client(self, service: str) -> asyncio.Future[BaseClient]:
+        if not self._clients:  # both at once: the EC2 client is ready when the first page is
+            loop = asyncio.get_running_loop()
+            for name in ("ssm", "ec2"):
+                make = functools.partial(self._factory, self._profile, self._region, name)
+                self._clients[name] = loop.run_in_executor(self._executor, make)
+        return self._clients[service]
+
+    async def _run(
+        self, method: Callable[..., Any], params: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        call = functools.partial(method, **params)
+        answer: Mapping[str, Any] = await asyncio.get_running_loop().run_in_executor(
+            self._executor, call
+        )
+        return answer

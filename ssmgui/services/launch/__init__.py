@@ -1,0 +1,1 @@
+"""Starting the user's clients (Remote Desktop, SSH terminals, browsers) on a tunnel's port."""

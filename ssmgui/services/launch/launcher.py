@@ -1,0 +1,239 @@
+"""Open the client for a tunnel: the RDP client, ssh in a terminal, or the browser.
+
+The launcher resolves the program before starting anything (a missing one is a
+`ClientNotFoundError` saying what to install or which setting to set), writes the .rdp file
+(mode 0600, in a private directory, never with a password), starts the process without a
+shell, and returns a `LaunchedClient`: the process with a lifecycle and an outcome, so
+`ssmgui connect` can keep the tunnel until the client exits.
+
+The host's facts (OS, `which`, file existence, environment) and the process starter are
+passed in, so tests run the real code paths on Linux and choose the Windows/macOS paths by
+equality.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ssmgui.core import launch
+from ssmgui.core.errors import ClientNotFoundError, ClientStartError, ConfigurationError
+from ssmgui.core.launch import HostOs
+from ssmgui.core.settings import Settings
+from ssmgui.core.terminals import (
+    LINUX_RDP_CLIENTS,
+    LINUX_TERMINALS,
+    MACOS_TERMINAL,
+    expand_template,
+    terminal_argv,
+)
+from ssmgui.core.tunnel import TunnelKind
+from ssmgui.services.launch.client_process import (
+    ClientProcess,
+    Desktop,
+    LaunchedClient,
+    Spawn,
+    SpawnRequest,
+    spawn_process,
+)
+
+#: Where the Mac RDP clients live; "Windows App" is Microsoft Remote Desktop's 2024 name.
+MACOS_RDP_APPS = ("Windows App.app", "Microsoft Remote Desktop.app")
+
+
+class Launcher:
+    """Opens clients for tunnels on `desktop`, starting processes with `spawn`."""
+
+    def __init__(
+        self,
+        desktop: Desktop | None = None,
+        spawn: Spawn = spawn_process,
+        temp_root: str | None = None,
+    ) -> None:
+        self.desktop = desktop or Desktop.current()
+        self._spawn = spawn
+        self._temp_root = temp_root
+
+    async def open(
+        self,
+        kind: TunnelKind,
+        port: int,
+        settings: Settings,
+        *,
+        instance_id: str = "",
+        title: str = "",
+        path: str = "/",
+    ) -> LaunchedClient:
+        """Open the client `kind` calls for on 127.0.0.1:`port` (what `ssmgui connect` does)."""
+        if kind is TunnelKind.RDP:
+            return await self.open_rdp(port, settings, title=title or instance_id)
+        if kind is TunnelKind.SSH:
+            return await self.open_ssh(port, settings, instance_id=instance_id)
+        if kind in (TunnelKind.HTTP, TunnelKind.HTTPS):
+            return await self.open_url(kind, port, settings, path=path)
+        raise ConfigurationError(
+            f"ssmgui has no client for {kind} tunnels: connect to 127.0.0.1:{port} yourself."
+        )
+
+    async def open_rdp(
+        self, port: int, settings: Settings, *, title: str = "", username: str | None = None
+    ) -> LaunchedClient:
+        """Write a .rdp for 127.0.0.1:`port` (user `username`, default `settings.rdp_user`)
+        and open it with `settings.rdp_command` or this desktop's client."""
+        user = settings.rdp_user if username is None else username
+        client = None if settings.rdp_command else self._rdp_client()
+        text = launch.rdp_file_text(port, user)
+        private_dir = Path(tempfile.mkdtemp(prefix="ssmgui-rdp-", dir=self._temp_root))
+        try:
+            rdp_file = private_dir / f"{_file_stem(title)}.rdp"
+            _write_private(rdp_file, launch.rdp_file_bytes(text, self.desktop.os_name))
+            if settings.rdp_command:
+                values = {"file": str(rdp_file), "port": str(port), "user": user}
+                argv = self._custom(settings.rdp_command, values, "RDP command")
+                handed_off = False
+            else:
+                assert client is not None  # resolved above, before the directory existed
+                argv = launch.rdp_client_argv(self.desktop.os_name, client, str(rdp_file))
+                handed_off = self.desktop.os_name is HostOs.MACOS or "remmina" in client
+            process = await self._start(argv)
+        except BaseException:
+            shutil.rmtree(private_dir, ignore_errors=True)
+            raise
+        return LaunchedClient(argv, process, handed_off=handed_off, private_dir=private_dir)
+
+    def ssh_argv(self, port: int, settings: Settings, *, instance_id: str = "") -> list[str]:
+        """ssh to 127.0.0.1:`port` as `settings.ssh_user` with `settings.ssh_key_path`."""
+        ssh = self._program(
+            ["ssh"], [self.desktop.system32(r"OpenSSH\ssh.exe")], _SSH_MISSING[self.desktop.os_name]
+        )
+        return launch.ssh_argv(
+            port, settings.ssh_user, settings.ssh_key_path, host_key_alias=instance_id, ssh=ssh
+        )
+
+    def ssh_command(self, port: int, settings: Settings, *, instance_id: str = "") -> str:
+        """The ssh command line to paste into a shell ("copy SSH command")."""
+        argv = launch.ssh_argv(
+            port, settings.ssh_user, settings.ssh_key_path, host_key_alias=instance_id
+        )
+        return launch.command_line(argv, self.desktop.os_name)
+
+    async def open_ssh(
+        self, port: int, settings: Settings, *, instance_id: str = ""
+    ) -> LaunchedClient:
+        """Open `settings.terminal_command` or this desktop's terminal running ssh."""
+        command = self.ssh_argv(port, settings, instance_id=instance_id)
+        if settings.terminal_command:
+            argv = self._custom(settings.terminal_command, {"command": command}, "terminal command")
+            return LaunchedClient(argv, await self._start(argv, new_console=True), handed_off=False)
+        terminal = self._terminal()
+        argv = terminal_argv(self.desktop.os_name, terminal, command)
+        # Terminal.app and Windows Terminal run the command in their own long-lived process.
+        handed_off = self.desktop.os_name is HostOs.MACOS or terminal.lower().endswith("wt.exe")
+        process = await self._start(argv, new_console=True)
+        return LaunchedClient(argv, process, handed_off=handed_off)
+
+    async def open_url(
+        self, kind: TunnelKind, port: int, settings: Settings, *, path: str = "/"
+    ) -> LaunchedClient:
+        """Open http(s)://127.0.0.1:`port``path` with `settings.browser_command` or the
+        default browser."""
+        url = launch.url_for(kind, port, path)
+        if settings.browser_command:
+            argv = self._custom(settings.browser_command, {"url": url}, "browser command")
+            return LaunchedClient(argv, await self._start(argv), handed_off=False)
+        argv = launch.browser_argv(self.desktop.os_name, url)
+        if self.desktop.os_name is HostOs.LINUX:
+            argv[0] = self._program(
+                ["xdg-open"], [], "xdg-open was not found: install xdg-utils, or set a "
+                "browser command with {url} in Settings."
+            )  # fmt: skip
+        return LaunchedClient(argv, await self._start(argv), handed_off=True)
+
+    def _rdp_client(self) -> str:
+        desktop = self.desktop
+        if desktop.os_name is HostOs.WINDOWS:
+            return self._program(["mstsc.exe"], [desktop.system32("mstsc.exe")], _MSTSC_MISSING)
+        if desktop.os_name is HostOs.MACOS:
+            home = desktop.env.get("HOME", "")
+            apps = [f"/Applications/{app}" for app in MACOS_RDP_APPS]
+            apps += [f"{home}/Applications/{app}" for app in MACOS_RDP_APPS if home]
+            return self._program([], apps, _MAC_RDP_MISSING)
+        return self._program(LINUX_RDP_CLIENTS, [], _LINUX_RDP_MISSING)
+
+    def _terminal(self) -> str:
+        desktop = self.desktop
+        if desktop.os_name is HostOs.WINDOWS:
+            return desktop.first_program(["wt.exe"]) or self._program(
+                ["cmd.exe"], [desktop.system32("cmd.exe")], "cmd.exe was not found."
+            )
+        if desktop.os_name is HostOs.MACOS:
+            return MACOS_TERMINAL
+        return self._program(LINUX_TERMINALS, [], _LINUX_TERMINAL_MISSING)
+
+    def _program(self, names: Sequence[str], paths: Sequence[str], missing: str) -> str:
+        found = self.desktop.first_program(names) or self.desktop.first_file(paths)
+        if found is None:
+            raise ClientNotFoundError(missing)
+        return found
+
+    def _custom(
+        self, template: str, values: Mapping[str, str | Sequence[str]], what: str
+    ) -> list[str]:
+        argv = expand_template(template, values, self.desktop.os_name)
+        program = argv[0]
+        if not (self.desktop.which(program) or self.desktop.exists(program)):
+            raise ClientNotFoundError(
+                f"The {what} in Settings starts {program!r}, which was not found: install it "
+                "or change the setting."
+            )
+        return argv
+
+    async def _start(self, argv: Sequence[str], *, new_console: bool = False) -> ClientProcess:
+        request = SpawnRequest(tuple(argv), self.desktop.env, new_console)
+        try:
+            return await self._spawn(request)
+        except OSError as error:
+            raise ClientStartError(f"{argv[0]} could not be started: {error.strerror}.") from None
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Create `path` readable by its owner only; refuse to follow or reuse an existing one."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(content)
+
+
+def _file_stem(title: str) -> str:
+    """A file name from an instance name or id: clients show it in their title bar."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-.")
+    return stem[:60] or "ssmgui"
+
+
+_MSTSC_MISSING = (
+    "Remote Desktop Connection (mstsc.exe) was not found: add it under Settings › Optional "
+    "features, or set an RDP command with {file} in ssmgui's Settings."
+)
+_MAC_RDP_MISSING = (
+    "No Remote Desktop client was found: install Windows App (formerly Microsoft Remote "
+    "Desktop) from the Mac App Store, or set an RDP command with {file} in Settings."
+)
+_LINUX_RDP_MISSING = (
+    "No Remote Desktop client was found: install Remmina (Debian/Ubuntu: sudo apt install "
+    "remmina remmina-plugin-rdp) or FreeRDP (freerdp2-x11), or set an RDP command with {file} "
+    "in Settings."
+)
+_LINUX_TERMINAL_MISSING = (
+    "No terminal emulator was found (tried " + ", ".join(LINUX_TERMINALS) + "): install one, "
+    "or set a terminal command with {command} in Settings."
+)
+_SSH_MISSING = {
+    HostOs.WINDOWS: "ssh.exe was not found: add OpenSSH Client under Settings › System › "
+    "Optional features.",
+    HostOs.MACOS: "ssh was not found in /usr/bin.",
+    HostOs.LINUX: "ssh was not found: install the OpenSSH client (sudo apt install "
+    "openssh-client).",
+}

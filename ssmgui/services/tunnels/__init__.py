@@ -1,0 +1,1 @@
+"""Tunnels to instances: the manager, local ports, the Session Manager API, and the engines."""

@@ -1,0 +1,1 @@
+"""The engine that runs AWS's session-manager-plugin as a child process."""

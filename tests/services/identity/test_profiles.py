@@ -1,0 +1,175 @@
+"""Profile discovery from temp ~/.aws files: every kind, and the malformed ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.profile import ENVIRONMENT_PROFILE, ProfileKind, mfa_serial_for, role_chain
+from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from tests.services.identity.conftest import write_aws_files
+
+SERIAL = "arn:aws:iam::123456789012:mfa/alice"
+
+CONFIG = f"""
+[default]
+region = us-east-1
+
+[profile mfa]
+region = eu-west-1
+mfa_serial = {SERIAL}
+ssmgui_regions = eu-west-1, eu-central-1 us-east-1
+
+[profile role]
+role_arn = arn:aws:iam::210987654321:role/admin
+source_profile = mfa
+mfa_serial = {SERIAL}
+
+[profile role2]
+role_arn = arn:aws:iam::210987654321:role/deeper
+source_profile = role
+
+[profile instance-role]
+role_arn = arn:aws:iam::210987654321:role/x
+credential_source = Ec2InstanceMetadata
+
+[profile sso-new]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = Ops
+region = ap-southeast-2
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+
+[profile sso-legacy]
+sso_start_url = https://old.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111122223333
+sso_role_name = Dev
+
+[profile process]
+credential_process = /usr/bin/false
+
+[profile bad-sso]
+sso_session = nowhere
+
+[profile loop-a]
+role_arn = arn:aws:iam::1:role/a
+source_profile = loop-b
+
+[profile loop-b]
+role_arn = arn:aws:iam::1:role/b
+source_profile = loop-a
+
+[services ignored]
+"""
+
+CREDENTIALS = """
+[default]
+aws_access_key_id = AKIADEFAULT
+aws_secret_access_key = secret-default
+
+[mfa]
+aws_access_key_id = AKIAMFA
+aws_secret_access_key = secret-mfa
+"""
+
+
+@pytest.fixture
+def files(aws_home: Path) -> AwsFiles:
+    return write_aws_files(aws_home, CONFIG, CREDENTIALS)
+
+
+def test_every_kind_is_recognised(files: AwsFiles) -> None:
+    profiles = load_profiles(files, {})
+    kinds = {name: p.kind for name, p in profiles.items()}
+    assert kinds == {
+        "default": ProfileKind.STATIC,
+        "mfa": ProfileKind.STATIC_MFA,
+        "role": ProfileKind.ASSUME_ROLE,
+        "role2": ProfileKind.ASSUME_ROLE,
+        "instance-role": ProfileKind.ASSUME_ROLE,
+        "sso-new": ProfileKind.SSO,
+        "sso-legacy": ProfileKind.SSO,
+        "process": ProfileKind.CREDENTIAL_PROCESS,
+        "bad-sso": ProfileKind.SSO,
+        "loop-a": ProfileKind.ASSUME_ROLE,
+        "loop-b": ProfileKind.ASSUME_ROLE,
+    }
+
+
+def test_regions_and_sso_settings(files: AwsFiles) -> None:
+    profiles = load_profiles(files, {})
+    assert profiles["mfa"].chosen_regions == ("eu-west-1", "eu-central-1", "us-east-1")
+    assert profiles["default"].chosen_regions == ("us-east-1",)
+    sso = profiles["sso-new"].sso
+    assert sso is not None
+    assert (sso.start_url, sso.sso_region, sso.session_name) == (
+        "https://corp.awsapps.com/start",
+        "eu-west-1",
+        "corp",
+    )
+    legacy = profiles["sso-legacy"].sso
+    assert legacy is not None and legacy.session_name is None
+
+
+def test_environment_credentials_are_a_profile(files: AwsFiles) -> None:
+    env = {"AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "sa-east-1"}
+    profile = load_profiles(files, env)[ENVIRONMENT_PROFILE]
+    assert (profile.kind, profile.region) == (ProfileKind.ENVIRONMENT, "sa-east-1")
+
+
+def test_paths_follow_aws_config_file_variables(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": "/x/cfg", "AWS_SHARED_CREDENTIALS_FILE": "~/c"}
+    assert AwsFiles.from_environment(env) == AwsFiles(Path("/x/cfg"), tmp_path / "c")
+    default = AwsFiles.from_environment({"HOME": str(tmp_path)})
+    assert default.config == tmp_path / ".aws" / "config"
+
+
+def test_missing_files_mean_no_profiles(tmp_path: Path) -> None:
+    assert load_profiles(AwsFiles(tmp_path / "no-config", tmp_path / "no-creds"), {}) == {}
+
+
+def test_role_chains_and_their_mfa_device(files: AwsFiles) -> None:
+    profiles = load_profiles(files, {})
+    chain = role_chain(profiles, "role2")
+    assert [p.name for p in chain] == ["role2", "role", "mfa"]
+    assert mfa_serial_for(chain) == SERIAL
+
+
+def test_source_profile_loop_is_a_clear_error(files: AwsFiles) -> None:
+    with pytest.raises(ConfigurationError, match=r"loop \(loop-a -> loop-b -> loop-a\)"):
+        role_chain(load_profiles(files, {}), "loop-a")
+
+
+def test_unknown_profile_lists_the_known_ones(files: AwsFiles) -> None:
+    with pytest.raises(ConfigurationError, match=r"no AWS profile named 'nope'.*mfa"):
+        role_chain(load_profiles(files, {}), "nope")
+
+
+def test_broken_profile_still_lists_and_says_why_when_used(files: AwsFiles) -> None:
+    profiles = load_profiles(files, {})
+    assert profiles["bad-sso"].problem is not None
+    with pytest.raises(ConfigurationError, match=r"no \[sso-session nowhere\]"):
+        role_chain(profiles, "bad-sso")
+
+
+def test_malformed_file_names_the_line_but_never_its_text(aws_home: Path) -> None:
+    files = write_aws_files(
+        aws_home, "[profile ok]\nregion = x\n", "[leaky]\naws_secret_access_key TOPSECRET\n"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        load_profiles(files, {})
+    message = caught.value.user_message
+    assert "line 2" in message and str(files.credentials) in message
+    assert "TOPSECRET" not in message and "TOPSECRET" not in str(caught.value)
+
+
+def test_file_without_a_section_header_is_a_clear_error(aws_home: Path) -> None:
+    files = write_aws_files(aws_home, "region = eu-west-1\n")
+    with pytest.raises(ConfigurationError, match="line 1"):
+        load_profiles(files, {})
