@@ -1,6 +1,6 @@
 """A minimal HTTP/1.1 server for the fake's control plane, AWS JSON 1.1 (§11 item 8).
 
-`POST /` with `X-Amz-Target: AmazonSSM.<Op>` (the HTTP loop: ssmgui.demo.http_server).
+`POST /` with `X-Amz-Target: AmazonSSM.<Op>` (the HTTP loop: ssmgui.demo.servers.http).
 Errors are HTTP 400 with `{"__type": code, "message": ...}`. Signatures are ignored.
 """
 
@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ssmgui.demo.http_server import HttpRequest, HttpResponse, LoopbackHttpServer
+from ssmgui.demo.servers.http import HttpRequest, HttpResponse, LoopbackHttpServer
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class ApiError(Exception):
 
 class EncodedJson(str):
     """An answer already encoded as JSON text, sent as it is: the fake encodes each
-    instance of a DescribeInstanceInformation page once, not on every call (control.py)."""
+    instance of a DescribeInstanceInformation page once, not on every call (control/plane.py)."""
 
 
 Answer = dict[str, Any] | EncodedJson

@@ -16,9 +16,9 @@ import boto3
 
 from ssmgui.core.credentials import TemporaryCredentials
 from ssmgui.core.profile import Profile
-from ssmgui.services import aws_errors
-from ssmgui.services.aws_clients import FALLBACK_REGION, AwsClients
-from ssmgui.services.mfa_sessions import from_sts
+from ssmgui.services.aws import errors as aws_errors
+from ssmgui.services.aws.clients import FALLBACK_REGION, AwsClients
+from ssmgui.services.identity.mfa_sessions import from_sts
 
 #: Re-assume a role with less than this left (botocore's advisory refresh window).
 RENEW_BEFORE = timedelta(minutes=15)
