@@ -119,6 +119,7 @@ class DataChannel:
         self._sink: ChannelSink | None = None
         self._early_output: list[bytes] = []
         self._outgoing = OutgoingBuffer(self._options.window)
+        self._sending = asyncio.Lock()
         self._incoming = ReorderBuffer()
         self._handshake = HandshakeState(self._options.client_version)
         self._done: asyncio.Future[SsmGuiError | None] = self._loop.create_future()
@@ -191,17 +192,25 @@ class DataChannel:
     # --- sending ------------------------------------------------------------------------
 
     async def send(self, data: bytes) -> None:
-        """Send stream bytes (PT Output) in ≤1 KiB messages, waiting while the window is full."""
-        for start in range(0, len(data), MAX_STREAM_PAYLOAD):
-            if self._outgoing.full:
-                await self._wait_for_window()
-            self._send_stream(PayloadType.OUTPUT, data[start : start + MAX_STREAM_PAYLOAD])
-            self.stats.bytes_up += min(MAX_STREAM_PAYLOAD, len(data) - start)
+        """Send stream bytes (PT Output) in ≤1 KiB messages, waiting while the window is full.
+
+        The bytes of one call go out contiguously, whatever other callers do meanwhile: an
+        smux frame cut into several messages must not have another stream's frame inside it
+        (the agent reads the messages as one byte stream, docs/protocol.md §7).
+        """
+        async with self._sending:
+            for start in range(0, len(data), MAX_STREAM_PAYLOAD):
+                if self._outgoing.full:
+                    await self._wait_for_window()
+                self._send_stream(PayloadType.OUTPUT, data[start : start + MAX_STREAM_PAYLOAD])
+                self.stats.bytes_up += min(MAX_STREAM_PAYLOAD, len(data) - start)
 
     async def send_flag(self, flag: Flag) -> None:
-        if self._outgoing.full:
-            await self._wait_for_window()
-        self._send_stream(PayloadType.FLAG, flag_payload(flag))
+        """Send a flag message after every byte already handed to `send`."""
+        async with self._sending:
+            if self._outgoing.full:
+                await self._wait_for_window()
+            self._send_stream(PayloadType.FLAG, flag_payload(flag))
 
     def pause_reading(self) -> None:
         """Stop reading the WebSocket: local clients are not keeping up (backpressure)."""

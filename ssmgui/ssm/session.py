@@ -80,6 +80,11 @@ class LocalListener:
                 writer.close()
                 return
             await self._handler.serve(reader, writer)
+        except SsmGuiError as exc:
+            # The session ended under this connection; the channel reports why, once, to
+            # whoever waits on the tunnel. The client just sees its connection close.
+            log.debug("local connection closed: %s", exc.user_message)
+            writer.close()
         except asyncio.CancelledError:
             # Stopping cancels open connections; on Python 3.11 a cancelled stream handler
             # makes asyncio log a bogus "Exception in callback" (fixed in 3.12). The
