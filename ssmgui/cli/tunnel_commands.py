@@ -14,7 +14,11 @@ import boto3
 from botocore.config import Config
 
 from ssmgui.core.errors import ConfigurationError
-from ssmgui.core.tunnel import port_forwarding_request, ssh_session_request
+from ssmgui.core.tunnel import (
+    port_forwarding_request,
+    ssh_session_request,
+    validate_bind_address,
+)
 from ssmgui.services.tunnels.engines.native import open_port_tunnel, run_stdio_tunnel
 from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
@@ -34,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     forward.add_argument(
         "--bind",
         action="append",
+        type=bind_address,
         metavar="ADDRESS",
         help="local address to listen on (default 127.0.0.1 and ::1; 0.0.0.0 shares the "
         "tunnel with your whole network)",
@@ -50,6 +55,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     proxy.add_argument("port", type=int, nargs="?", default=22, help="ssh's %%p")
     add_aws_options(proxy)
     proxy.set_defaults(handler=run_ssh_proxy)
+
+
+def bind_address(text: str) -> str:
+    """argparse's view of `validate_bind_address`: a usage error, not a traceback."""
+    try:
+        return validate_bind_address(text)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(exc.user_message) from None
 
 
 def add_aws_options(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ Pure data and functions; requests are built here and compared by equality in tes
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,6 +80,27 @@ def validate_local_port(port: int | str) -> int:
             "use a number from 1 to 65535, or 0 for any free port."
         )
     return int(text)
+
+
+def validate_bind_address(text: str) -> str:
+    """A local address to listen on, as the user typed it: an IPv4 or IPv6 address.
+
+    An empty address would make the system listen on every interface without anyone having
+    asked for it, so it is refused like any other address that is not one.
+    """
+    candidate = text.strip()
+    if not candidate:
+        raise ConfigurationError(
+            "An empty listening address is not allowed: leave it out to listen on this "
+            "computer only, or give 0.0.0.0 to share the tunnel with your network."
+        )
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        raise ConfigurationError(
+            f"{candidate!r} is not an IP address to listen on: use 127.0.0.1, ::1, an address "
+            "of this computer, or 0.0.0.0 to share the tunnel with your network."
+        ) from None
 
 
 def validate_target(instance_id: str) -> str:

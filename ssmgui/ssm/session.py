@@ -13,6 +13,7 @@ import socket
 from collections.abc import Sequence
 
 from ssmgui.core.errors import (
+    ConfigurationError,
     PortInUseError,
     ProtocolError,
     SsmGuiError,
@@ -113,6 +114,11 @@ async def _start_server(handler: object, host: str, port: int) -> asyncio.Server
                 f"Local port {port} is already in use by another program. Choose another port, "
                 "or stop the program that holds it (on Windows, 3389 belongs to Remote Desktop)."
             ) from exc
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise ConfigurationError(
+                f"Cannot listen on {host}: it is not an address of this computer. Use "
+                "127.0.0.1, or an address your network interfaces have."
+            ) from None
         raise
 
 

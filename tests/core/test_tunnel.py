@@ -10,6 +10,7 @@ from ssmgui.core.tunnel import (
     SessionRequest,
     port_forwarding_request,
     ssh_session_request,
+    validate_bind_address,
     validate_local_port,
     validate_remote_port,
 )
@@ -76,3 +77,16 @@ def test_minimal_policy_covers_every_required_action() -> None:
         actions = statement["Action"]
         granted.update([actions] if isinstance(actions, str) else actions)
     assert granted == set(REQUIRED_ACTIONS)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"), [("127.0.0.1", "127.0.0.1"), (" ::1 ", "::1"), ("0.0.0.0", "0.0.0.0")]
+)
+def test_a_listening_address_is_an_ip_address(text: str, address: str) -> None:
+    assert validate_bind_address(text) == address
+
+
+@pytest.mark.parametrize("text", ["", " ", "localhost:80", "1.2.3", "example.com"])
+def test_anything_else_is_not_a_listening_address(text: str) -> None:
+    with pytest.raises(ConfigurationError):
+        validate_bind_address(text)
