@@ -6,10 +6,9 @@ this process is only the client, like ssmgui on a laptop. In one run:
 
 1. wall time of `InventoryService` listing every pair concurrently, cold (first run in the
    process: botocore loads its models) and warm (the median of five: the figure a refresh
-   costs), on the default asyncio HTTP path (`wall_s`) and on the boto3-in-threads path
-   (`*_boto3`, median of three): until every pair's result is delivered; the cache files,
-   written after delivery, are awaited before the next listing starts (`wall_saved_s`:
-   until they are written too). `client_cpu_s` is the CPU the client's event-loop thread
+   costs, `wall_s`): until every pair's result is delivered; the cache files, written after
+   delivery, are awaited before the next listing starts (`wall_saved_s`: until they are
+   written too). `client_cpu_s` is the CPU the client's event-loop thread
    spent on that median listing: the listing is CPU-bound on this 2-core machine (the fake
    takes the other core), so its wall is about this plus 50–70 ms (nothing to do until the
    first answers, the last pages to build after the last ones), and a slower phase of a
@@ -42,14 +41,8 @@ from typing import Any, NamedTuple
 import boto3
 
 from ssmgui.services.inventory.cache import InventoryCache
-from ssmgui.services.inventory.clients import session_client_factory
-from ssmgui.services.inventory.service import (
-    SSM_PAGE_SIZE,
-    ClientFactory,
-    Fetcher,
-    InventoryService,
-    RegionResult,
-)
+from ssmgui.services.inventory.service import SSM_PAGE_SIZE, InventoryService, RegionResult
+from ssmgui.services.inventory.sessions import ProfileSessions
 
 LATENCY_ONE_WAY_S = 0.015  # the fake answers after 2 × this: 30 ms per API call
 PER_CALL_S = 2 * LATENCY_ONE_WAY_S
@@ -102,14 +95,14 @@ async def fleet_process() -> AsyncIterator[dict[tuple[str, str], dict[str, Any]]
         process.wait(10)
 
 
-def factory_for(endpoints: dict[tuple[str, str], dict[str, Any]]) -> ClientFactory:
+def sessions_for(endpoints: dict[tuple[str, str], dict[str, Any]]) -> ProfileSessions:
     def session_for(_profile: str) -> boto3.Session:
         return boto3.Session(aws_access_key_id=DEMO_KEY, aws_secret_access_key="demo")
 
     def endpoint(profile: str, region: str, service: str) -> str:
         return str(endpoints[profile, region]["ssm_url" if service == "ssm" else "ec2_url"])
 
-    return session_client_factory(session_for, endpoint_url_for=endpoint)
+    return ProfileSessions(session_for, endpoint_url_for=endpoint)
 
 
 class Timing(NamedTuple):
@@ -139,13 +132,18 @@ def check(results: list[RegionResult]) -> None:
     assert total == PROFILES * REGIONS * PER_PAIR, total
 
 
-def sequential_listing(factory: ClientFactory, pairs: list[tuple[str, str]]) -> float:
-    """One call at a time: every SSM page, then EC2 for each page's ids."""
+def boto3_client(sessions: ProfileSessions, profile: str, region: str, service: str) -> Any:
+    endpoint = sessions.endpoint_url(profile, region, service)
+    return sessions.session(profile).client(service, region_name=region, endpoint_url=endpoint)  # type: ignore[call-overload]  # service is a runtime str
+
+
+def sequential_listing(sessions: ProfileSessions, pairs: list[tuple[str, str]]) -> float:
+    """One boto3 call at a time: every SSM page, then EC2 for each page's ids."""
     started = time.perf_counter()
     total = 0
     for profile, region in pairs:
-        ssm: Any = factory(profile, region, "ssm")
-        ec2: Any = factory(profile, region, "ec2")
+        ssm = boto3_client(sessions, profile, region, "ssm")
+        ec2 = boto3_client(sessions, profile, region, "ec2")
         ids: list[str] = []
         for page in ssm.get_paginator("describe_instance_information").paginate(
             PaginationConfig={"PageSize": SSM_PAGE_SIZE}
@@ -171,14 +169,13 @@ def cached_first_list_ms(cache_dir: Path, pairs: list[tuple[str, str]]) -> tuple
 
 
 async def cold_and_warm(
-    factory: ClientFactory,
-    fetcher: Fetcher,
+    sessions: ProfileSessions,
     cache: InventoryCache,
     pairs: list[tuple[str, str]],
     warm_listings: int,
 ) -> tuple[float, Timing]:
     """The first listing's wall time, and the median (by delivery) of the next ones."""
-    service = InventoryService(factory, fetcher=fetcher, cache=cache)
+    service = InventoryService(sessions, cache=cache)
     cold = await timed_listing(service, pairs)
     warm = sorted([await timed_listing(service, pairs) for _ in range(warm_listings)])
     return cold.delivered, warm[warm_listings // 2]
@@ -189,13 +186,11 @@ async def run() -> dict[str, float]:
         pairs = list(endpoints)
         with tempfile.TemporaryDirectory(prefix="ssmgui-bench-") as directory:
             cache = InventoryCache(Path(directory))
-            # Each path with its own factory (sessions): neither warms the other's models.
-            cold, warm = await cold_and_warm(factory_for(endpoints), "http", cache, pairs, 5)
-            factory = factory_for(endpoints)
-            cold_boto3, warm_boto3 = await cold_and_warm(factory, "boto3", cache, pairs, 3)
+            sessions = sessions_for(endpoints)
+            cold, warm = await cold_and_warm(sessions, cache, pairs, 5)
             pages = max(math.ceil(p["count"] / SSM_PAGE_SIZE) for p in endpoints.values())
             bound = (pages + 1) * PER_CALL_S
-            sequential = await asyncio.to_thread(sequential_listing, factory, pairs)
+            sequential = await asyncio.to_thread(sequential_listing, sessions, pairs)
             cached_ms, cached_count = cached_first_list_ms(Path(directory), pairs)
             assert cached_count == len(pairs) * PER_PAIR
     return {
@@ -212,10 +207,6 @@ async def run() -> dict[str, float]:
         "ratio_to_bound_cold": cold / bound,
         "speedup_vs_sequential": sequential / warm.delivered,
         "cached_first_list_ms": cached_ms,
-        "wall_s_boto3": warm_boto3.delivered,
-        "wall_cold_s_boto3": cold_boto3,
-        "ratio_to_bound_boto3": warm_boto3.delivered / bound,
-        "speedup_vs_sequential_boto3": sequential / warm_boto3.delivered,
     }
 
 
@@ -233,10 +224,6 @@ def report(figures: dict[str, float], say: Callable[[str], None] = print) -> Non
     say(
         f"  wall (cold)        {figures['wall_cold_s']:.3f} s   "
         f"×{figures['ratio_to_bound_cold']:.2f} bound"
-    )
-    say(
-        f"  boto3 path (warm)  {figures['wall_s_boto3']:.3f} s   "
-        f"×{figures['ratio_to_bound_boto3']:.2f} bound, cold {figures['wall_cold_s_boto3']:.3f} s"
     )
     say(f"  critical-path bound {figures['bound_s']:.3f} s")
     say(

@@ -66,8 +66,8 @@ from ssmgui.app.services import native_engine
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelState
 from ssmgui.services.inventory.cache import InventoryCache
-from ssmgui.services.inventory.clients import session_client_factory
 from ssmgui.services.inventory.service import InventoryService
+from ssmgui.services.inventory.sessions import ProfileSessions
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.manager import TunnelManager
 from ssmgui.services.tunnels.session_api import SessionApi
@@ -198,7 +198,7 @@ def build_gui(
         return str(endpoints[profile, region]["ssm_url" if service == "ssm" else "ec2_url"])
 
     inventory = InventoryService(
-        session_client_factory(session_for, endpoint_url_for=endpoint),
+        ProfileSessions(session_for, endpoint_url_for=endpoint),
         cache=InventoryCache(cache_dir),
     )
     api = demo_process_api(demo)  # made before measuring: a boto3 client costs ~50 ms

@@ -25,8 +25,8 @@ from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity.sso import sso_cache_dir
 from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.inventory.cache import InventoryCache
-from ssmgui.services.inventory.clients import session_client_factory
 from ssmgui.services.inventory.service import InventoryService
+from ssmgui.services.inventory.sessions import ProfileSessions
 from ssmgui.services.launch.launcher import Launcher
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 from ssmgui.services.tunnels.engines.base import TunnelEngine
@@ -108,9 +108,7 @@ async def build_real_services(parent: ParentFor) -> AppServices:
     )
     settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
     facade = IdentityFacade(identity)
-    inventory = InventoryService(
-        session_client_factory(identity.session_for), cache=InventoryCache()
-    )
+    inventory = InventoryService(ProfileSessions(identity.session_for), cache=InventoryCache())
     data_loop = WorkerLoop("ssmgui-tunnels")
     tunnels = TunnelManager(
         api_for=facade.api_for,
@@ -152,7 +150,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
     settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
     facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for)
     inventory = InventoryService(
-        session_client_factory(identity.session_for, endpoint_url_for=desktop.endpoint_for),
+        ProfileSessions(identity.session_for, endpoint_url_for=desktop.endpoint_for),
         cache=InventoryCache(cache_dir),
     )
     options = ChannelOptions(allowed_hosts=desktop.stream_hosts)

@@ -29,8 +29,8 @@ from ssmgui.services.identity.profiles import AwsFiles, load_profiles
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService, utc_now
 from ssmgui.services.identity_facade import IdentityFacade
-from ssmgui.services.inventory.clients import session_client_factory
 from ssmgui.services.inventory.service import InventoryService
+from ssmgui.services.inventory.sessions import ProfileSessions
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.engines.native import NativeEngine
 from ssmgui.services.tunnels.manager import TunnelManager
@@ -111,8 +111,8 @@ async def self_check(out: Say = say) -> None:
 
 async def _check_inventory(desktop: DemoDesktop, identity: IdentityService, out: Say) -> None:
     began = time.perf_counter()
-    factory = session_client_factory(identity.session_for, endpoint_url_for=desktop.endpoint_for)
-    inventory = InventoryService(factory)
+    sessions = ProfileSessions(identity.session_for, endpoint_url_for=desktop.endpoint_for)
+    inventory = InventoryService(sessions)
     try:
         results = await inventory.refresh(desktop.pairs)
     finally:

@@ -21,8 +21,8 @@ from ssmgui.core.instance import Instance, filter_instances, instance_to_dict, s
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.inventory.cache import InventoryCache
-from ssmgui.services.inventory.clients import session_client_factory
 from ssmgui.services.inventory.service import InventoryService, RegionResult
+from ssmgui.services.inventory.sessions import ProfileSessions
 
 EXIT_PARTIAL = 1
 
@@ -62,7 +62,7 @@ def run_list(args: argparse.Namespace) -> int:
         pairs = chosen_pairs(identity, args.profile, args.region)
         sessions = {profile: identity.session_for(profile) for profile, _ in pairs}
     service = InventoryService(
-        session_client_factory(lambda profile: sessions[profile]), cache=InventoryCache()
+        ProfileSessions(lambda profile: sessions[profile]), cache=InventoryCache()
     )
     results = asyncio.run(_list_and_close(service, pairs))
     instances = sort_instances(i for result in results for i in result.instances)

@@ -22,8 +22,8 @@ from ssmgui.services.identity.profiles import AwsFiles, load_profiles
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity_facade import IdentityFacade
-from ssmgui.services.inventory.clients import session_client_factory
 from ssmgui.services.inventory.service import InventoryService
+from ssmgui.services.inventory.sessions import ProfileSessions
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.engines.native import NativeEngine, open_port_tunnel
 from ssmgui.services.tunnels.manager import TunnelManager
@@ -91,8 +91,8 @@ async def test_000000_is_refused_with_a_clear_message(desktop: DemoDesktop) -> N
 
 async def test_inventory_lists_every_pair_with_names(desktop: DemoDesktop) -> None:
     identity = demo_identity(desktop, ScriptedPrompt(_say))
-    factory = session_client_factory(identity.session_for, endpoint_url_for=desktop.endpoint_for)
-    results = await InventoryService(factory).refresh(desktop.pairs)
+    sessions = ProfileSessions(identity.session_for, endpoint_url_for=desktop.endpoint_for)
+    results = await InventoryService(sessions).refresh(desktop.pairs)
     assert {(r.profile, r.region) for r in results} == set(desktop.pairs)
     assert len(desktop.pairs) == 9 and all(r.ok and r.instances for r in results)
     assert 300 <= sum(len(r.instances) for r in results) <= 500

@@ -1,49 +1,37 @@
-"""The two calls the inventory makes, per (profile, region), by two interchangeable paths.
+"""The inventory's two calls for one (profile, region), over asyncio HTTP.
 
-`PairCalls` is what `InventoryService` needs of a pair: `describe_instance_information` and
-`describe_instances`, taking boto3's parameters and giving the (projected) dict boto3 would
-and an `Ec2Page` (inventory_records.py) of boto3's answer; raising what boto3 would
-(`ClientError` with AWS's code, `EndpointConnectionError` and friends for the network), so
-one translation (inventory_errors.py) serves both paths.
+`HttpPairCalls` sends DescribeInstanceInformation and DescribeInstances signed with SigV4
+(http.py) and reads the answers with parsing.py. It takes boto3's parameters and raises what
+boto3 would — `ClientError` with AWS's code, `EndpointConnectionError` and friends for the
+network — so errors.py translates them as it does the rest of the app's botocore errors.
 
-- `HttpPairCalls` (the default): asyncio HTTP (aws_http.py) signed by the lean SigV4 signer,
-  parsed by lean_parsers. No threads, except to look up a profile's credentials (botocore
-  may run a credential process or refresh an SSO role); they are looked up again once if
-  AWS answers that the token expired. Connections and credentials are the service's,
-  kept from one refresh to the next (inventory_kept.py): one connection per endpoint and
-  pair, used by the pair's calls one after another. An EC2 answer is parsed after the
-  connection is free again, at the refresh's low priority (low_priority.py).
-- `Boto3PairCalls`: real boto3 clients from a `ClientFactory`, each call in a thread of the
-  pair's own two-thread pool (one SSM call and one EC2 call may be in flight at once); an
-  EC2 answer is returned at the refresh's low priority too.
+No threads, except to look up a profile's credentials (botocore may run a credential process
+or refresh an SSO role); they are looked up again once if AWS answers that the token expired.
+Connections and credentials are the service's, kept from one refresh to the next
+(connections.py): one connection per endpoint and pair, used by the pair's calls one after
+another. An EC2 answer is parsed after the connection is free again, at the refresh's low
+priority (low_priority.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote_plus, urlsplit
 from xml.etree import ElementTree
 
 from botocore import exceptions as boto_errors
-from botocore.client import BaseClient
 from botocore.credentials import ReadOnlyCredentials
 
-from ssmgui.services.inventory import parsing as lean_parsers
+from ssmgui.services.inventory import parsing
 from ssmgui.services.inventory.connections import KeptForHttp
 from ssmgui.services.inventory.http import HttpError, HttpResponse
 from ssmgui.services.inventory.http import signed_headers as sign
 from ssmgui.services.inventory.low_priority import LowPriorityLane
-from ssmgui.services.inventory.records import Ec2Page, ec2_page
-
-#: (profile, region, service name) → a boto3 client; called in a worker thread.
-ClientFactory = Callable[[str, str, str], BaseClient]
+from ssmgui.services.inventory.records import Ec2Page
 
 JSON_11 = "application/x-amz-json-1.1"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
@@ -53,23 +41,6 @@ USER_AGENT = "ssmgui-inventory"
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 #: What `quote_plus` leaves as it is (RFC 3986 unreserved): ids, numbers, field names.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
-
-
-class PairCalls(Protocol):
-    """The inventory's calls for one (profile, region). Calls of one kind may be made
-    concurrently and are served one at a time, in order; one SSM and one EC2 call may
-    overlap. `aclose()` ends everything (idempotent)."""
-
-    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        """One SSM page for `params` (MaxResults, NextToken)."""
-
-    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
-        """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken), returned
-        in a low-priority turn of the lane the calls were made with, if any: the caller
-        may do one bounded step of work with it before yielding."""
-
-    async def aclose(self) -> None:
-        """Release connections or threads."""
 
 
 def default_endpoint(service: str, region: str, environ: Mapping[str, str] = os.environ) -> str:
@@ -113,8 +84,8 @@ def client_error(response: HttpResponse, operation: str) -> boto_errors.ClientEr
     code, message = str(response.status), ""
     try:
         if response.body.lstrip().startswith(b"<"):
-            root = ElementTree.fromstring(response.body)  # noqa: S314  # see lean_parsers
-            texts = {lean_parsers.local_name(e.tag): e.text or "" for e in root.iter()}
+            root = ElementTree.fromstring(response.body)  # noqa: S314  # see parsing.py
+            texts = {parsing.local_name(e.tag): e.text or "" for e in root.iter()}
             code, message = texts.get("Code") or code, texts.get("Message", "")
         elif response.body.strip():
             error = json.loads(response.body)
@@ -141,7 +112,9 @@ def network_error(exc: HttpError, url: str) -> boto_errors.BotoCoreError:
 
 
 class HttpPairCalls:
-    """`PairCalls` over aws_http; see the module docstring."""
+    """The calls of one (profile, region); see the module docstring. Calls of one kind may
+    be made concurrently: they are served one at a time, in order; an SSM and an EC2 call
+    may overlap."""
 
     def __init__(
         self,
@@ -163,24 +136,25 @@ class HttpPairCalls:
         self._credentials: ReadOnlyCredentials | None = None
 
     async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One SSM page for `params` (MaxResults, NextToken): the JSON answer, its
+        timestamps as aware UTC datetimes (`parsing.ssm_information_page`)."""
         headers = {
             "Content-Type": JSON_11,
             "X-Amz-Target": "AmazonSSM.DescribeInstanceInformation",
         }
         body = json.dumps(dict(params)).encode()
         answer = await self._send("ssm", "DescribeInstanceInformation", headers, body)
-        return lean_parsers.ssm_information_page(answer.body)
+        return parsing.ssm_information_page(answer.body)
 
     async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
+        """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken), returned
+        in a low-priority turn of `lane`, if any: the caller may do one bounded step of work
+        with it before yielding."""
         body = form_body(ec2_form(params))
         answer = await self._send("ec2", "DescribeInstances", {"Content-Type": FORM}, body)
         if self._lane is not None:  # the connection is free meanwhile for the next lookup
             await self._lane.turn()
-        return lean_parsers.ec2_page_from_xml(answer.body)
-
-    async def aclose(self) -> None:
-        """Nothing of its own to release: connections are kept for the next refresh, and
-        one a cancelled call was using has closed itself (aws_http.py)."""
+        return parsing.ec2_page_from_xml(answer.body)
 
     async def _send(
         self, service: str, operation: str, headers: Mapping[str, str], body: bytes
@@ -219,59 +193,3 @@ class HttpPairCalls:
         if self._credentials is None or self._credentials is stale:
             self._credentials = await self._kept.credentials(self._profile, stale)
         return self._credentials
-
-
-class Boto3PairCalls:
-    """`PairCalls` through boto3 clients from `factory`; see the module docstring."""
-
-    def __init__(
-        self,
-        factory: ClientFactory,
-        profile: str,
-        region: str,
-        *,
-        lane: LowPriorityLane | None = None,
-    ) -> None:
-        self._factory, self._profile, self._region = factory, profile, region
-        self._lane = lane
-        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ssmgui-inventory")
-        self._clients: dict[str, asyncio.Future[BaseClient]] = {}
-        # One call per service at a time: the two threads are one SSM and one EC2 call.
-        self._serving = {"ssm": asyncio.Lock(), "ec2": asyncio.Lock()}
-
-    async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        client: Any = await self._client("ssm")  # a runtime-made client: methods untyped
-        async with self._serving["ssm"]:
-            return await self._run(client.describe_instance_information, params)
-
-    async def describe_instances(self, params: Mapping[str, Any]) -> Ec2Page:
-        client: Any = await self._client("ec2")
-        async with self._serving["ec2"]:
-            answer = await self._run(client.describe_instances, params)
-        if self._lane is not None:
-            await self._lane.turn()
-        return ec2_page(answer)
-
-    async def aclose(self) -> None:
-        for future in self._clients.values():
-            future.cancel()
-            if future.done() and not future.cancelled():
-                future.exception()  # retrieved: a failure was reported by the call that needed it
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    def _client(self, service: str) -> asyncio.Future[BaseClient]:
-        if not self._clients:  # both at once: the EC2 client is ready when the first page is
-            loop = asyncio.get_running_loop()
-            for name in ("ssm", "ec2"):
-                make = functools.partial(self._factory, self._profile, self._region, name)
-                self._clients[name] = loop.run_in_executor(self._executor, make)
-        return self._clients[service]
-
-    async def _run(
-        self, method: Callable[..., Any], params: Mapping[str, Any]
-    ) -> Mapping[str, Any]:
-        call = functools.partial(method, **params)
-        answer: Mapping[str, Any] = await asyncio.get_running_loop().run_in_executor(
-            self._executor, call
-        )
-        return answer

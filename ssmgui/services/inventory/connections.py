@@ -21,7 +21,7 @@ both for the `InventoryService`'s lifetime:
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import boto3
 from botocore import exceptions as boto_errors
@@ -30,7 +30,6 @@ from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCr
 from ssmgui.services.inventory.http import HttpConnection, Timeouts
 
 
-@runtime_checkable
 class SessionSource(Protocol):
     """Where the HTTP path finds a profile's boto3 session and any endpoint override."""
 

@@ -5,11 +5,11 @@ NextToken) plus the EC2 lookup of the last page. So:
 
 - an SSM answer is handled at once: its NextToken goes into the next request before
   anything else is done with the page;
-- each page's EC2 lookup is sent as soon as the pair's EC2 connection is free (`PairCalls`
+- each page's EC2 lookup is sent as soon as the pair's EC2 connection is free (`HttpPairCalls`
   serve calls of one kind in order), not when the previous lookup has been processed;
 - processing an EC2 answer (details, then the page's `Instance`s) waits
   its turn in the refresh's `LowPriorityLane`, behind the SSM answers of every pair: the
-  answer arrives in that turn (`PairCalls`), and the page is built in the same step.
+  answer arrives in that turn (`HttpPairCalls`), and the page is built in the same step.
 
 Instances are built page by page as EC2 answers come in, so that little is left for the end
 of the listing, when every pair finishes at about the same time. Nodes EC2 does not name an
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
-from ssmgui.services.inventory.calls import PairCalls
+from ssmgui.services.inventory.calls import HttpPairCalls
 from ssmgui.services.inventory.errors import inventory_error, is_throttling
 from ssmgui.services.inventory.low_priority import LowPriorityLane
 from ssmgui.services.inventory.records import Ec2Details, instance_from
@@ -75,7 +75,7 @@ class PairListing:
 
     def __init__(
         self,
-        calls: PairCalls,
+        calls: HttpPairCalls,
         profile: str,
         region: str,
         *,
@@ -131,7 +131,7 @@ class PairListing:
             if not answer.next_token:
                 break
             params = {**params, "NextToken": answer.next_token}
-        # Still the low-priority turn the answer came in (PairCalls): building the page is
+        # Still the low-priority turn the answer came in (HttpPairCalls): building the page is
         # part of the same bounded step as parsing it.
         self._accounts.update(d.account for d in page.details.values() if d.account)
         if self._accounts:  # else built at the end, when the account may be known

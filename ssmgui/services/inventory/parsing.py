@@ -1,112 +1,24 @@
-"""Faster botocore parsing for the two listing calls: parse only the fields we read.
+"""SSM and EC2 answers read straight from the wire, only the fields the inventory keeps.
 
-botocore parses a DescribeInstances answer by walking every member of EC2's `Instance`
-shape (≈ 75) for each instance: about 0.5 ms per instance, which made 7,200 instances take
-seconds of CPU on one core while the network was idle. Parsing against a *projection* of
-the output shape — the same XML/JSON names, only the members `inventory_records` reads — is
-about ten times cheaper and gives the same dicts for those members.
-
-`install(session)` registers, on a botocore session, a `ResponseParserFactory` whose parsers
-swap the output shapes of DescribeInstances and DescribeInstanceInformation for their
-projections; every other operation parses as usual. Only sessions made for the inventory
-get it, since other callers may want the full answers. Epoch timestamps (SSM's JSON) are
-turned into UTC datetimes directly instead of through dateutil's slow tz conversion.
-
-The asyncio HTTP path (inventory_fetch.py) bypasses botocore's parsers altogether:
-`ssm_information_page` reads a raw JSON answer into the dict the projection gives (same
-member names, absent members absent), and `ec2_page_from_xml` reads the XML answer with the
-C ElementTree straight into what the inventory keeps of it (inventory_records.Ec2Page), for
-a fraction of botocore's per-call cost and without a dict per instance, tag and state.
+`ssm_information_page` reads a DescribeInstanceInformation JSON answer into the dict boto3
+would give (same member names, absent members absent, timestamps aware UTC datetimes).
+`ec2_page_from_xml` reads a DescribeInstances XML answer with the C ElementTree straight
+into the `Ec2Page` (records.py) the inventory keeps of it, without a dict per instance, tag
+and state: botocore parses every member of EC2's `Instance` shape (≈ 75) for each instance.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
-import botocore.session
-from botocore.model import Shape, ShapeResolver
-from botocore.parsers import ResponseParserFactory
 from botocore.utils import parse_timestamp
 
 from ssmgui.services.inventory.gc_pause import collector_paused
 from ssmgui.services.inventory.records import Ec2Details, Ec2Page, ec2_details
-
-Keep = Mapping[str, "Keep"]
-
-#: Output shape → the members kept (nested for structures; lists pass through).
-_PROJECTIONS: dict[str, tuple[str, str, Keep]] = {
-    "DescribeInstancesResult": (
-        "ec2",
-        "DescribeInstancesResult",
-        {
-            "NextToken": {},
-            "Reservations": {
-                "OwnerId": {},
-                "Instances": {
-                    "InstanceId": {},
-                    "State": {"Name": {}},
-                    "Platform": {},
-                    "PrivateIpAddress": {},
-                    "PublicIpAddress": {},
-                    "Tags": {"Key": {}, "Value": {}},
-                },
-            },
-        },
-    ),
-    "DescribeInstanceInformationResult": (
-        "ssm",
-        "DescribeInstanceInformationResult",
-        {
-            "NextToken": {},
-            "InstanceInformationList": {
-                key: {}
-                for key in (
-                    "InstanceId",
-                    "PingStatus",
-                    "LastPingDateTime",
-                    "AgentVersion",
-                    "PlatformType",
-                    "PlatformName",
-                    "IPAddress",
-                    "Name",
-                    "ResourceType",
-                )
-            },
-        },
-    ),
-}
-
-
-def project(shapes: Mapping[str, Any], name: str, keep: Keep, out: dict[str, Any]) -> None:
-    """Copy shape `name` from `shapes` into `out`, keeping only the `keep` members."""
-    model = dict(shapes[name])
-    if model["type"] == "structure" and keep:
-        members = {}
-        for member, nested in keep.items():
-            reference = dict(model["members"][member])
-            project(shapes, reference["shape"], nested, out)
-            members[member] = reference
-        model["members"] = members
-        model.pop("required", None)
-    elif model["type"] == "list":
-        project(shapes, model["member"]["shape"], keep, out)
-    out[name] = model
-
-
-def lean_shapes(session: botocore.session.Session) -> dict[str, Shape]:
-    """Output shape name → its projection, built from the session's service models."""
-    lean: dict[str, Shape] = {}
-    for root, (service, name, keep) in _PROJECTIONS.items():
-        shapes = session.get_service_data(service)["shapes"]
-        projected: dict[str, Any] = {}
-        project(shapes, name, keep, projected)
-        lean[root] = ShapeResolver(projected).get_shape_by_name(name)
-    return lean
 
 
 def fast_timestamp(value: Any) -> datetime:
@@ -117,44 +29,8 @@ def fast_timestamp(value: Any) -> datetime:
     return parsed
 
 
-class _LeanParser:
-    """Wraps botocore's parser for a protocol, swapping projected output shapes in."""
-
-    def __init__(self, inner: Any, lean: Mapping[str, Shape]) -> None:
-        self._inner = inner
-        self._lean = lean
-
-    def parse(self, response: Mapping[str, Any], shape: Shape | None) -> Any:
-        if shape is not None and response.get("status_code") == 200:
-            shape = self._lean.get(shape.name, shape)
-        return self._inner.parse(response, shape)
-
-
-class LeanParserFactory(ResponseParserFactory):
-    """botocore's factory, with projected shapes for the two listing calls."""
-
-    def __init__(self, lean: Mapping[str, Shape]) -> None:
-        super().__init__()
-        self._lean = lean
-        self.set_parser_defaults(timestamp_parser=fast_timestamp)
-
-    def create_parser(self, protocol_name: str) -> Any:
-        return _LeanParser(super().create_parser(protocol_name), self._lean)
-
-
-@functools.cache
-def _cached_lean_shapes() -> dict[str, Shape]:
-    return lean_shapes(botocore.session.get_session())
-
-
-def install(session: botocore.session.Session) -> None:
-    """Make clients created from `session` from now on parse the listing calls leanly."""
-    # Service models are the same files for every session of this botocore: build once.
-    session.register_component("response_parser_factory", LeanParserFactory(_cached_lean_shapes()))
-
-
 def ssm_information_page(body: bytes) -> dict[str, Any]:
-    """A DescribeInstanceInformation JSON answer → the projected dict (timestamps aware UTC)."""
+    """A DescribeInstanceInformation JSON answer → boto3's dict (timestamps aware UTC)."""
     page: dict[str, Any] = json.loads(body)
     for info in page.get("InstanceInformationList", ()):
         if "LastPingDateTime" in info:
@@ -163,8 +39,8 @@ def ssm_information_page(body: bytes) -> dict[str, Any]:
 
 
 def ec2_page_from_xml(body: bytes) -> Ec2Page:
-    """A DescribeInstances XML answer → the `Ec2Page` that botocore's parse of it gives
-    (`inventory_records.ec2_page`), without the boto3-shaped dicts in between."""
+    """A DescribeInstances XML answer → every instance of every reservation, as botocore
+    would read them (the last of a repeated tag key wins, as in boto3's dict)."""
     with collector_paused():  # see gc_pause: ~1,000 elements a page, freed on return
         return _ec2_page(body)
 

@@ -1,8 +1,8 @@
 """The inventory's boundary: SSM and EC2 answers in, `Instance`s out.
 
-An EC2 DescribeInstances page becomes an `Ec2Page`: straight from the XML on the HTTP path
-(lean_parsers.ec2_page_from_xml), or from boto3's dict here (`ec2_page`); `instance_from` is
-the one place an `Instance` is built from AWS data. No raw dict travels past this module.
+An EC2 DescribeInstances page becomes an `Ec2Page` (`parsing.ec2_page_from_xml`);
+`instance_from` is the one place an `Instance` is built from AWS data. No raw dict travels
+past this module.
 
 `Ec2Details` is a named tuple rather than a dataclass: 7,200 are made per refresh, and a
 tuple is built in C without a `__dict__` for the garbage collector to track.
@@ -62,24 +62,6 @@ def ec2_details(
         account,
         tuple(sorted(tags.items())),
     )
-
-
-def ec2_page(page: Mapping[str, Any]) -> Ec2Page:
-    """A DescribeInstances answer as boto3 gives it → every instance of every reservation."""
-    found: dict[str, Ec2Details] = {}
-    for reservation in page.get("Reservations", ()):
-        account = str(reservation.get("OwnerId", ""))
-        for item in reservation.get("Instances", ()):
-            tags = {str(t.get("Key", "")): str(t.get("Value", "")) for t in item.get("Tags", ())}
-            found[str(item["InstanceId"])] = ec2_details(
-                tags,
-                state=str(item.get("State", {}).get("Name", "")),
-                platform=item.get("Platform"),
-                private_ip=str(item.get("PrivateIpAddress", "")),
-                public_ip=str(item.get("PublicIpAddress", "")),
-                account=account,
-            )
-    return Ec2Page(found, str(page.get("NextToken") or ""))
 
 
 def instance_from(

@@ -6,14 +6,13 @@ ids EC2 no longer knows are simply absent) that runs while the next SSM page is 
 (pair_listing.py). The critical path of a pair is therefore its SSM pages plus one EC2 call;
 heavy work on EC2 answers waits behind it in one `LowPriorityLane` per refresh.
 
-All pairs run concurrently (bounded by `max_concurrent_pairs`). The calls go through a
-`PairCalls` (inventory_fetch.py): by default signed HTTP on asyncio itself (no thread per
-call: boto3's ~4 ms of CPU per call, times hundreds of calls, made the listing CPU-bound),
-whose connections and credentials the service keeps for the next refresh
-(inventory_kept.py; `aclose()` closes the connections), or boto3 clients in threads with
-`fetcher="boto3"`. Results arrive in completion order; a
-failing pair yields its own `RegionResult` with `error` set and never stops the others.
-Throttling is retried with exponential backoff and full jitter.
+All pairs run concurrently (bounded by `max_concurrent_pairs`). The calls are signed HTTP on
+asyncio itself (calls.py), with no thread per call: boto3's CPU per call, times hundreds of
+calls, would make the listing CPU-bound. The service keeps their connections and
+credentials for the next refresh (connections.py; `aclose()` closes the connections).
+Results arrive in completion order; a failing pair yields its own `RegionResult` with
+`error` set and never stops the others. Throttling is retried with exponential backoff and
+full jitter.
 """
 
 from __future__ import annotations
@@ -24,12 +23,11 @@ import random
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
 from ssmgui.services.inventory.cache import CachedListing, InventoryCache
-from ssmgui.services.inventory.calls import Boto3PairCalls, ClientFactory, HttpPairCalls, PairCalls
+from ssmgui.services.inventory.calls import HttpPairCalls
 from ssmgui.services.inventory.connections import KeptForHttp, SessionSource
 from ssmgui.services.inventory.errors import inventory_error
 from ssmgui.services.inventory.low_priority import LowPriorityLane
@@ -43,11 +41,7 @@ from ssmgui.services.inventory.saver import ListingSaver
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SSM_PAGE_SIZE", "ClientFactory", "InventoryService", "RegionResult", "RetryPolicy"]
-
-#: (profile, region, the refresh's lane) → the calls of that pair; see inventory_fetch.py.
-PairOpener = Callable[[str, str, LowPriorityLane], PairCalls]
-Fetcher = Literal["http", "boto3"]
+__all__ = ["SSM_PAGE_SIZE", "InventoryService", "RegionResult", "RetryPolicy"]
 
 
 @dataclass(frozen=True)
@@ -80,22 +74,20 @@ def utc_now() -> datetime:
 class InventoryService:
     """Lists instances; see the module docstring. Safe to run several `stream()`s at once.
 
-    `fetcher` "http" (default) needs a `client_factory` that also offers its sessions and
-    endpoints (`SessionSource`, as `session_client_factory` makes); "boto3" takes any factory.
+    `sessions` gives each profile's credentials and any endpoint override (`ProfileSessions`
+    in sessions.py).
     """
 
     def __init__(
         self,
-        client_factory: ClientFactory,
+        sessions: SessionSource,
         *,
-        fetcher: Fetcher = "http",
         cache: InventoryCache | None = None,
         max_concurrent_pairs: int = 24,
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._kept = _kept_for(client_factory) if fetcher == "http" else None
-        self._open = _opener(client_factory, self._kept)
+        self._kept = KeptForHttp(sessions)
         self._cache = cache
         self._saver = ListingSaver(cache) if cache is not None else None
         self._max_pairs = max(1, max_concurrent_pairs)
@@ -159,7 +151,7 @@ class InventoryService:
 
     async def saved(self) -> None:
         """Return once the listings of every refresh so far are in the cache (see
-        inventory_saver: a refresh returns before its listings are written)."""
+        saver.py: a refresh returns before its listings are written)."""
         if self._saver is not None:
             await self._saver.flush()
 
@@ -167,14 +159,13 @@ class InventoryService:
         """Finish writing the cache; close the connections kept for the next refresh (a
         later refresh opens new ones)."""
         await self.saved()
-        if self._kept is not None:
-            await self._kept.aclose()
+        await self._kept.aclose()
 
     async def _list_pair(
         self, profile: str, region: str, limit: asyncio.Semaphore, lane: LowPriorityLane
     ) -> RegionResult:
         async with limit:
-            calls = self._open(profile, region, lane)
+            calls = HttpPairCalls(self._kept, profile, region, lane=lane)
             listing = PairListing(
                 calls,
                 profile,
@@ -192,30 +183,12 @@ class InventoryService:
                 log.exception("Listing %s/%s failed unexpectedly", profile, region)
                 error = inventory_error(exc, profile, region, SSM_ACTION)
                 return RegionResult(profile, region, error=error, ssm_pages=listing.pages)
-            finally:
-                await calls.aclose()
         now = self._clock()
         if outcome.ec2_error is None and self._saver is not None:
             self._saver.submit(CachedListing(profile, region, outcome.instances, now))
         return RegionResult(
             profile, region, outcome.instances, outcome.ec2_error, now, ssm_pages=listing.pages
         )
-
-
-def _kept_for(factory: ClientFactory) -> KeptForHttp:
-    source: object = factory  # any callable may also be a SessionSource
-    if not isinstance(source, SessionSource):
-        raise TypeError(
-            'fetcher="http" needs the factory to offer its sessions (session_client_factory '
-            'does); pass fetcher="boto3" for a plain client factory'
-        )
-    return KeptForHttp(source)
-
-
-def _opener(factory: ClientFactory, kept: KeptForHttp | None) -> PairOpener:
-    if kept is None:
-        return lambda profile, region, lane: Boto3PairCalls(factory, profile, region, lane=lane)
-    return lambda profile, region, lane: HttpPairCalls(kept, profile, region, lane=lane)
 
 
 def _unique(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

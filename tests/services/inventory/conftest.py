@@ -1,5 +1,5 @@
 """Inventory fixtures: moto's EC2 over HTTP, one fake SSM API per (profile, region), and an
-InventoryService wired to both, through each fetch path (asyncio HTTP, boto3 clients)."""
+InventoryService wired to both."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.world import FakeAws
 from ssmgui.services.inventory.cache import InventoryCache
-from ssmgui.services.inventory.clients import session_client_factory
-from ssmgui.services.inventory.service import Fetcher, InventoryService, RetryPolicy
+from ssmgui.services.inventory.service import InventoryService, RetryPolicy
+from ssmgui.services.inventory.sessions import ProfileSessions
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -75,7 +75,6 @@ class Fleet:
 
     moto_url: str
     cache_dir: Path
-    fetcher: Fetcher = "http"
     ssm: dict[tuple[str, str], FakeAws] = field(default_factory=dict)
 
     def fake(self, profile: str, region: str) -> FakeAws:
@@ -110,10 +109,8 @@ class Fleet:
         def endpoint(profile: str, region: str, service: str) -> str:
             return self.fake(profile, region).api_url if service == "ssm" else self.moto_url
 
-        factory = session_client_factory(session_for, config=ONE_ATTEMPT, endpoint_url_for=endpoint)
         return InventoryService(
-            factory,
-            fetcher=self.fetcher,
+            ProfileSessions(session_for, endpoint_url_for=endpoint),
             cache=InventoryCache(self.cache_dir) if cache else None,
             retry=RetryPolicy(attempts=attempts, base_delay_s=0.01, max_delay_s=0.05),
         )
@@ -122,16 +119,9 @@ class Fleet:
 PAIRS = [("alpha", "eu-north-1"), ("alpha", "ap-south-1"), ("beta", "me-south-1")]
 
 
-@pytest.fixture(params=["http", "boto3"])
-def fetcher(request: pytest.FixtureRequest) -> Fetcher:
-    """Every fleet test runs against both fetch paths."""
-    chosen: Fetcher = request.param
-    return chosen
-
-
 @pytest.fixture
-async def fleet(moto_url: str, tmp_path: Path, fetcher: Fetcher) -> AsyncIterator[Fleet]:
-    world = Fleet(moto_url, tmp_path / "cache", fetcher)
+async def fleet(moto_url: str, tmp_path: Path) -> AsyncIterator[Fleet]:
+    world = Fleet(moto_url, tmp_path / "cache")
     for profile, region in PAIRS:
         fake = FakeAws(region=region, sigv4="off")
         await fake.start()

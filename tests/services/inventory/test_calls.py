@@ -1,12 +1,13 @@
-"""inventory_fetch: the lean answers equal botocore's, AWS errors become the same
-`SsmGuiError`s on both paths, and an expired token makes the HTTP path read credentials again."""
+"""calls.py and parsing.py: answers read as botocore reads them, AWS errors become the
+`SsmGuiError`s that name the refused action, and an expired token makes the calls read
+credentials again."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,12 +24,12 @@ from ssmgui.demo.ec2 import server as ec2_module
 from ssmgui.demo.ec2.server import FakeEc2, FakeEc2Instance
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.world import FakeAws
-from ssmgui.services.inventory import parsing as lean_parsers
+from ssmgui.services.inventory import parsing
 from ssmgui.services.inventory.calls import client_error, ec2_form, form_body
-from ssmgui.services.inventory.clients import session_client_factory
 from ssmgui.services.inventory.http import HttpResponse
-from ssmgui.services.inventory.records import ec2_page
-from ssmgui.services.inventory.service import Fetcher, InventoryService, RetryPolicy
+from ssmgui.services.inventory.records import Ec2Details, Ec2Page, ec2_details
+from ssmgui.services.inventory.service import InventoryService, RetryPolicy
+from ssmgui.services.inventory.sessions import ProfileSessions
 from tests.services.inventory.conftest import KEY, ONE_ATTEMPT
 from tests.services.inventory.test_http import read_request, serving
 
@@ -167,6 +168,24 @@ def botocore_parse(body: bytes) -> dict[str, Any]:
     return parsed
 
 
+def ec2_page(page: Mapping[str, Any]) -> Ec2Page:
+    """What the inventory keeps of boto3's DescribeInstances dict (`botocore_parse`)."""
+    found: dict[str, Ec2Details] = {}
+    for reservation in page.get("Reservations", ()):
+        account = str(reservation.get("OwnerId", ""))
+        for item in reservation.get("Instances", ()):
+            tags = {str(t.get("Key", "")): str(t.get("Value", "")) for t in item.get("Tags", ())}
+            found[str(item["InstanceId"])] = ec2_details(
+                tags,
+                state=str(item.get("State", {}).get("Name", "")),
+                platform=item.get("Platform"),
+                private_ip=str(item.get("PrivateIpAddress", "")),
+                public_ip=str(item.get("PublicIpAddress", "")),
+                account=account,
+            )
+    return Ec2Page(found, str(page.get("NextToken") or ""))
+
+
 def fake_ec2_xml() -> bytes:
     """An answer of the demo's FakeEc2 (what the benchmark parses), with an optional field
     left out, a public IP, escaping and an instance in a reservation of its own."""
@@ -198,11 +217,11 @@ def fake_ec2_xml() -> bytes:
     ids=["aws", "real-shaped", "fake", "empty", "no-namespace", "tags-out-of-order"],
 )
 def test_xml_page_equals_botocores_parse(body: bytes) -> None:
-    assert lean_parsers.ec2_page_from_xml(body) == ec2_page(botocore_parse(body))
+    assert parsing.ec2_page_from_xml(body) == ec2_page(botocore_parse(body))
 
 
 def test_xml_page_reads_the_instances_own_fields() -> None:
-    page = lean_parsers.ec2_page_from_xml(FULL_AWS_XML)
+    page = parsing.ec2_page_from_xml(FULL_AWS_XML)
     assert page.next_token == "eyJ2IjoxfQ=="
     first = page.details["i-1234567890abcdef0"]
     assert first.private_ip == "192.168.1.88"  # not the network interface's
@@ -226,7 +245,7 @@ def test_parsing_a_full_page_runs_no_collection() -> None:
     try:
         gc.collect()
         collections.clear()
-        page = lean_parsers.ec2_page_from_xml(body)
+        page = parsing.ec2_page_from_xml(body)
     finally:
         gc.callbacks.pop()
     assert len(page.details) == 50 and collections == []
@@ -283,35 +302,31 @@ async def pair() -> AsyncIterator[tuple[FakeAws, FakeEc2]]:
     await ec2.stop()
 
 
-def service_for(ssm_url: str, ec2_url: str, fetcher: Fetcher) -> InventoryService:
+def service_for(ssm_url: str, ec2_url: str) -> InventoryService:
     def session_for(_profile: str) -> boto3.Session:
         return boto3.Session(aws_access_key_id=KEY, aws_secret_access_key=KEY)
 
     urls = {"ssm": ssm_url, "ec2": ec2_url}
-    factory = session_client_factory(
-        session_for, config=ONE_ATTEMPT, endpoint_url_for=lambda _p, _r, service: urls[service]
-    )
+    sessions = ProfileSessions(session_for, endpoint_url_for=lambda _p, _r, service: urls[service])
     retry = RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.02)
-    return InventoryService(factory, fetcher=fetcher, retry=retry)
+    return InventoryService(sessions, retry=retry)
 
 
-@pytest.mark.parametrize("fetcher", ["http", "boto3"])
 async def test_ec2_denied_keeps_ssm_listing_and_names_the_action(
-    pair: tuple[FakeAws, FakeEc2], fetcher: Fetcher
+    pair: tuple[FakeAws, FakeEc2],
 ) -> None:
     ssm, ec2 = pair
     ec2.deny = True
-    [result] = await service_for(ssm.api_url, ec2.url, fetcher).refresh([("p", REGION)])
+    [result] = await service_for(ssm.api_url, ec2.url).refresh([("p", REGION)])
     assert len(result.instances) == 3 and all(i.name == "" for i in result.instances)
     assert isinstance(result.error, AccessDeniedError)
     assert "ec2:DescribeInstances" in result.error.user_message
 
 
-@pytest.mark.parametrize("fetcher", ["http", "boto3"])
-async def test_ec2_throttling_is_retried(pair: tuple[FakeAws, FakeEc2], fetcher: Fetcher) -> None:
+async def test_ec2_throttling_is_retried(pair: tuple[FakeAws, FakeEc2]) -> None:
     ssm, ec2 = pair
     ec2.throttle = 2
-    [result] = await service_for(ssm.api_url, ec2.url, fetcher).refresh([("p", REGION)])
+    [result] = await service_for(ssm.api_url, ec2.url).refresh([("p", REGION)])
     assert result.ok and sorted(i.name for i in result.instances) == ["n0", "n1", "n2"]
     assert ec2.throttle == 0
 
@@ -343,9 +358,6 @@ async def test_expired_token_reads_credentials_again_once(tmp_path: Path) -> Non
 
         def endpoint_url(self, _profile: str, _region: str, _service: str) -> str:
             return url
-
-        def __call__(self, *_args: str) -> Any:
-            raise AssertionError("the HTTP path makes no boto3 client")
 
     async with serving(ssm) as url:
         service = InventoryService(CountingSessions())

@@ -1,11 +1,10 @@
-"""inventory_kept: refreshes reuse their connections (one per pair and endpoint) and
+"""connections.py: refreshes reuse their connections (one per pair and endpoint) and
 look each profile's credentials up once."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import boto3
 
@@ -27,9 +26,6 @@ class CountingSessions:
 
     def endpoint_url(self, _profile: str, _region: str, _service: str) -> str:
         return self.url
-
-    def __call__(self, *_args: str) -> Any:
-        raise AssertionError("the HTTP path makes no boto3 client")
 
 
 async def test_refreshes_keep_connections_per_profile_and_credentials() -> None:

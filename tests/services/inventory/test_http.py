@@ -1,4 +1,4 @@
-"""aws_http: keep-alive, chunked answers, timeouts, and HTTP(S)_PROXY through a CONNECT
+"""http.py: keep-alive, chunked answers, timeouts, and HTTP(S)_PROXY through a CONNECT
 proxy written here; endpoint and proxy choice from the environment."""
 
 from __future__ import annotations
@@ -192,7 +192,6 @@ def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("no_proxy_env")
-@pytest.mark.parametrize("fetcher", ["http"], indirect=True)
 async def test_listing_through_a_connect_proxy(
     fleet: Fleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -208,7 +207,6 @@ async def test_listing_through_a_connect_proxy(
 
 
 @pytest.mark.usefixtures("no_proxy_env")
-@pytest.mark.parametrize("fetcher", ["http"], indirect=True)
 async def test_no_proxy_bypasses_and_a_refusing_proxy_fails_only_its_pair(
     fleet: Fleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
