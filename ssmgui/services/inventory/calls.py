@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlencode, urlsplit
 from xml.etree import ElementTree
 
 from botocore import exceptions as boto_errors
@@ -39,8 +38,6 @@ EC2_API_VERSION = "2016-11-15"
 USER_AGENT = "ssmgui-inventory"
 #: AWS's ways of saying the session token has expired (STS, SSM, EC2).
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
-#: What `quote_plus` leaves as it is (RFC 3986 unreserved): ids, numbers, field names.
-_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def default_endpoint(service: str, region: str, environ: Mapping[str, str] = os.environ) -> str:
@@ -64,18 +61,6 @@ def ec2_form(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     form += [(f"InstanceId.{m}", str(i)) for m, i in enumerate(params.get("InstanceIds", ()), 1)]
     form += [(key, str(params[key])) for key in ("MaxResults", "NextToken") if key in params]
     return form
-
-
-def form_body(fields: list[tuple[str, str]]) -> bytes:
-    """`urlencode(fields).encode()`, for less CPU: a page's fifty instance ids went through
-    `quote_plus` one by one (~0.1 ms per call), though they never need escaping."""
-    return "&".join(
-        f"{_form_escaped(key)}={_form_escaped(value)}" for key, value in fields
-    ).encode()
-
-
-def _form_escaped(text: str) -> str:
-    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
 
 
 def client_error(response: HttpResponse, operation: str) -> boto_errors.ClientError:
@@ -150,7 +135,7 @@ class HttpPairCalls:
         """One EC2 page for `params` (Filters, InstanceIds, MaxResults, NextToken), returned
         in a low-priority turn of `lane`, if any: the caller may do one bounded step of work
         with it before yielding."""
-        body = form_body(ec2_form(params))
+        body = urlencode(ec2_form(params)).encode()
         answer = await self._send("ec2", "DescribeInstances", {"Content-Type": FORM}, body)
         if self._lane is not None:  # the connection is free meanwhile for the next lookup
             await self._lane.turn()
