@@ -386,7 +386,7 @@ def run_rss_probe(demo: dict[str, Any]) -> dict[str, float]:
 def qt_app() -> QApplication:
     app = QApplication.instance() or QApplication(["ssmgui-bench"])
     assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)  # stack-notes trap 3
+    app.setQuitOnLastWindowClosed(False)  # docs/architecture.md, qasync trap 3
     return app
 
 

@@ -1,10 +1,10 @@
 """Tunnel throughput in the GUI process vs headless `ssmgui forward`, fairly on a noisy machine.
 
-One 64 MiB transfer through a tunnel on this 2-core machine runs anywhere from 24 to 43 MB/s
-from one run to the next: three CPU-bound processes (the client, the tunnel, the fake agent)
-share two cores, and the VM's speed drifts. That spread is far larger than what the GUI costs
-a tunnel, so comparing the best of two GUI transfers against the best of two headless ones,
-measured a minute apart, reported noise (0.84–1.19 for the same code). Instead:
+One 64 MiB transfer through a tunnel on this 2-core machine varies far more from one run to
+the next than what the GUI costs a tunnel: three CPU-bound processes (the client, the tunnel,
+the fake agent) share two cores, and the VM's speed drifts. Best-of-two transfers measured a
+minute apart report that noise, not the GUI (the figures: docs/architecture.md, "Why it is
+built this way"). Instead:
 
 - the two tunnels are measured in interleaved rounds (GUI, headless, headless, GUI, …), so a
   drift of the machine's speed falls on both alike. The headline is the median of each

@@ -2,7 +2,7 @@
 
 moto serves the demo's IAM world (`ssmgui --demo login`) in tests; it is not a runtime
 dependency and is excluded from the bundle. `ssmgui.demo.sts.identity` imports it at module
-level (the CLI imports that module only when the demo identity starts, since a8ac542). This
+level (the CLI imports that module only when the demo identity starts). This
 hook resolves `moto` and its submodules, only when the real package is absent, to placeholder
 modules whose attributes raise `SsmGuiError` when used, so the demo sign-in says plainly it
 is not in this build instead of failing with ModuleNotFoundError.

@@ -2,8 +2,8 @@
 quits as the tray's Quit does: tunnels stopped, sessions terminated, then the process ends.
 
 Qt delivers those requests as a `QEvent.Quit` sent to the application, and handling it ends
-Qt's event loop at once. Under qasync that loop is the asyncio loop, so `main()` was cut off
-mid-await: "Event loop stopped before Future completed", no TerminateSession, and
+Qt's event loop at once. Under qasync that loop is the asyncio loop, so `main()` would be cut
+off mid-await: "Event loop stopped before Future completed", no TerminateSession, and
 session-manager-plugin children left forwarding ports until the next start reaped them.
 This filter takes the event instead and calls `quit` (which sets `main()`'s `quitting`);
 `main()` then shuts down and returns, and the process exits through it — which is also how
@@ -12,7 +12,7 @@ through main()").
 
 Not covered: Windows ends a process as soon as Qt has handled WM_ENDSESSION (logoff), with
 no time for asynchronous work; the plugin children end with the session, and the record of
-them (plugin_reaper.py) is settled at the next start.
+them (services/tunnels/engines/plugin/reaper.py) is settled at the next start.
 """
 
 from __future__ import annotations

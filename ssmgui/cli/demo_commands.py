@@ -1,6 +1,6 @@
 """`ssmgui --demo`, `ssmgui demo check` and `ssmgui demo serve`: the embedded demo AWS.
 
-`demo check` (and `--demo` without a command, until the GUI lands) runs the self-check in
+`demo check` (and `--demo --check`) runs the self-check in
 `demo_check.py`: the real services against the demo desktop world, one line per step.
 """
 

@@ -1,6 +1,7 @@
-"""What a tunnel asks Session Manager for: documents, parameters, and port rules (§1).
+"""What a tunnel asks Session Manager for: documents, parameters, and port rules.
 
-Pure data and functions; requests are built here and compared by equality in tests.
+See docs/protocol.md §1. Pure data and functions; requests are built here and compared by
+equality in tests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fault knobs for the fake Session Manager (docs/ssm-protocol.md §11 item 9).
+"""Fault knobs for the fake Session Manager (docs/protocol.md §11 item 9).
 
 A `Faults` instance is shared by the whole fake and read on every use, so tests may flip
 knobs in the middle of a transfer.

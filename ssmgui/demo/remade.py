@@ -1,10 +1,11 @@
 """Answer text the fakes keep per instance, made again only when the instance has changed.
 
-The fake AWS shares this machine's two cores with the client it serves (bench/inventory.py):
-escaping and encoding every instance of every page on every call made the fake's load, not
-the 30 ms latency, set the pace of a benchmark round, and that load slowed the client too.
-Tests may change a fake instance's fields at any time, so the fields a text is made from
-are the key it is kept under: the answers are the text made afresh would be.
+The fake AWS shares this machine's two cores with the client it serves (bench/inventory.py),
+so the fake's own work per answer must stay small: escaping and encoding every instance of
+every page on every call would set a benchmark's pace and slow the client too
+(docs/architecture.md, "Why it is built this way"). Tests may change a fake instance's
+fields at any time, so the fields a text is made from are the key it is kept under: the
+answers are the text made afresh would be.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """FakeAws: the fake Session Manager service and agents on loopback, for tests, benchmarks
-and `--demo` (docs/ssm-protocol.md §11). Everything binds 127.0.0.1.
+and `--demo` (docs/protocol.md §11). Everything binds 127.0.0.1.
 """
 
 from __future__ import annotations

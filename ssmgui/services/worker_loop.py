@@ -1,12 +1,10 @@
 """An asyncio event loop on a thread of its own, for async work kept off the GUI's loop:
-the inventory's refreshes, and the native tunnels' bytes (engines/off_thread.py).
+the inventory's refreshes, and the native tunnels' bytes (tunnels/engines/off_thread.py).
 
-Listing thousands of instances (signing, XML, cache files) on the GUI's loop stalled the
-window (bench/ui.py: 215 ms). A fresh `asyncio.run` per refresh on a worker thread fixed
-that, but everything a refresh keeps for the next one (HTTP connections, so no new TCP and
-TLS handshakes) belongs to the loop it was made on, which `asyncio.run` closes: the next
-refresh had to start over, and the old sockets were only freed by the garbage collector. One
-loop for the owner's lifetime keeps them usable.
+The loop lives as long as its owner, because what one run keeps for the next (HTTP
+connections, so no new TCP and TLS handshakes; open tunnels) belongs to the loop it was made
+on. Closing it cancels and awaits what still runs there, then ends the thread. Why the GUI
+needs such loops: docs/architecture.md, "Threads and event loops".
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """DataChannel: one Port session's data channel, alive across WebSocket reconnects.
 
-It speaks docs/ssm-protocol.md §3–§6: OpenDataChannel, the handshake, and the reliability
+It speaks docs/protocol.md §3–§6: OpenDataChannel, the handshake, and the reliability
 layer (ack every accepted message, in-order delivery through a reorder buffer, RTO-based
 resend of unacked messages). Unlike the plugin, it does not sleep 1 ms per KiB: a bounded
 window of unacked messages paces the sender instead. When the WebSocket drops or the

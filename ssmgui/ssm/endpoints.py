@@ -1,4 +1,4 @@
-"""Which StreamUrls the client will connect to (docs/ssm-protocol.md §9).
+"""Which StreamUrls the client will connect to (docs/protocol.md §9).
 
 The token in OpenDataChannel is a bearer secret: sending it to a host that is not AWS
 Session Manager would leak a live session. So the StreamUrl from StartSession must be

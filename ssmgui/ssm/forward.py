@@ -1,4 +1,4 @@
-"""The local ends of a port session (docs/ssm-protocol.md §7).
+"""The local ends of a port session (docs/protocol.md §7).
 
 - mux: every accepted TCP connection is one smux v1 stream (odd ids from 3, like the
   plugin), many at once;

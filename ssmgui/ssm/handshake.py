@@ -1,4 +1,4 @@
-"""The Port-session handshake, client side (docs/ssm-protocol.md §4).
+"""The Port-session handshake, client side (docs/protocol.md §4).
 
 The agent's HandshakeRequest names the session type and the document's properties; we
 answer with our ClientVersion (which steers the agent's mux and keepalive choices, §8) and

@@ -1,4 +1,4 @@
-"""AgentMessage: the Session Manager data-channel frame (docs/ssm-protocol.md §2 and §3).
+"""AgentMessage: the Session Manager data-channel frame (docs/protocol.md §2 and §3).
 
 One binary WebSocket frame = a 120-byte big-endian header + payload. Two oddities matter:
 HeaderLength is 116 (the offset of PayloadLength, not the header size), and the MessageId's
@@ -20,7 +20,7 @@ from typing import NamedTuple
 HEADER_LENGTH = 116
 HEADER_SIZE = HEADER_LENGTH + 4
 MAX_STREAM_PAYLOAD = (
-    1024  # what the plugin and the agent send; MGS limits are unknown (§ open q. 2)
+    1024  # what the plugin and agent send; MGS's limit: docs/protocol.md open question 2
 )
 
 # HL, MessageType, SchemaVersion, CreatedDate, SequenceNumber, Flags, MessageId, Digest,

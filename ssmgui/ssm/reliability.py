@@ -1,4 +1,4 @@
-"""The data channel's reliability layer, both directions (docs/ssm-protocol.md §5).
+"""The data channel's reliability layer, both directions (docs/protocol.md §5).
 
 Upstream: every message stays buffered until acked; a bounded window replaces the plugin's
 1 ms sleep per KiB; expired messages are resent on an RTO from Jacobson/Karels, and unlike

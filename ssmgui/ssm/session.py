@@ -207,7 +207,7 @@ class PortSession:
         self._forwarder.close_all()
 
     async def _send_nops(self) -> None:
-        """smux keepalive for old agents that expect it (§7, §8)."""
+        """smux keepalive for old agents that expect it (docs/protocol.md §7, §8)."""
         while not self.channel.is_closed:
             await asyncio.sleep(SMUX_KEEPALIVE_S)
             await self.channel.send(encode_frame(Cmd.NOP, 0))

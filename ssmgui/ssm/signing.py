@@ -3,11 +3,11 @@
 `sigv4_headers` signs one request (method, URL, headers, body) as `SigV4Auth.add_auth`
 would: host from the URL, every header except botocore's unsigned ones, the body's SHA-256,
 X-Amz-Date and X-Amz-Security-Token. botocore builds an `AWSRequest` and derives the signing
-key with four HMACs on every call (~90 µs); the inventory signs hundreds of small calls per
-refresh, so here the derived key is cached per (secret, day, region, service) and the URL's
-canonical parts per URL.
+key with four HMACs on every call; the inventory signs hundreds of small calls per refresh,
+so here the derived key is cached per (secret, day, region, service) and the URL's canonical
+parts per URL (the cost: docs/architecture.md, "Why it is built this way").
 
-It also signs the data-channel WebSocket upgrade (docs/ssm-protocol.md §9): plugin
+It also signs the data-channel WebSocket upgrade (docs/protocol.md §9): plugin
 1.2.764.0 and later sign the upgrade GET of the StreamUrl for service `ssmmessages`; whether
 the service requires it is an open question, so we always sign — unless the URL is already
 presigned, which the plugin also leaves alone.

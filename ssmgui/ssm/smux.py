@@ -1,4 +1,6 @@
-"""smux protocol v1 framing (xtaci/smux), as spoken inside Port-session payloads (§7).
+"""smux protocol v1 framing (xtaci/smux), as spoken inside Port-session payloads.
+
+See docs/protocol.md §7.
 
 An 8-byte header (ver, cmd, little-endian length and stream id) then `length` bytes. The
 smux byte stream is not aligned with SSM messages, so readers are incremental.

@@ -3,7 +3,8 @@
 Views render what the controller's signals say and ask for things through its slots; they
 never call a service. Expected failures (`SsmGuiError`) leave through one signal, `failed`,
 to the one error door; anything else propagates to the event loop's exception handler,
-which app.py points at the same door with details and the log file.
+which the composition root (the `ssmgui.app` package) points at the same door with
+details and the log file.
 """
 
 from __future__ import annotations
@@ -177,9 +178,9 @@ class AppController(QObject):
         pairs = self.pairs()
         try:
             # Listing thousands of instances is CPU work (signing, XML, cache files): on its
-            # own event loop in a worker thread it cannot stall the GUI's loop (bench/ui.py
-            # measured a 215 ms p99 stall with it on the GUI thread). Results come back
-            # through the GUI loop, one region at a time.
+            # own event loop in a worker thread it cannot stall the GUI's loop
+            # (docs/architecture.md, "Threads and event loops"). Results come back through
+            # the GUI loop, one region at a time.
             if self._worker is None:
                 self._worker = WorkerLoop("ssmgui-inventory")
             await self._worker.run(self._inventory.refresh(pairs, deliver))

@@ -4,7 +4,7 @@ Expected failures (`SsmGuiError`) show their message, which already says what to
 Anything else is a bug: it is logged with its traceback to the log file, and the person is
 told that something went wrong, where the details are, and that the app keeps running.
 Dialogs are opened non-modally (`open()`), never with `exec()`: a nested event loop would
-break qasync (stack-notes, trap 2).
+break qasync (docs/architecture.md, qasync trap 2).
 """
 
 from __future__ import annotations

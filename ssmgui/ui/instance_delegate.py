@@ -1,11 +1,11 @@
 """How the instance table paints a cell: Qt's item look, with text laid out once per string.
 
 Qt's own delegate asks the model for ~6 roles per cell (a call into Python each) and shapes,
-measures and elides every cell's text from scratch on every paint. After each keystroke in
-the filter box the whole window repaints: bench/ui.py measured ~12 ms a paint, ~8 ms of it
-text layout, leaving the 15 ms-per-keystroke target a hair's breadth away. This delegate asks
-the model once per cell (`InstanceTableModel.look`) and draws each distinct (text, width,
-font) from a prepared `QStaticText`, so a repaint of mostly familiar strings lays out nothing.
+measures and elides every cell's text from scratch on every paint, and the whole window
+repaints after each keystroke in the filter box. This delegate asks the model once per cell
+(`InstanceTableModel.look`) and draws each distinct (text, width, font) from a prepared
+`QStaticText`, so a repaint of mostly familiar strings lays out nothing (the measurements:
+docs/architecture.md, "Why it is built this way").
 
 What it draws, as Qt's style does: the row's panel (alternating colour, selection, hover:
 `PE_PanelItemViewItem`), the icon, then the text elided at the right in the style's colours

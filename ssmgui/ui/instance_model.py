@@ -99,8 +99,8 @@ class InstanceTableModel(HeadedTableModel):
 
     The table shows the rows the filter lets through (`instance_at(row)`); `total()` counts
     every row. Rows are sorted and filtered in Python (`InstanceRows`), not by a
-    QSortFilterProxyModel: a proxy calls into Python once per row per keystroke (~20 ms for
-    10,000 rows) and once per comparison when sorting. A change of content or filter is one
+    QSortFilterProxyModel: a proxy calls into Python once per row per keystroke and once per
+    comparison when sorting. A change of content or filter is one
     model reset (the view re-reads only the rows on screen); views keep their selection
     across it by instance (see `InstancesWindow`). Sorting keeps persistent indexes.
     """

@@ -3,9 +3,9 @@
 The rows are kept in table order with parallel lists of what sorting and searching read: each
 row's sort key, its region, and (built on the first search that needs them) its lower-cased
 search text and tags. Replacing a few regions keys only their rows and merges them into the
-rows kept in order, which Timsort sees as one run: a refresh of 10,000 rows costs a few
-milliseconds on the GUI thread. A search is one list comprehension per term over the cached
-texts: about a millisecond per keystroke for 10,000 rows, and no call per row from Qt.
+rows kept in order, which Timsort sees as one run. A search is one list comprehension per
+term over the cached texts, with no call per row from Qt (the costs: docs/architecture.md,
+"Why it is built this way").
 
 `filtered` gives exactly what `ssmgui.core.instance.filter_instances` gives, in table order;
 tests/ui/test_instance_model.py checks it.

@@ -228,7 +228,8 @@ class InstancesWindow(QMainWindow):
             return
         menu = self.instance_menu(self.model.instance_at(index.row()))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        # popup(), not exec(): a nested event loop would break qasync (stack-notes.md).
+        # popup(), not exec(): a nested event loop would break qasync (docs/architecture.md,
+        # qasync trap 2).
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     def instance_menu(self, instance: Instance) -> QMenu:

@@ -1,10 +1,10 @@
 """The MFA prompt as the identity service calls it: a blocking callable on a worker thread,
 answered by a dialog on the GUI thread.
 
-botocore and our identity service ask for the code from whatever thread makes the AWS call
-(stack-notes: bridge with run_coroutine_threadsafe). The dialog is opened with `open()` and
-awaited through its `finished` signal — never `exec()`, whose nested event loop breaks
-qasync.
+botocore and our identity service ask for the code from whatever thread makes the AWS call;
+that thread waits on the GUI loop with `run_coroutine_threadsafe` (docs/architecture.md,
+"Threads and event loops"). The dialog is opened with `open()` and awaited through its
+`finished` signal — never `exec()`, whose nested event loop breaks qasync.
 """
 
 from __future__ import annotations

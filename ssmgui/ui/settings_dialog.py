@@ -194,7 +194,8 @@ class SettingsDialog(QDialog):
         return combo
 
     def _browse_key(self) -> None:
-        # open(), not getOpenFileName(): that runs a nested event loop (stack-notes.md).
+        # open(), not getOpenFileName(): that runs a nested event loop (docs/architecture.md,
+        # qasync trap 2).
         picker = QFileDialog(self, "Choose your SSH private key", self.key_edit.text())
         picker.setFileMode(QFileDialog.FileMode.ExistingFile)
         picker.fileSelected.connect(self.key_edit.setText)

@@ -145,5 +145,6 @@ class TunnelsView(QWidget):
         menu.addSeparator()
         menu.addAction(self.stop_action)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        # popup(), not exec(): a nested event loop would break qasync (stack-notes.md).
+        # popup(), not exec(): a nested event loop would break qasync (docs/architecture.md,
+        # qasync trap 2).
         menu.popup(self.table.viewport().mapToGlobal(position))

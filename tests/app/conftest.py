@@ -1,6 +1,6 @@
 """GUI tests on the qasync loop, offscreen, against the demo world.
 
-Async tests here run on qasync's QEventLoop (stack-notes: the loop-factory hook), so Qt
+Async tests here run on qasync's QEventLoop (docs/testing.md: the loop-factory hook), so Qt
 signals and asyncio tasks interleave as in the app. They await futures, never qtbot.wait*
 (a nested event loop breaks qasync).
 """
@@ -59,7 +59,8 @@ def qasync_loop() -> qasync.QEventLoop:
     """The loop of every async test and fixture here."""
     app = QApplication.instance() or QApplication(["ssmgui-tests"])
     assert isinstance(app, QApplication)
-    # As in the app (stack-notes trap 3): closing the MFA dialog must not quit Qt.
+    # As in the app (docs/architecture.md, qasync trap 3): closing the MFA dialog must not
+    # quit Qt.
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     timer = loop._timer  # qasync's callback timer; fail here, not silently, if it moves

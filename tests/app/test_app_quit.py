@@ -1,7 +1,7 @@
 """Quit as a person does it, through the app's own composition (`ssmgui.app.main`): every
 tunnel stopped with TerminateSession, the demo world closed, no task left running — whether
 Quit came from the app's own window or from Qt (macOS's Quit menu item and Dock menu, ⌘Q,
-`QApplication.quit()`), which used to stop the loop under `main()`."""
+`QApplication.quit()`), which would otherwise stop the loop under `main()`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The qasync loop of these tests between pytest-asyncio's runs (see conftest.py).
 
 Fixture set-up, the test and teardown are separate runs of the loop, and Qt events are
-processed in between. A demo world's ticker woken there, with no loop running, died of
-"no running event loop"; closing the world then failed, and the tickers of the worlds it
-never reached outlived the test.
+processed in between. A demo world's ticker woken there must not die of "no running event
+loop": closing the world would then fail, and the tickers of the worlds it never reached
+would outlive the test.
 """
 
 from __future__ import annotations

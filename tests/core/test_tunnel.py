@@ -1,4 +1,4 @@
-"""StartSession requests built as data, compared whole (§1)."""
+"""StartSession requests built as data, compared whole (docs/protocol.md §1)."""
 
 from __future__ import annotations
 

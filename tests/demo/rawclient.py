@@ -38,7 +38,7 @@ def signed_headers(
 
 
 class RawClient:
-    """One WebSocket to the fake with helpers for the §4 handshake and acks."""
+    """One WebSocket to the fake with helpers for the handshake (docs/protocol.md §4) and acks."""
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws

@@ -1,4 +1,4 @@
-"""The control-plane API through real boto3 (AWS JSON 1.1, §11 item 8)."""
+"""The control-plane API through real boto3 (AWS JSON 1.1, docs/protocol.md §11 item 8)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ async def test_describe_instance_information_pages(fake: FakeAws) -> None:
 async def test_describe_instance_information_shows_changes_made_between_calls(
     fake: FakeAws,
 ) -> None:
-    """The fake keeps each instance's answer encoded (control.py): a change a test makes to
+    """The fake keeps each instance's answer encoded (control/plane.py): a change a test makes to
     an instance must show in the next answer, and the ping time must stay current."""
 
     def described() -> dict[str, Any]:

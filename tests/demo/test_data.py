@@ -1,4 +1,4 @@
-"""Port payloads (§7): the smux server in mux mode and raw bytes in basic mode."""
+"""Port payloads (docs/protocol.md §7): the smux server in mux mode and raw bytes in basic mode."""
 
 from __future__ import annotations
 

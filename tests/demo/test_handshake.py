@@ -1,4 +1,4 @@
-"""Handshake (§4) and the version-driven mode rules (§8)."""
+"""Handshake (docs/protocol.md §4) and the version-driven mode rules (§8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tokens, SigV4 on the upgrade, session ends, recycle and resume (§3, §6, §9, §11)."""
+"""Tokens, SigV4 on the upgrade, session ends, recycle and resume (docs/protocol.md §3, §6,
+§9, §11)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reliability layer (§5): acks, duplicates, reordering, resends, bad frames."""
+"""Reliability layer (docs/protocol.md §5): acks, duplicates, reordering, resends, bad frames."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Closing a demo world ends every task it started, even when one part has already failed.
 
-A FakeAws ticker that had died (under qasync, a wake-up outside the running loop killed it
-with "no running event loop") used to make FakeAws.stop() raise before closing anything,
-and DemoFleet.stop() gave up on the others: their tickers outlived the world and ended in
+A FakeAws ticker that has died (under qasync, a wake-up outside the running loop kills it
+with "no running event loop") must not make FakeAws.stop() raise before closing anything,
+nor DemoFleet.stop() give up on the others: their tickers would outlive the world and end in
 "Task exception was never retrieved" at exit.
 """
 

@@ -1,7 +1,8 @@
-"""BasicForwarder: the agent's basic (non-mux) port mode (§7): PT1 carries raw TCP bytes.
+"""BasicForwarder: the agent's basic (non-mux) port mode: PT1 carries raw TCP bytes.
 
-One target connection, dialled lazily on the first data; flag 1 (DisconnectToPort) closes
-it and the next data dials again. A failed dial drops the data (the real agent logs it).
+See docs/protocol.md §7. One target connection, dialled lazily on the first data; flag 1
+(DisconnectToPort) closes it and the next data dials again. A failed dial drops the data
+(the real agent logs it).
 """
 
 from __future__ import annotations

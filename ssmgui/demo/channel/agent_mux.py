@@ -1,4 +1,4 @@
-"""MuxServer: the agent's smux v1 server over the PT1 byte stream (§7).
+"""MuxServer: the agent's smux v1 server over the PT1 byte stream (docs/protocol.md §7).
 
 SYN dials the target (flag 3 ConnectToPortError + FIN on failure), PSH writes, FIN
 half-closes the target, NOP is ignored. Target output goes back as PSH frames, and the

@@ -19,7 +19,8 @@ class Downlink(Protocol):
 
 @dataclass
 class AgentTiming:
-    """Agent timers; tests shrink them (§4: 15 s handshake; §7: 10 s NOP, 30 s timeout)."""
+    """Agent timers; tests shrink them (docs/protocol.md §4: 15 s handshake; §7: 10 s NOP,
+    30 s timeout)."""
 
     handshake_timeout_s: float = 15.0
     keepalive_interval_s: float = 10.0

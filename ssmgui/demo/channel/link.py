@@ -12,8 +12,8 @@ log = logging.getLogger(__name__)
 class TargetLink(asyncio.Protocol):
     """Forwards received bytes to `on_data` and reports the end once to `on_closed`.
 
-    Reading can be paused for backpressure (§5: the agent buffers at most ~100,000 unacked
-    messages; the fake stops at ~10,000 to bound memory).
+    Reading can be paused for backpressure (docs/protocol.md §5: the agent buffers at most
+    ~100,000 unacked messages; the fake stops at ~10,000 to bound memory).
     """
 
     def __init__(

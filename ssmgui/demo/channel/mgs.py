@@ -1,4 +1,4 @@
-"""The data-channel WebSocket endpoint of the fake (MGS, docs/ssm-protocol.md §3, §11).
+"""The data-channel WebSocket endpoint of the fake (MGS, docs/protocol.md §3, §11).
 
 websockets' sans-I/O ServerProtocol handles the HTTP upgrade; after it, frames are read
 and written by `wsframes` over an asyncio Protocol, so that many frames leave in one

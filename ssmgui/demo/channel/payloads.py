@@ -1,4 +1,4 @@
-"""The agent's and service's JSON control payloads (docs/ssm-protocol.md §3, §4)."""
+"""The agent's and service's JSON control payloads (docs/protocol.md §3, §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OutputPump: turns agent output into <= 1,024-byte PT1 payloads (§7, §12).
+"""OutputPump: turns agent output into <= 1,024-byte PT1 payloads (docs/protocol.md §7, §12).
 
 Unpaced, everything written in one event-loop tick goes out in the same tick, so the
 transport sees one write per tick. With `Faults.pace_agent` it sends one chunk per 1 ms

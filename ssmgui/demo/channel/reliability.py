@@ -1,4 +1,4 @@
-"""The agent's reliability layer state (docs/ssm-protocol.md §5), independent of any socket.
+"""The agent's reliability layer state (docs/protocol.md §5), independent of any socket.
 
 It outlives a WebSocket: sequence numbers continue and unacked output is resent when the
 client comes back after ResumeSession (§6).

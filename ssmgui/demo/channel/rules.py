@@ -1,4 +1,4 @@
-"""The agent's version-driven decisions (docs/ssm-protocol.md §8), as pure functions."""
+"""The agent's version-driven decisions (docs/protocol.md §8), as pure functions."""
 
 from __future__ import annotations
 

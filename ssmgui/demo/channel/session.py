@@ -1,4 +1,4 @@
-"""FakeSession: the agent side of one Session Manager session (§4, §5, §7).
+"""FakeSession: the agent side of one Session Manager session (docs/protocol.md §4, §5, §7).
 
 The session outlives any single WebSocket: sequence numbers, the unacked buffer and the
 target connections survive a recycle, and a new WebSocket (after ResumeSession) gets every

@@ -1,4 +1,4 @@
-"""SigV4 check of the WebSocket upgrade (docs/ssm-protocol.md §9).
+"""SigV4 check of the WebSocket upgrade (docs/protocol.md §9).
 
 The client signs the upgrade GET of the StreamUrl with botocore's SigV4Auth, service
 `ssmmessages`; signed headers host;x-amz-date[;x-amz-security-token], empty-body hash.

@@ -1,8 +1,9 @@
 """Fast encoders for the frames the fake sends most: agent output and acks.
 
-They produce exactly the layout of `ssmgui.ssm.message.encode` (§2) but with the constant
-header prefix precomputed and a random MessageId from os.urandom, because per-message
-Python overhead bounds the fake's throughput. Tests check them against the shared decoder.
+They produce exactly the layout of `ssmgui.ssm.message.encode` (docs/protocol.md §2) but
+with the constant header prefix precomputed and a random MessageId from os.urandom, because
+per-message Python overhead bounds the fake's throughput. Tests check them against the
+shared decoder.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""A minimal HTTP/1.1 server for the fake's control plane, AWS JSON 1.1 (§11 item 8).
+"""A minimal HTTP/1.1 server for the fake's control plane, AWS JSON 1.1.
+
+See docs/protocol.md §11 item 8.
 
 `POST /` with `X-Amz-Target: AmazonSSM.<Op>` (the HTTP loop: ssmgui.demo.servers.http).
 Errors are HTTP 400 with `{"__type": code, "message": ...}`. Signatures are ignored.

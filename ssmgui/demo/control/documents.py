@@ -1,5 +1,5 @@
 """The AWS-managed port-forwarding documents: parameters, defaults, allowedPattern and the
-`properties` the agent sends in its HandshakeRequest (docs/ssm-protocol.md §1 and §4).
+`properties` the agent sends in its HandshakeRequest (docs/protocol.md §1 and §4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The fake's SSM control-plane operations (AWS JSON 1.1 bodies in and out, §11 item 8)."""
+"""The fake's SSM control-plane operations: AWS JSON 1.1 bodies in and out
+(docs/protocol.md §11 item 8)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@
   click: `demo-web` (the welcome page on ports 80 and 8080), `demo-rdp` (Windows, port
   3389 → an echo server: the tunnel works, but no real RDP server is embedded, so a
   Remote Desktop client will connect and then fail the RDP handshake), `demo-ssh` (port 22
-  → an SSH identification banner, see `desktop_targets.py`), `demo-files` (port 9000 → the
+  → an SSH identification banner, see `targets.py`), `demo-files` (port 9000 → the
   digest server the self-check moves bytes through), `demo-offline` (ConnectionLost) and
   `demo-old-agent` (an agent too old for port forwarding);
 - AWS files in a private temp directory (credentials mode 0600). botocore reads them from

@@ -1,4 +1,4 @@
-"""The XML answers of the fake STS / IAM (`sts.py`), shaped as botocore parses AWS's.
+"""The XML answers of the fake STS / IAM (`server.py`), shaped as botocore parses AWS's.
 
 Success: `<{Action}Response xmlns=NS><{Action}Result>…</…Result><ResponseMetadata>`;
 errors: `<ErrorResponse xmlns=NS><Error><Type>Sender</Type><Code>…` with HTTP 400/403/404.

@@ -1,6 +1,6 @@
 """The demo world's identity: an IAM user with a virtual MFA device and a role, on FakeSts.
 
-`DemoIdentity().start()` runs the fake STS + IAM (`sts.py`) on loopback in a background
+`DemoIdentity().start()` runs the fake STS + IAM (`server.py`) on loopback in a background
 thread (the CLI that uses it is synchronous), creates the user `demo-user` with keys and an
 MFA device and the role `demo-admin` (MFA required), and writes AWS files with two
 profiles: `demo` (keys + mfa_serial) and `demo-admin` (assume-role + MFA). Any 6-digit code

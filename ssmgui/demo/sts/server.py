@@ -4,7 +4,7 @@ Actions: STS `GetCallerIdentity`, `GetSessionToken`, `AssumeRole`; IAM `ListMFAD
 One endpoint serves both services (botocore's sts and iam clients both `POST /` forms with
 `Action=…`). The caller is the access key id in the Authorization header's credential
 scope; signatures themselves are not checked here (the fake data channel verifies SigV4
-with the same secrets). Answers and errors are shaped like AWS's (`sts_xml.py`).
+with the same secrets). Answers and errors are shaped like AWS's (`answers.py`).
 
 MFA: any 6 digits are a valid code except `000000` (WRONG_CODE), which is refused exactly
 as AWS refuses a wrong code, so the demo can show that path. Temporary credentials made

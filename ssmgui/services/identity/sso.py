@@ -1,6 +1,7 @@
 """IAM Identity Center (SSO) credentials from botocore's token cache (~/.aws/sso/cache).
 
-`aws sso login` writes the token there; so does `SsoDeviceLogin` (see sso_login.py). An
+`aws sso login` (the AWS CLI) writes the token there; ssmgui has no device login of its
+own and only reads it. An
 `sso_session` token close to expiry is refreshed through botocore's own SSOTokenProvider; a
 missing or expired token is an `SsoLoginRequiredError` that says what to run.
 """

@@ -3,10 +3,10 @@
 qasync runs every asyncio callback through a Qt timer (a `startTimer(0)`, a timer event and
 a `killTimer` per `call_soon`) and every socket wake-up through a `QSocketNotifier` that it
 disables and re-enables around the callback. A tunnel moving tens of MB/s makes thousands of
-those per second: bench/ui.py measured 9 % more CPU per byte in the GUI process than in
-headless `ssmgui forward`, and the GUI's throughput at 0.84–0.91 of headless against a 0.90
-target. On a plain asyncio loop the data channel costs what it costs headless, and a busy
-tunnel no longer competes with the window for the GUI thread's turns.
+those per second, which cost the GUI process more CPU per byte than headless `ssmgui forward`
+and held its throughput below the target (the figures: docs/architecture.md, "Why it is
+built this way"). On a plain asyncio loop the data channel costs what it costs headless, and
+a busy tunnel no longer competes with the window for the GUI thread's turns.
 
 Only the data path moves: the manager, its policy and its state stay on the GUI's loop and
 reach the tunnel through the `RunningTunnel` calls below. The session's API object is used

@@ -38,7 +38,8 @@ async def test_echo_through_a_mux_tunnel_with_stats(world: World) -> None:
         stats = tunnel.stats()
         assert (stats.bytes_up, stats.bytes_down, stats.total_connections) == (17, 17, 1)
         session = world.fake.sessions[tunnel.channel.session_id]
-        # Above 1.2.331.0 the agent turns smux keepalive off (§8): no 30 s mismatch death.
+        # Above 1.2.331.0 the agent turns smux keepalive off (docs/protocol.md §8): no
+        # 30 s mismatch death.
         assert session.client_version == CLIENT_VERSION
         assert session.mode == "mux"
     finally:

@@ -3,8 +3,8 @@ busy (a window repainting, a dialog open), which on-loop tunnels cannot.
 
 The fake AWS runs in its own process (`python -m ssmgui.demo`), so blocking this test's loop
 blocks only the caller, as a busy GUI thread would. The manager-level behaviour (states,
-reconnects, stop) through this engine is covered by test_tunnel_manager.py, which runs
-every test with both engines.
+reconnects, stop) through this engine is covered by tests/services/tunnels/test_manager.py,
+which runs every test with both engines.
 """
 
 from __future__ import annotations

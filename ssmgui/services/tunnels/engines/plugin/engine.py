@@ -1,12 +1,12 @@
 """Official mode: tunnels through AWS's session-manager-plugin, wrapped defensively.
 
 We call StartSession ourselves (boto3), then run the plugin with the answer in an
-environment variable (§10), and treat it as a process with a lifecycle: ready when it
-prints "Port N opened" (with a timeout: it can hang forever), watched while it runs (a
-periodic probe through the port catches the dead-but-accepting state of §12, and any
-unexpected exit), stopped with an interrupt so it sends TerminateSession, plus the API call
-ourselves, plus a kill after a grace period. Every launch is recorded so a crashed ssmgui's
-plugins are reaped on the next start (plugin_reaper).
+environment variable (docs/protocol.md §10), and treat it as a process with a lifecycle:
+ready when it prints "Port N opened" (with a timeout: it can hang forever), watched while it
+runs (a periodic probe through the port catches the dead-but-accepting state of §12, and
+any unexpected exit), stopped with an interrupt so it sends TerminateSession, plus the API
+call ourselves, plus a kill after a grace period. Every launch is recorded so a crashed
+ssmgui's plugins are reaped on the next start (reaper.py).
 
 What the plugin does not tell us is not invented: stats carry the connections it reported
 ("Connection accepted", printed once per plugin run) and restarts; bytes are 0 (unknown).

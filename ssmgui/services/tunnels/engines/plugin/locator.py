@@ -1,4 +1,4 @@
-"""Finding AWS's session-manager-plugin and checking its version (docs/ssm-protocol.md §13).
+"""Finding AWS's session-manager-plugin and checking its version (docs/protocol.md §13).
 
 Search order: the path from the settings, then PATH, then the standard install locations
 of each OS, then a copy bundled next to the app. PATH alone is not enough: an app started

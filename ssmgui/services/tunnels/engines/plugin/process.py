@@ -1,6 +1,6 @@
 """One session-manager-plugin child process: its command, environment, output and signals.
 
-The plugin's contract (docs/ssm-protocol.md §10): it exits 0 even on errors, so the outcome
+The plugin's contract (docs/protocol.md §10): it exits 0 even on errors, so the outcome
 comes from the lines it prints; it can hang forever after "Starting session" when the
 WebSocket cannot open, so readiness has a timeout; it handles SIGINT (CTRL_BREAK on
 Windows) by sending TerminateSession, but SIGTERM kills it silently.

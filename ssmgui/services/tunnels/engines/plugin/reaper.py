@@ -1,7 +1,7 @@
 """The record of plugin processes we launched, so none outlives us.
 
 A clean stop ends every plugin. A crash (or a kill -9) of ssmgui cannot: the plugins sit in
-their own process groups (so an interrupt reaches them alone, docs/ssm-protocol.md §10)
+their own process groups (so an interrupt reaches them alone, docs/protocol.md §10)
 and keep their sessions open. So each launch is written to a small JSON file, and the next
 start reaps what is left — but only a process that still matches the record in pid, start
 time AND name, never an unrelated process that reused the pid.

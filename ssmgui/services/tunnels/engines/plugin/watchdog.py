@@ -2,7 +2,7 @@
 
 A plugin tunnel can die while the process lives and its port keeps accepting: after a send
 failure during the WebSocket recycle the plugin's upload pump exits and new connections are
-accepted but never served (docs/ssm-protocol.md §12). Exit codes and process state cannot
+accepted but never served (docs/protocol.md §12). Exit codes and process state cannot
 see that; only a connection through the port can.
 
 A probe connects to the local port, optionally sends a few bytes, and calls the tunnel

@@ -1,4 +1,6 @@
-"""A stand-in for AWS's session-manager-plugin that plays its CLI contract (§10) for real.
+"""A stand-in for AWS's session-manager-plugin that plays its CLI contract for real.
+
+The contract is docs/protocol.md §10.
 
 Run as `python stub_plugin.py <resp> <region> StartSession <profile> <request> <endpoint>`.
 It reads the StartSession response from the environment variable named in argv[1] (and

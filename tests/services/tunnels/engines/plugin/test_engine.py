@@ -157,7 +157,7 @@ async def test_the_watchdog_restarts_a_deaf_plugin_on_the_same_port(
     first_session, port = tunnel.session_id, tunnel.local_port
     try:
         assert await echo_once(port, b"before") == b"before"
-        control.write_text("deaf")  # accepted, never served (§12)
+        control.write_text("deaf")  # accepted, never served (docs/protocol.md §12)
         for _ in range(100):
             if tunnel.restarts:
                 break
