@@ -1,9 +1,10 @@
 """Instances as plain data: what a managed node is, which agent features it has, and how a
 person finds it in a long list.
 
-Parsing AWS answers into `Instance` is `ssmgui.services.inventory.service`'s job; this module holds
-the result and the pure rules on it: agent-version thresholds, the search/filter language,
-the display order, and the dict form used by the on-disk cache and `ssmgui list --json`.
+Parsing AWS answers into `Instance` is `ssmgui.services.inventory.records`' job; this module
+holds the result and the pure rules on it: agent-version thresholds, the search/filter
+language, the display order, and the dict form of `ssmgui list --json` (and of the inventory
+cache's format 1 files).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 #: Port forwarding needs SSM Agent 2.3.672.0 or later (AWS Session Manager docs,
 #: "Port forwarding" prerequisites).
@@ -65,17 +66,16 @@ def agent_version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-class Instance(NamedTuple):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Instance:
     """One SSM-managed node as the inventory saw it. No secrets: safe to cache and print.
+
+    Built by keyword only, so two fields of one type (the IPs, profile and region…) cannot
+    be swapped silently; change one with `dataclasses.replace`.
 
     `name` is the EC2 Name tag (or the hybrid activation's name for `mi-` nodes), "" if none.
     `state` is the EC2 state ("running", "stopped", …) or "" when EC2 did not say (hybrid
     nodes, or an id EC2 no longer knows). `tags` are the EC2 tags, sorted by key.
-
-    A named tuple rather than a frozen dataclass: a refresh makes 7,200 of them, and so does
-    reading the cache at start-up. A tuple is built in C (0.4 µs); a frozen dataclass sets
-    each of its 14 fields through `object.__setattr__` (2.7 µs), ~16 ms of every refresh.
-    Change one with `_replace`.
     """
 
     instance_id: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -33,7 +34,8 @@ WEB = Instance(
     state="running",
     tags=(("Environment", "Prod"), ("Name", "Web-Prod-01"), ("Team", "data eng")),
 )
-RDP = WEB._replace(
+RDP = replace(
+    WEB,
     instance_id="i-0aaaaaaaaaaaaaaa1",
     name="rdp",
     platform=Platform.WINDOWS,
@@ -43,8 +45,8 @@ RDP = WEB._replace(
     region="us-east-1",
     tags=(("Environment", "dev"),),
 )
-UNNAMED = WEB._replace(
-    instance_id="mi-00000000000000001", name="", public_ip="", tags=(), last_ping=None
+UNNAMED = replace(
+    WEB, instance_id="mi-00000000000000001", name="", public_ip="", tags=(), last_ping=None
 )
 
 
@@ -60,7 +62,7 @@ UNNAMED = WEB._replace(
     ],
 )
 def test_agent_version_thresholds(version: str, forwarding: bool, multiplexing: bool) -> None:
-    instance = WEB._replace(agent_version=version)
+    instance = replace(WEB, agent_version=version)
     assert instance.supports_port_forwarding is forwarding
     assert instance.supports_multiplexing is multiplexing
 
@@ -94,7 +96,7 @@ def test_parse_filter_separates_words_and_tags() -> None:
 
 
 def test_sort_puts_named_first_case_insensitively() -> None:
-    lower = RDP._replace(name="alpha")
+    lower = replace(RDP, name="alpha")
     assert sort_instances([UNNAMED, WEB, lower]) == [lower, WEB, UNNAMED]
 
 
@@ -103,3 +105,11 @@ def test_dict_round_trip(instance: Instance) -> None:
     data = instance_to_dict(instance)
     assert instance_from_dict(data) == instance
     assert data["supports_port_forwarding"] is True
+
+
+def test_an_instance_is_built_by_keyword_only() -> None:
+    """Its fields in order, by position, are refused: a swap (private and public IP,
+    profile and region) could not be seen at the call site."""
+    in_order = [getattr(WEB, field.name) for field in fields(Instance)]
+    with pytest.raises(TypeError):
+        Instance(*in_order)  # type: ignore[call-arg]  # the refusal under test

@@ -98,20 +98,20 @@ def instance_from_row(row: Sequence[Any], profile: str, region: str) -> Instance
     (private_ip, public_ip, account, last_ping, state, platform_name) = row[5:_ROW_LENGTH]
     tags = row[_ROW_LENGTH:]
     return Instance(
-        instance_id,
-        name,
-        Platform.parse(platform),
-        PingStatus.parse(ping_status),
-        agent_version,
-        private_ip,
-        public_ip,
-        profile,
-        region,
-        account,
-        datetime.fromisoformat(last_ping) if last_ping else None,
-        state,
-        platform_name,
-        tuple(zip(tags[::2], tags[1::2], strict=True)),
+        instance_id=instance_id,
+        name=name,
+        platform=Platform.parse(platform),
+        ping_status=PingStatus.parse(ping_status),
+        agent_version=agent_version,
+        private_ip=private_ip,
+        public_ip=public_ip,
+        profile=profile,
+        region=region,
+        account=account,
+        last_ping=datetime.fromisoformat(last_ping) if last_ping else None,
+        state=state,
+        platform_name=platform_name,
+        tags=tuple(zip(tags[::2], tags[1::2], strict=True)),
     )
 
 

@@ -54,13 +54,13 @@ def ec2_details(
 ) -> Ec2Details:
     """One instance's details from its fields as EC2 answered them."""
     return Ec2Details(
-        tags.get("Name", ""),
-        state,
-        ec2_platform(platform),
-        private_ip,
-        public_ip,
-        account,
-        tuple(sorted(tags.items())),
+        name=tags.get("Name", ""),
+        state=state,
+        platform=ec2_platform(platform),
+        private_ip=private_ip,
+        public_ip=public_ip,
+        account=account,
+        tags=tuple(sorted(tags.items())),
     )
 
 
@@ -78,44 +78,33 @@ def instance_from(
     EC2 no longer knows (terminated moments ago) keeps what SSM said. `account` is used when
     EC2 did not name the owner.
     """
-    # Positional, one branch per case, no repeated lookups: 7,200 per refresh.
     get = info.get
     platform = Platform.parse(get("PlatformType"))
     last_ping = get("LastPingDateTime")
-    if not isinstance(last_ping, datetime):
-        last_ping = None
     ssm_ip = str(get("IPAddress") or "")
-    if details is None:
-        return Instance(
-            str(info["InstanceId"]),
-            str(get("Name") or ""),
-            platform,
-            PingStatus.parse(get("PingStatus")),
-            str(get("AgentVersion") or ""),
-            ssm_ip,
-            "",
-            profile,
-            region,
-            account,
-            last_ping,
-            "",
-            str(get("PlatformName") or ""),
-            (),
+    if details is None:  # not an EC2 instance, or one EC2 no longer knows: SSM's word stands
+        details = Ec2Details(
+            name=str(get("Name") or ""),
+            state="",
+            platform=platform,
+            private_ip="",
+            public_ip="",
+            account="",
+            tags=(),
         )
-    name, state, ec2_platform, private_ip, public_ip, ec2_account, tags = details
     return Instance(
-        str(info["InstanceId"]),
-        name,
-        ec2_platform if platform is Platform.UNKNOWN else platform,
-        PingStatus.parse(get("PingStatus")),
-        str(get("AgentVersion") or ""),
-        private_ip or ssm_ip,
-        public_ip,
-        profile,
-        region,
-        ec2_account or account,
-        last_ping,
-        state,
-        str(get("PlatformName") or ""),
-        tags,
+        instance_id=str(info["InstanceId"]),
+        name=details.name,
+        platform=details.platform if platform is Platform.UNKNOWN else platform,
+        ping_status=PingStatus.parse(get("PingStatus")),
+        agent_version=str(get("AgentVersion") or ""),
+        private_ip=details.private_ip or ssm_ip,
+        public_ip=details.public_ip,
+        profile=profile,
+        region=region,
+        account=details.account or account,
+        last_ping=last_ping if isinstance(last_ping, datetime) else None,
+        state=details.state,
+        platform_name=str(get("PlatformName") or ""),
+        tags=details.tags,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -201,7 +202,7 @@ EVERY_FIELD = Instance(
 
 @pytest.mark.parametrize(
     "instance",
-    [EVERY_FIELD, EVERY_FIELD._replace(last_ping=None, tags=(), name="")],
+    [EVERY_FIELD, replace(EVERY_FIELD, last_ping=None, tags=(), name="")],
 )
 def test_cache_rows_read_back_equal(instance: Instance) -> None:
     row = json.loads(json.dumps(cache_row(instance)))
@@ -237,7 +238,7 @@ def test_a_saved_listing_loads_equal(tmp_path: Path) -> None:
     listing = CachedListing(
         "p",
         "eu-west-1",
-        (EVERY_FIELD, EVERY_FIELD._replace(instance_id="i-2")),
+        (EVERY_FIELD, replace(EVERY_FIELD, instance_id="i-2")),
         datetime(2026, 11, 2, tzinfo=UTC),
     )
     cache.save(listing)
