@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 from ssmgui.core.credentials import IdentitySettings
 from ssmgui.core.settings import Engine, Settings
 from ssmgui.services.aws.clients import AwsClients
-from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity.sso import sso_cache_dir
@@ -99,7 +99,7 @@ async def build_real_services(parent: ParentFor) -> AppServices:
     files = AwsFiles.from_environment()
     store = SecretStore.from_system()
     identity = IdentityService(
-        load_profiles=lambda: load_profiles(files),
+        load_profiles=ProfileCache(files),
         store=store,
         clients=AwsClients(),
         prompt=prompt,
@@ -140,7 +140,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
     prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
     files = AwsFiles(desktop.config_file, desktop.credentials_file)
     identity = IdentityService(
-        load_profiles=lambda: load_profiles(files, {}),
+        load_profiles=ProfileCache(files, {}),
         store=SecretStore(None),  # …nor the user's keyring
         clients=AwsClients(endpoint_url=desktop.sts_endpoint),
         prompt=prompt,

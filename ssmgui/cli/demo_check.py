@@ -25,7 +25,7 @@ from ssmgui.core.tunnel import TunnelKind, TunnelSpec
 from ssmgui.demo.desktop.world import DemoDesktop, start_demo_desktop
 from ssmgui.demo.servers.transfer import download, upload
 from ssmgui.services.aws.clients import AwsClients
-from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService, utc_now
 from ssmgui.services.identity_facade import IdentityFacade
@@ -72,7 +72,7 @@ def demo_identity(desktop: DemoDesktop, prompt: ScriptedPrompt) -> IdentityServi
     """The real IdentityService on the demo files and fake STS, keeping nothing on disk."""
     files = AwsFiles(desktop.config_file, desktop.credentials_file)
     return IdentityService(
-        load_profiles=lambda: load_profiles(files, {}),
+        load_profiles=ProfileCache(files, {}),
         store=SecretStore(None),
         clients=AwsClients(endpoint_url=desktop.sts_endpoint),
         prompt=prompt,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
 from ssmgui.services.aws.clients import AwsClients
-from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService, utc_now
 from ssmgui.services.identity.sso import sso_cache_dir
@@ -89,7 +89,7 @@ def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
     if not getattr(args, "demo", False):
         files = AwsFiles.from_environment()
         yield IdentityService(
-            load_profiles=lambda: load_profiles(files),
+            load_profiles=ProfileCache(files),
             store=SecretStore.from_system(),
             clients=AwsClients(),
             prompt=terminal_prompt,
@@ -111,7 +111,7 @@ def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
         os.environ.update(world.environment)  # botocore reads the files from the environment
         try:
             yield IdentityService(
-                load_profiles=lambda: load_profiles(demo_files, {}),
+                load_profiles=ProfileCache(demo_files, {}),
                 store=SecretStore(None),
                 clients=AwsClients(endpoint_url=world.endpoint_url),
                 prompt=terminal_prompt,

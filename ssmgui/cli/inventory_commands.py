@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import boto3
 
@@ -109,7 +109,7 @@ def _listable(profile: Profile) -> bool:
     return profile.problem is None and profile.kind is not ProfileKind.NO_CREDENTIALS
 
 
-def _regions_of(identity: IdentityService, known: dict[str, Profile], name: str) -> list[str]:
+def _regions_of(identity: IdentityService, known: Mapping[str, Profile], name: str) -> list[str]:
     profile = known.get(name)
     if profile is not None and profile.chosen_regions:
         return list(profile.chosen_regions)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind, SsoSettings
@@ -37,6 +38,38 @@ class AwsFiles:
         config = env.get("AWS_CONFIG_FILE") or str(home / ".aws" / "config")
         creds = env.get("AWS_SHARED_CREDENTIALS_FILE") or str(home / ".aws" / "credentials")
         return cls(_expand(config, home), _expand(creds, home))
+
+
+class ProfileCache:
+    """The profiles of `files`, parsed again only when either file has changed.
+
+    Calling the cache returns the same read-only mapping until a file's identity, size or
+    modification time changes (or it appears or disappears); then both files are read anew.
+    Every credentials lookup asks for the profiles, so with thousands of profiles reading
+    the files each time made start-up quadratic. `env` is read when the files are.
+    """
+
+    def __init__(self, files: AwsFiles, env: Mapping[str, str] | None = None) -> None:
+        self._files = files
+        self._env = env
+        self._signature: tuple[object, ...] | None = None
+        self._profiles: Mapping[str, Profile] = MappingProxyType({})
+
+    def __call__(self) -> Mapping[str, Profile]:
+        signature = (_file_signature(self._files.config), _file_signature(self._files.credentials))
+        if signature != self._signature:
+            # A failed read leaves the signature unset, so the next call tries again.
+            self._profiles = MappingProxyType(load_profiles(self._files, self._env))
+            self._signature = signature
+        return self._profiles
+
+
+def _file_signature(path: Path) -> tuple[int, ...] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
 
 def load_profiles(files: AwsFiles, env: Mapping[str, str] | None = None) -> dict[str, Profile]:

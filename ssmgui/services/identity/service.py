@@ -78,9 +78,9 @@ class IdentityService:
         self.settings = settings
         self._mfa.apply_settings(settings)
 
-    def profiles(self) -> dict[str, Profile]:
-        """Every profile, re-read from the files (they may have changed)."""
-        return dict(self._load_profiles())
+    def profiles(self) -> Mapping[str, Profile]:
+        """Every profile, as the files say now (the loader notices when they change)."""
+        return self._load_profiles()
 
     def credentials(self, name: str, force_mfa: bool = False) -> TemporaryCredentials | None:
         """Current temporary credentials for `name`, or None when botocore's own apply.

@@ -8,7 +8,7 @@ import pytest
 
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, ProfileKind, mfa_serial_for, role_chain
-from ssmgui.services.identity.profiles import AwsFiles, load_profiles
+from ssmgui.services.identity.profiles import AwsFiles, ProfileCache, load_profiles
 from tests.services.identity.conftest import write_aws_files
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
@@ -173,3 +173,42 @@ def test_file_without_a_section_header_is_a_clear_error(aws_home: Path) -> None:
     files = write_aws_files(aws_home, "region = eu-west-1\n")
     with pytest.raises(ConfigurationError, match="line 1"):
         load_profiles(files, {})
+
+
+def test_the_profile_cache_reads_the_files_once_while_they_do_not_change(tmp_path: Path) -> None:
+    (tmp_path / ".aws").mkdir()
+    files = write_aws_files(tmp_path, CONFIG)
+    cache = ProfileCache(files, {})
+    first = cache()
+    assert "mfa" in first
+    assert all(cache() is first for _ in range(1000))
+
+
+def test_the_profile_cache_sees_a_changed_added_or_removed_file(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    files = AwsFiles(config, tmp_path / "credentials")
+    cache = ProfileCache(files, {})
+    assert dict(cache()) == {}
+    config.write_text("[profile one]\nregion = eu-west-1\n", encoding="utf-8")
+    assert set(cache()) == {"one"}
+    # Same size, written again: a new file in its place is seen even within one mtime tick.
+    replacement = tmp_path / "config.new"
+    replacement.write_text("[profile two]\nregion = eu-west-1\n", encoding="utf-8")
+    replacement.replace(config)
+    assert set(cache()) == {"two"}
+    files.credentials.write_text("[three]\naws_access_key_id = AKIAEXAMPLE\n", encoding="utf-8")
+    assert set(cache()) == {"two", "three"}
+    config.unlink()
+    assert set(cache()) == {"three"}
+
+
+def test_the_profile_cache_reads_again_after_a_file_it_could_not_parse(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("region = eu-west-1\n", encoding="utf-8")  # a key before any section
+    cache = ProfileCache(AwsFiles(config, tmp_path / "credentials"), {})
+    with pytest.raises(ConfigurationError):
+        cache()
+    with pytest.raises(ConfigurationError):
+        cache()
+    config.write_text("[profile fixed]\nregion = eu-west-1\n", encoding="utf-8")
+    assert set(cache()) == {"fixed"}
