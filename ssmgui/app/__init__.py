@@ -17,6 +17,7 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from ssmgui.app.log_file import default_log_path, start_log_file
 from ssmgui.app.quit_events import QuitEventsToShutdown
 from ssmgui.app.quit_signals import QuitOnSignals
 from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
@@ -27,7 +28,7 @@ from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.services.identity.expiry import ExpiryMonitor
 from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController
-from ssmgui.ui.error_display import ErrorDoor, configure_logging, default_log_path
+from ssmgui.ui.error_display import ErrorDoor
 from ssmgui.ui.main_surface import MainSurface
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,7 @@ def controller_for(services: AppServices) -> AppController:
 
 
 def run(*, demo: bool, verbose: bool = False) -> int:
-    log_path = default_log_path()
-    configure_logging(log_path, verbose)
+    log_file = start_log_file(default_log_path(), verbose)
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("ssmgui")
@@ -79,7 +79,9 @@ def run(*, demo: bool, verbose: bool = False) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        result: int = loop.run_until_complete(main(app, demo=demo, log_path=log_path))
+        result: int = loop.run_until_complete(
+            main(app, demo=demo, log_path=log_file.path, log_notice=log_file.notice)
+        )
     return result
 
 
@@ -88,10 +90,12 @@ async def main(
     *,
     demo: bool,
     log_path: Path,
+    log_notice: str = "",
     on_ready: Callable[[AppController, MainSurface, AppServices], None] = lambda *_: None,
 ) -> int:
     """The app on the running loop until Quit; the exit code. `on_ready` gets the controller,
     the surface and the services once they exist (tests drive the app through them).
+    `log_notice`, when not empty, is shown with the first message (the log moved).
 
     Every way to quit only sets `quitting`: the tray menu, closing the window where there is
     no tray, SIGINT/SIGTERM (quit_signals.py), and Qt's own Quit requests (quit_events.py).
@@ -101,7 +105,14 @@ async def main(
     signals = QuitOnSignals(quitting.set)
     quit_events = QuitEventsToShutdown(app, quitting.set)
     try:
-        return await _run_until_quit(app, demo, log_path, quitting, on_ready)
+        return await _run_until_quit(
+            app,
+            demo=demo,
+            log_path=log_path,
+            log_notice=log_notice,
+            quitting=quitting,
+            on_ready=on_ready,
+        )
     finally:
         quit_events.close()
         signals.close()
@@ -109,8 +120,10 @@ async def main(
 
 async def _run_until_quit(
     app: QApplication,
+    *,
     demo: bool,
     log_path: Path,
+    log_notice: str,
     quitting: asyncio.Event,
     on_ready: Callable[[AppController, MainSurface, AppServices], None],
 ) -> int:
@@ -130,7 +143,7 @@ async def _run_until_quit(
     controller.failed.connect(door.show_expected)
     surface = MainSurface(controller, quit_app=quitting.set)
     surface_holder.append(surface)
-    surface.show(banner=services.banner)
+    surface.show(banner="\n\n".join(text for text in (services.banner, log_notice) if text))
     keep_gui_thread_responsive()
     _start(controller, services)
     on_ready(controller, surface, services)

@@ -18,6 +18,7 @@ import platformdirs
 
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.settings import Loaded, Settings, from_dict, to_dict
+from ssmgui.services.private_paths import private_directory
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class SettingsStore:
     def save(self, settings: Settings) -> None:
         text = json.dumps(to_dict(settings), indent=2, sort_keys=True)
         try:
-            self._directory.mkdir(parents=True, exist_ok=True)
+            private_directory(self._directory)
             handle, temp = tempfile.mkstemp(dir=self._directory, prefix=".settings-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)

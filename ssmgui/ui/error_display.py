@@ -10,7 +10,6 @@ break qasync (docs/architecture.md, qasync trap 2).
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 import traceback
 from collections.abc import Callable
@@ -18,33 +17,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import platformdirs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ssmgui.core.errors import SsmGuiError
 
 log = logging.getLogger(__name__)
-
-LOG_FILE_NAME = "ssmgui.log"
-QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "websockets", "keyring")
-
-
-def default_log_path() -> Path:
-    return Path(platformdirs.user_log_dir("ssmgui", appauthor=False)) / LOG_FILE_NAME
-
-
-def configure_logging(path: Path, verbose: bool = False) -> None:
-    """A rotating log file; chatty libraries stay at WARNING (botocore logs response bodies,
-    STS secrets included, at DEBUG)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class ErrorDoor:

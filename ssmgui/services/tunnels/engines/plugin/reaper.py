@@ -22,6 +22,8 @@ from pathlib import Path
 import platformdirs
 import psutil
 
+from ssmgui.services.private_paths import private_directory
+
 log = logging.getLogger(__name__)
 
 RECORD_NAME = "plugin-processes.json"
@@ -113,7 +115,7 @@ class ProcessRecord:
     def _write(self, entries: list[LaunchedProcess]) -> None:
         """Atomically, through a temporary file of its own (two writers must never share
         one: the second rename would find it gone)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(self.path.parent)
         handle, temporary = tempfile.mkstemp(
             dir=self.path.parent, prefix=".plugin-processes-", suffix=".tmp"
         )
