@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.config import Config
 
+from ssmgui.cli.arguments import region_name
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.core.permissions import minimal_policy_json
 from ssmgui.core.settings import Engine
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "doctor", help="check credentials, clock, IAM permissions and agents for a profile"
     )
     doctor.add_argument("--profile", default="default")
-    doctor.add_argument("--region", help="default: the profile's region")
+    doctor.add_argument("--region", type=region_name, help="default: the profile's region")
     doctor.set_defaults(handler=run_doctor)
 
 

@@ -15,10 +15,12 @@ from collections.abc import Mapping, Sequence
 
 import boto3
 
+from ssmgui.cli.arguments import region_name
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.instance import Instance, filter_instances, instance_to_dict, sort_instances
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind
+from ssmgui.services.aws.regions import checked_region
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService, RegionResult
@@ -44,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument(
         "--region",
         action="append",
+        type=region_name,
         metavar="R",
         help="a region to list (repeatable; default: each profile's ssmgui_regions or region)",
     )
@@ -111,6 +114,8 @@ def _listable(profile: Profile) -> bool:
 
 def _regions_of(identity: IdentityService, known: Mapping[str, Profile], name: str) -> list[str]:
     profile = known.get(name)
+    if profile is not None and profile.problem is not None:
+        raise ConfigurationError(profile.problem)
     if profile is not None and profile.chosen_regions:
         return list(profile.chosen_regions)
     botocore_name = None if name == ENVIRONMENT_PROFILE else name
@@ -120,7 +125,7 @@ def _regions_of(identity: IdentityService, known: Mapping[str, Profile], name: s
             f"Profile '{name}' names no region. Add region (or ssmgui_regions) to its section "
             "in ~/.aws/config, or pass --region."
         )
-    return [region]
+    return [checked_region(region, f"profile '{name}' (botocore's region)")]
 
 
 def json_document(instances: Sequence[Instance], results: Sequence[RegionResult]) -> object:

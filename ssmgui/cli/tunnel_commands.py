@@ -13,12 +13,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from ssmgui.cli.arguments import bind_address, region_name
 from ssmgui.core.errors import ConfigurationError
-from ssmgui.core.tunnel import (
-    port_forwarding_request,
-    ssh_session_request,
-    validate_bind_address,
-)
+from ssmgui.core.tunnel import port_forwarding_request, ssh_session_request
 from ssmgui.services.tunnels.engines.native import open_port_tunnel, run_stdio_tunnel
 from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
@@ -57,18 +54,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     proxy.set_defaults(handler=run_ssh_proxy)
 
 
-def bind_address(text: str) -> str:
-    """argparse's view of `validate_bind_address`: a usage error, not a traceback."""
-    try:
-        return validate_bind_address(text)
-    except ConfigurationError as exc:
-        raise argparse.ArgumentTypeError(exc.user_message) from None
-
-
 def add_aws_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS")
     group.add_argument("--profile", help="AWS profile (default: the environment's)")
-    group.add_argument("--region", help="AWS region (default: the profile's)")
+    group.add_argument("--region", type=region_name, help="AWS region (default: the profile's)")
     group.add_argument("--reason", help="session reason recorded in CloudTrail (1–256 chars)")
     group.add_argument(
         "--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL_SSM"), help=argparse.SUPPRESS

@@ -6,8 +6,10 @@ credentials, as a user's mistyped command would.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,73 @@ def test_forward_warns_before_listening_on_every_interface(tmp_path: Path) -> No
     done = run_ssmgui([*FORWARD, "--bind", "0.0.0.0"], tmp_path)
     assert "listens on every network interface" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+class Listener:
+    """A TCP listener on loopback that counts the connections it was offered."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.setblocking(False)
+        self.port = self.socket.getsockname()[1]
+
+    def connections(self) -> int:
+        count = 0
+        while True:
+            try:
+                accepted, _ = self.socket.accept()
+            except BlockingIOError:
+                return count
+            accepted.close()
+            count += 1
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    found = Listener()
+    yield found
+    found.socket.close()
+
+
+def write_profile(home: Path, extra: str = "") -> None:
+    (home / "config").write_text(f"[profile p]\nregion = eu-west-1\n{extra}", encoding="utf-8")
+    (home / "credentials").write_text(
+        "[p]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = example\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list", "--profile", "p"],
+        ["forward", "i-0123456789abcdef0", "--remote-port", "22", "--profile", "p"],
+        ["ssh-proxy", "i-0123456789abcdef0", "22", "--profile", "p"],
+        ["connect", "i-0123456789abcdef0", "rdp", "--profile", "p"],
+        ["doctor", "--profile", "p"],
+    ],
+)
+def test_a_region_cannot_send_signed_requests_elsewhere(
+    command: list[str], listener: Listener, tmp_path: Path
+) -> None:
+    write_profile(tmp_path)
+    done = run_ssmgui([*command, "--region", f"x@127.0.0.1:{listener.port}/"], tmp_path)
+    assert done.returncode == 2
+    assert "is not an AWS region name" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert listener.connections() == 0
+
+
+@pytest.mark.parametrize("key", ["region", "ssmgui_regions"])
+def test_a_region_from_the_config_cannot_either(
+    key: str, listener: Listener, tmp_path: Path
+) -> None:
+    write_profile(tmp_path)
+    (tmp_path / "config").write_text(
+        f"[profile p]\n{key} = x@127.0.0.1:{listener.port}/\n", encoding="utf-8"
+    )
+    done = run_ssmgui(["list", "--profile", "p"], tmp_path)
+    assert done.returncode == 2
+    assert f"in profile 'p' ({key}) is not an AWS region name" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert listener.connections() == 0

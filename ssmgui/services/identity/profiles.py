@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind, SsoSettings
+from ssmgui.services.aws.regions import checked_region
 
 Section = Mapping[str, str]
 
@@ -94,13 +95,18 @@ def load_profiles(files: AwsFiles, env: Mapping[str, str] | None = None) -> dict
         name: _build_profile(name, section, files, sso_sessions) for name, section in merged.items()
     }
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        profiles[ENVIRONMENT_PROFILE] = Profile(
-            name=ENVIRONMENT_PROFILE,
-            kind=ProfileKind.ENVIRONMENT,
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
-            access_key_id=env["AWS_ACCESS_KEY_ID"],
-        )
+        profiles[ENVIRONMENT_PROFILE] = _environment_profile(env)
     return profiles
+
+
+def _environment_profile(env: Mapping[str, str]) -> Profile:
+    kind, keys = ProfileKind.ENVIRONMENT, env["AWS_ACCESS_KEY_ID"]
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    try:
+        checked = checked_region(region, "AWS_REGION / AWS_DEFAULT_REGION") if region else None
+    except ConfigurationError as exc:
+        return Profile(name=ENVIRONMENT_PROFILE, kind=kind, problem=exc.user_message)
+    return Profile(name=ENVIRONMENT_PROFILE, kind=kind, region=checked, access_key_id=keys)
 
 
 def _expand(path: str, home: Path) -> Path:
@@ -164,8 +170,8 @@ def _parse_profile(
     return Profile(
         name=name,
         kind=_kind(section),
-        region=section.get("region") or None,
-        regions=_regions(section.get(REGIONS_KEY, "")),
+        region=_region(name, section.get("region")),
+        regions=_regions(name, section.get(REGIONS_KEY, "")),
         access_key_id=section.get("aws_access_key_id") or None,
         mfa_serial=section.get("mfa_serial") or None,
         role_arn=section.get("role_arn") or None,
@@ -190,8 +196,15 @@ def _kind(section: Section) -> ProfileKind:
     return ProfileKind.NO_CREDENTIALS
 
 
-def _regions(text: str) -> tuple[str, ...]:
-    return tuple(part for part in text.replace(",", " ").split() if part)
+def _region(profile: str, text: str | None) -> str | None:
+    if not text:
+        return None
+    return checked_region(text.strip(), f"profile '{profile}' (region)")
+
+
+def _regions(profile: str, text: str) -> tuple[str, ...]:
+    where = f"profile '{profile}' ({REGIONS_KEY})"
+    return tuple(checked_region(part, where) for part in text.replace(",", " ").split())
 
 
 def _int_or_none(profile: str, text: str | None) -> int | None:

@@ -212,3 +212,29 @@ def test_the_profile_cache_reads_again_after_a_file_it_could_not_parse(tmp_path:
         cache()
     config.write_text("[profile fixed]\nregion = eu-west-1\n", encoding="utf-8")
     assert set(cache()) == {"fixed"}
+
+
+@pytest.mark.parametrize(
+    ("line", "where"),
+    [
+        ("region = x@127.0.0.1:8080/", "profile 'bad' (region)"),
+        ("ssmgui_regions = eu-west-1 evil.example/", "profile 'bad' (ssmgui_regions)"),
+    ],
+)
+def test_a_profile_with_a_region_botocore_refuses_carries_the_problem(
+    tmp_path: Path, line: str, where: str
+) -> None:
+    (tmp_path / ".aws").mkdir()
+    files = write_aws_files(
+        tmp_path, f"[profile bad]\n{line}\n[profile good]\nregion = eu-west-1\n"
+    )
+    profiles = load_profiles(files, {})
+    assert profiles["good"].problem is None
+    assert profiles["bad"].problem is not None
+    assert f"in {where} is not an AWS region name" in profiles["bad"].problem
+
+
+def test_the_environments_region_is_checked_too(tmp_path: Path) -> None:
+    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "a/b"}
+    profile = load_profiles(AwsFiles(tmp_path / "c", tmp_path / "k"), env)[ENVIRONMENT_PROFILE]
+    assert profile.problem is not None and "AWS_REGION" in profile.problem
