@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
 import pytest
 
@@ -17,6 +18,8 @@ from ssmgui.core.tunnel import port_forwarding_request
 from ssmgui.demo.servers.transfer import download, upload
 from ssmgui.services.tunnels.engines.native import open_port_tunnel
 from ssmgui.ssm.channel import CLIENT_VERSION, DataChannel
+from ssmgui.ssm.message import MAX_STREAM_PAYLOAD
+from ssmgui.ssm.session import PortSession
 from tests.tunnel_fixtures import (
     CLOSED_PORT,
     DIGEST_PORT,
@@ -27,6 +30,7 @@ from tests.tunnel_fixtures import (
     echo_once,
 )
 
+KIB = 1 << 10
 MIB = 1 << 20
 
 
@@ -122,18 +126,44 @@ async def test_an_abrupt_drop_mid_download_loses_nothing(world: World) -> None:
 
 
 async def test_lost_acks_both_ways_are_recovered_by_resends(world: World) -> None:
-    world.fake.faults.drop_acks_from_client = 0.02
-    world.fake.faults.drop_acks_to_client = 0.02
+    """Every ack is lost, one direction at a time, for a whole transfer: the data still
+    arrives intact (the receiver has it; only its acks went missing), and once acks flow
+    again each sender recovers by resending what stayed unacked.
+
+    Loss with probability 1 over a bounded stretch, not a rate: at 2 % a run could end
+    before any RTO expired, and the assertion on resends then failed."""
+    faults = world.fake.faults
     tunnel = await world.tunnel(remote_port=DIGEST_PORT)
+    session = world.fake.sessions[tunnel.channel.session_id]
     try:
+        faults.drop_acks_to_client = 1.0
         up = await upload(tunnel.local_port, 2 * MIB)
-        down = await download(tunnel.local_port, 2 * MIB)
-        assert up.intact and down.intact
-        assert tunnel.channel.stats.resends > 0
-        session = world.fake.sessions[tunnel.channel.session_id]
-        assert session.acks_withheld > 0 and session.client_acks_ignored > 0
+        await until(lambda: tunnel.channel.stats.resends > 0)
+        faults.drop_acks_to_client = 0.0
+        await until(lambda: unacked_upstream(tunnel) == 0)
+        assert up.intact and session.acks_withheld >= 2 * MIB // MAX_STREAM_PAYLOAD
+
+        # The agent resends only its oldest unacked message per 100 ms tick (§5), so the
+        # download stays small enough to recover in about half a second.
+        faults.drop_acks_from_client = 1.0
+        down = await download(tunnel.local_port, 4 * KIB)
+        await until(lambda: session.reliability.resends > 0)
+        faults.drop_acks_from_client = 0.0
+        await until(lambda: not session.reliability.unacked)
+        assert down.intact and session.client_acks_ignored > 0
     finally:
         await tunnel.stop()
+
+
+def unacked_upstream(tunnel: PortSession) -> int:
+    """Messages the client still holds for lack of an ack (the channel keeps no stat)."""
+    return len(tunnel.channel._outgoing)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.02)
 
 
 async def test_a_dead_peer_is_detected_by_ping_and_the_session_resumed(world: World) -> None:
