@@ -36,7 +36,7 @@ class Platform(enum.Enum):
     @classmethod
     def parse(cls, text: str | None) -> Platform:
         """'Windows' / 'Linux' / 'MacOS' (any case) → member; anything else is UNKNOWN."""
-        # A dict lookup: iterating the enum cost ~2 µs per instance, 7,200 per refresh.
+        # A dict lookup rather than a walk over the enum: called for every instance listed.
         return _PLATFORMS_BY_NAME.get((text or "").strip().lower(), cls.UNKNOWN)
 
 
@@ -224,7 +224,7 @@ def instance_to_dict(instance: Instance, *, derived: bool = True) -> dict[str, A
     """A JSON-ready dict of every field; `from_dict(to_dict(x)) == x`.
 
     `derived=False` leaves out the `supports_*` flags, which only restate the agent version
-    (the cache skips them: parsing the version twice per instance halved its save cost).
+    (cache files of format 1 were written without them).
     """
     data: dict[str, Any] = {
         "instance_id": instance.instance_id,

@@ -1,14 +1,13 @@
-"""What the inventory's HTTP path keeps from one refresh to the next: connections and
-each profile's credentials.
+"""What the inventory keeps from one refresh to the next: connections and each profile's
+credentials.
 
-A refresh used to open two connections per (profile, region) — 36 for 18 pairs, ~20 ms of
-the event loop's time on loopback, a TLS handshake each against AWS — and to read the
-profile's credentials in a thread for every pair before its first call. `KeptForHttp` holds
-both for the `InventoryService`'s lifetime:
+`KeptForHttp` holds both for the `InventoryService`'s lifetime, so that a refresh neither
+opens connections (a TLS handshake each against AWS) nor reads every pair's credentials in
+a thread before its first call:
 
 - one `HttpConnection` per (profile, region, endpoint), as each pair had its own before:
   pairs of different profiles in one region share an endpoint URL, but calls on one
-  connection go one at a time. aws_http replaces a connection idle for too long before
+  connection go one at a time. http.py replaces a connection idle for too long before
   using it; those made on another event loop are dropped. `aclose()` closes them; later
   calls open new ones.
 - each profile's botocore `Credentials`, looked up in a thread once (botocore may run a

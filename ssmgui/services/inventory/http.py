@@ -1,12 +1,13 @@
 """A minimal HTTP/1.1 client on asyncio streams for signed AWS API calls: no threads.
 
-boto3 costs ~4 ms of CPU per call and needs a thread per call in flight; for the inventory's
-hundreds of small calls that CPU, not the network, set the wall time. This client does only
-what those calls need: `POST` with a Content-Length body, answers with Content-Length,
-chunked or close-delimited bodies, keep-alive, TLS (`ssl.create_default_context`, with
-`AWS_CA_BUNDLE` when set, as botocore does), timeouts, and HTTP(S)_PROXY / NO_PROXY through
-an HTTP `CONNECT` tunnel (for http:// targets too: one code path; every corporate proxy
-allows CONNECT to 443, and loopback targets are usually in NO_PROXY).
+boto3 needs a thread per call in flight and milliseconds of CPU per call: for the
+inventory's hundreds of small calls that CPU, not the network, would set the wall time.
+This client does only what those calls need: `POST` with a Content-Length body, answers
+with Content-Length, chunked or close-delimited bodies, keep-alive, TLS
+(`ssl.create_default_context`, with `AWS_CA_BUNDLE` when set, as botocore does), timeouts,
+and HTTP(S)_PROXY / NO_PROXY through an HTTP `CONNECT` tunnel (for http:// targets too: one
+code path; every corporate proxy allows CONNECT to 443, and loopback targets are usually in
+NO_PROXY).
 
 `HttpConnection(url)` is one connection to the origin of `url`, opened on first use and kept
 for the next request; a kept connection the server closed meanwhile is reopened once (the
@@ -121,7 +122,7 @@ def signed_headers(
 ) -> dict[str, str]:
     """`headers` plus Host, X-Amz-Date, X-Amz-Security-Token and Authorization (SigV4) for a
     POST of `body` to `url` at `now` (default: the current time), as botocore's SigV4Auth
-    signs them (by the lean signer of ssm/signing.py: botocore's own costs ~90 µs per call).
+    signs them (by the lean signer of ssm/signing.py, lighter on CPU than botocore's).
     The result holds secrets: never log it."""
     return sigv4_headers(
         credentials,

@@ -148,9 +148,8 @@ class PairListing:
             )
             for info in page.infos
         ]
-        # Built: let the answers go now rather than at the end of the pair. Kept, EC2's
-        # details lived through young collections into the old generation (7,200 a
-        # refresh), and made the collector's full passes come more often.
+        # Built: let the answers go now rather than at the end of the pair, before they
+        # live long enough to reach the collector's old generation.
         page.infos, page.details = [], {}
 
     async def _collect(self, lookups: list[asyncio.Future[None]]) -> SsmGuiError | None:

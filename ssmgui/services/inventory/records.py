@@ -4,8 +4,9 @@ An EC2 DescribeInstances page becomes an `Ec2Page` (`parsing.ec2_page_from_xml`)
 `instance_from` is the one place an `Instance` is built from AWS data. No raw dict travels
 past this module.
 
-`Ec2Details` is a named tuple rather than a dataclass: 7,200 are made per refresh, and a
-tuple is built in C without a `__dict__` for the garbage collector to track.
+`Ec2Details` is a named tuple rather than a dataclass: one is made for every EC2 instance of
+every refresh, and a tuple is cheaper to build. It is built by keyword and read by name all
+the same.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Writing fresh listings to the cache once the refreshing is over, not during it.
 
 A listing's cache file is for the next start; the person waiting for the window to fill has
-no use for it. Encoding 7,200 instances costs ~30–40 ms of CPU: in the listing it sat on the
-critical path (bench/inventory.py), and done as each region finished it competed with the
-window taking in the same results (bench/ui.py: worst stall 36–53 → 61–77 ms). So a refresh
-hands its listings over here and returns; they are written when no new listing has come for
-`quiet_s` (a refresh of many regions is one burst), on a thread, the newest listing of each
-pair only. `flush()` writes what is pending at once and waits (quitting, tests, benchmarks).
+no use for it. Encoding thousands of instances takes tens of milliseconds of CPU: inside the
+listing it would sit on the critical path, and done as each region finished it would
+compete with the window taking in the same results. So a refresh hands its listings over
+here and returns; they are written when no new listing has come for `quiet_s` (a refresh
+of many regions is one burst), on a thread, the newest listing of each pair only.
+`flush()` writes what is pending at once and waits (quitting, tests, benchmarks).
 """
 
 from __future__ import annotations
