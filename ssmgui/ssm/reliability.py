@@ -100,8 +100,8 @@ class OutgoingBuffer:
         rto = self.rtt.rto
         for pending in self._pending.values():
             if now - pending.sent_at < rto:
-                # Sequence order is close to send order; stopping here keeps a tick cheap.
-                break
+                # Not in send order: a resent head is younger than the messages behind it.
+                continue
             pending.sent_at, pending.resent = now, True
             frames.append(pending.frame)
             if len(frames) >= MAX_RESENDS_PER_TICK:

@@ -163,11 +163,6 @@ def test_resends_per_call_are_capped() -> None:
     assert buffer.take_expired(1.0) == frames[:MAX_RESENDS_PER_TICK]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="take_expired stops at the first unexpired message in sequence order, and a "
-    "resend moves the head's send time forward: the rest wait for the head's next RTO",
-)
 def test_the_rest_of_a_capped_resend_goes_on_the_next_tick() -> None:
     buffer = OutgoingBuffer(window=2 * MAX_RESENDS_PER_TICK)
     frames = sent(buffer, MAX_RESENDS_PER_TICK + 10, at=0.0)
@@ -175,17 +170,12 @@ def test_the_rest_of_a_capped_resend_goes_on_the_next_tick() -> None:
     assert buffer.take_expired(1.05) == frames[MAX_RESENDS_PER_TICK:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="take_expired stops at the first unexpired message in sequence order; a head "
-    "resent recently hides later messages whose RTO has passed (waves of one RTO each)",
-)
 def test_a_message_whose_rto_passed_is_resent_even_behind_a_freshly_resent_head() -> None:
     buffer = OutgoingBuffer(window=8)
-    first, second = sent(buffer, 1, at=0.0) + sent(buffer, 1, at=0.1)
-    assert buffer.take_expired(0.2) == [first]
-    # The second message's RTO (0.2 s) has passed at 0.3; the first was resent at 0.2.
-    assert buffer.take_expired(0.3) == [second]
+    first, second = sent(buffer, 1, at=0.0) + sent(buffer, 1, at=0.125)
+    assert buffer.take_expired(0.25) == [first]
+    # The second message's RTO (0.2 s) has passed at 0.375; the first was resent at 0.25.
+    assert buffer.take_expired(0.375) == [second]
 
 
 def test_after_resume_every_unacked_message_is_resent_in_order_once() -> None:

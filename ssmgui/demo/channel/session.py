@@ -46,7 +46,10 @@ from ssmgui.ssm.message import (
 
 log = logging.getLogger(__name__)
 
-UNACKED_PAUSE = 10_000
+# The agent buffers up to 100,000 unacked messages (its OutgoingMessageBufferCapacity) and
+# never stops reading its target before that: pausing at 10,000 stalled a download to one
+# message per resend tick once a lossy link left that many unacked.
+UNACKED_PAUSE = 100_000
 PUMP_PAUSE_BYTES = 1 << 20
 
 
