@@ -29,6 +29,7 @@ from typing import Any
 import platformdirs
 
 from ssmgui.core.instance import Instance, PingStatus, Platform, instance_from_dict
+from ssmgui.services.private_paths import private_directory
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class InventoryCache:
 
         `listing.instances` must be of the listing's profile and region (the rows leave
         them out)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         payload = _encode(
             {
                 "version": FORMAT_VERSION,
