@@ -1,4 +1,4 @@
-"""The AgentMessage codec, pinned to the byte layout of docs/ssm-protocol.md §2–§3."""
+"""The AgentMessage codec, pinned to the byte layout of docs/protocol.md §2–§3."""
 
 from __future__ import annotations
 
