@@ -1,5 +1,6 @@
-"""SigV4: the WebSocket upgrade (§9), checked by recomputing the signature, and the lean
-signer checked against botocore's own signature of the same request at the same time."""
+"""SigV4: the WebSocket upgrade (docs/protocol.md §9), checked by recomputing the signature,
+and the lean signer checked against botocore's own signature of the same request at the
+same time."""
 
 from __future__ import annotations
 

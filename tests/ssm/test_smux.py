@@ -1,4 +1,4 @@
-"""smux v1 framing (§7): little-endian header, incremental parsing across message cuts."""
+"""smux v1 framing (docs/protocol.md §7): little-endian header, parsing across message cuts."""
 
 from __future__ import annotations
 
