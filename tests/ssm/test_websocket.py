@@ -161,6 +161,7 @@ async def test_nothing_logged_at_debug_holds_the_signature_or_the_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="websockets")  # other tests may have quieted it
     errors = await _use_a_signed_link_until_it_drops_then_be_refused()
     _assert_no_credentials_in(caplog, errors)
 
