@@ -65,6 +65,7 @@ async def read_port_line(stream: asyncio.StreamReader) -> int:
     raise AssertionError("ssmgui forward never announced its port")
 
 
+@pytest.mark.real_clients
 async def test_curl_through_ssmgui_forward_then_ctrl_c(world: World) -> None:
     curl = require("curl")
     forward = await asyncio.create_subprocess_exec(
@@ -202,6 +203,7 @@ def ssh_command(world: World, server: Sshd, remote: str) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.real_clients
 async def test_openssh_through_ssh_proxy_runs_commands_and_copies_bytes(
     world: World, sshd: Sshd, tmp_path: Path
 ) -> None:
@@ -244,6 +246,7 @@ async def test_sigterm_stops_forward_cleanly(world: World) -> None:
     assert world.fake.sessions[world.only_session()].terminated
 
 
+@pytest.mark.real_clients
 async def test_connect_opens_the_client_and_closes_the_tunnel_when_it_exits(
     world: World, tmp_path: Path
 ) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.real_clients
+
 CHILD = r"""
 import json, keyring
 from ssmgui.services.identity.secrets import SecretStore

@@ -27,6 +27,8 @@ from tests.cli.test_real_clients import Sshd, aws_flags, demo_env, require
 from tests.services.launch.md4 import nt_hash
 from tests.tunnel_fixtures import LINUX, World
 
+pytestmark = pytest.mark.real_clients
+
 RDP_USER, RDP_PASSWORD = "tester", "Secret1!"
 
 
