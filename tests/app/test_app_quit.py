@@ -32,6 +32,7 @@ def quit_through_qt(app: QApplication, _surface: MainSurface) -> None:
 
 
 @pytest.mark.parametrize("quit_app", [close_the_window, quit_through_qt])
+@pytest.mark.slow
 async def test_quit_stops_every_tunnel_first(tmp_path: Path, quit_app: QuitAction) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -123,6 +123,7 @@ async def test_a_wrong_code_is_explained_and_asked_again(gui: Gui) -> None:
     assert gui.surface.window.model.total() > 300
 
 
+@pytest.mark.slow
 async def test_double_click_on_a_windows_row_opens_rdp_on_a_tunnel(gui: Gui) -> None:
     await refreshed(gui, "123456")
     gui.surface.open_window()
@@ -225,6 +226,7 @@ def expiring_soon(gui: Gui) -> list[ExpiryWarning]:
     return monitor.due()
 
 
+@pytest.mark.slow
 async def test_an_expiry_notice_in_the_window_signs_in_again_in_one_click(gui: Gui) -> None:
     await refreshed(gui, "123456")
     window = gui.surface.window
@@ -244,6 +246,7 @@ async def test_an_expiry_notice_in_the_window_signs_in_again_in_one_click(gui: G
     await until(lambda: not gui.controller.credentials[PROD].needs_login)
 
 
+@pytest.mark.slow
 async def test_clicking_the_tray_notification_asks_for_the_mfa_code(gui: Gui) -> None:
     """The OS reports a click on our notification as QSystemTrayIcon.messageClicked: the
     click is the edge faked here; everything after it is real."""
@@ -304,6 +307,7 @@ async def test_identity_settings_apply_without_a_restart(gui: Gui) -> None:
     assert gui.services.identity.settings.warn_before == timedelta(seconds=1_200)
 
 
+@pytest.mark.slow
 async def test_profiles_expiring_together_are_renewed_from_one_bar(gui: Gui) -> None:
     """demo-staging signs in through demo-prod's MFA session: both warn at once, the bar
     names both, and one click renews both with one MFA code."""

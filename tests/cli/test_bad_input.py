@@ -45,6 +45,7 @@ def run_ssmgui(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
         ("10.255.255.1", "Cannot listen on 10.255.255.1: it is not an address of this computer"),
     ],
 )
+@pytest.mark.slow
 def test_forward_refuses_a_listening_address_it_cannot_use(
     bind: str, says: str, tmp_path: Path
 ) -> None:
@@ -104,6 +105,7 @@ def write_profile(home: Path, extra: str = "") -> None:
         ["doctor", "--profile", "p"],
     ],
 )
+@pytest.mark.slow
 def test_a_region_cannot_send_signed_requests_elsewhere(
     command: list[str], listener: Listener, tmp_path: Path
 ) -> None:
@@ -116,6 +118,7 @@ def test_a_region_cannot_send_signed_requests_elsewhere(
 
 
 @pytest.mark.parametrize("key", ["region", "ssmgui_regions"])
+@pytest.mark.slow
 def test_a_region_from_the_config_cannot_either(
     key: str, listener: Listener, tmp_path: Path
 ) -> None:

@@ -108,6 +108,7 @@ async def test_curl_through_ssmgui_forward_then_ctrl_c(world: World) -> None:
     assert DEMO_SECRET_KEY.encode() not in stderr
 
 
+@pytest.mark.slow
 async def test_forward_to_a_busy_port_says_so_and_exits_2(world: World) -> None:
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
@@ -234,6 +235,7 @@ async def test_openssh_through_ssh_proxy_runs_commands_and_copies_bytes(
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_sigterm_stops_forward_cleanly(world: World) -> None:
     forward = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ssmgui", "forward", LINUX, "--remote-port", "80",

@@ -50,6 +50,7 @@ def _listening_ports() -> set[int]:
     return {c.laddr.port for c in connections if c.status == psutil.CONN_LISTEN}
 
 
+@pytest.mark.slow
 async def test_one_mfa_prompt_serves_prod_and_the_staging_role(desktop: DemoDesktop) -> None:
     prompt = ScriptedPrompt(_say)
     identity = demo_identity(desktop, prompt)
@@ -72,6 +73,7 @@ class _Answers:
         return self.answers.pop(0)
 
 
+@pytest.mark.slow
 async def test_000000_is_refused_with_a_clear_message(desktop: DemoDesktop) -> None:
     answers = _Answers("000000", "000000", "000000")
     identity = IdentityService(
@@ -154,6 +156,7 @@ async def test_stop_closes_everything_and_restores_the_environment() -> None:
     assert not world.config_file.parent.exists()
 
 
+@pytest.mark.slow
 def test_the_self_check_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["demo", "check"]) == 0
     out = capsys.readouterr().out

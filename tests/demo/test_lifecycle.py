@@ -160,6 +160,7 @@ async def test_resume_without_token(fake: FakeAws) -> None:
     assert resumed["TokenValue"] == ""
 
 
+@pytest.mark.slow
 async def test_deaf_peer_does_not_answer_pings(fake: FakeAws) -> None:
     start = await start_session(fake)
     client = await RawClient.connect(start)
@@ -175,6 +176,7 @@ async def test_deaf_peer_does_not_answer_pings(fake: FakeAws) -> None:
     await client.close()
 
 
+@pytest.mark.slow
 async def test_latency_delays_the_round_trip(fake: FakeAws) -> None:
     fake.faults.latency_s = 0.1
     loop = asyncio.get_running_loop()
@@ -188,6 +190,7 @@ async def test_latency_delays_the_round_trip(fake: FakeAws) -> None:
     await client.close()
 
 
+@pytest.mark.slow
 async def test_keepalive_mismatch_kills_the_session(fake: FakeAws) -> None:
     fake.timing.keepalive_interval_s = 0.1
     fake.timing.keepalive_timeout_s = 0.5

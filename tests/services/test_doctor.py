@@ -73,6 +73,7 @@ async def test_a_healthy_profile_with_old_agents(world: World, moto_url: str) ->
         assert findings[action][0].status in (Status.OK, Status.UNKNOWN)
 
 
+@pytest.mark.slow
 async def test_a_denied_listing_and_a_skewed_clock_fail(world: World, moto_url: str) -> None:
     world.fake.deny_actions.add("ssm:DescribeInstanceInformation")
     findings = by_check(await doctor(world, moto_url, clock_offset=400).run())

@@ -21,6 +21,7 @@ from tests.services.identity.conftest import (
 )
 
 
+@pytest.mark.slow
 def test_one_prompt_serves_keys_and_role_and_survives_a_restart(
     aws_home: Path, iam_user: IamUser, make_service: ServiceFactory
 ) -> None:
@@ -44,6 +45,7 @@ def test_one_prompt_serves_keys_and_role_and_survives_a_restart(
     assert len(prompt.requests) == 1  # no second prompt after the "restart"
 
 
+@pytest.mark.slow
 def test_session_duration_from_settings(
     aws_home: Path, iam_user: IamUser, make_service: ServiceFactory
 ) -> None:
@@ -57,6 +59,7 @@ def test_session_duration_from_settings(
     assert abs((expires - clock.now) - timedelta(seconds=43_200)) < timedelta(minutes=1)
 
 
+@pytest.mark.slow
 def test_expired_session_prompts_again_and_roles_renew(
     aws_home: Path, iam_user: IamUser, make_service: ServiceFactory
 ) -> None:
@@ -97,6 +100,7 @@ def test_three_bad_codes_and_cancel_are_clear_errors(
         cancelled.login("admin")
 
 
+@pytest.mark.slow
 def test_device_is_discovered_for_plain_keys_and_remembered(
     aws_home: Path, iam_user: IamUser, make_service: ServiceFactory
 ) -> None:
@@ -210,6 +214,7 @@ def test_a_new_session_length_applies_to_the_next_sign_in(
     assert service.settings.warn_before == timedelta(hours=2)
 
 
+@pytest.mark.slow
 def test_signing_in_a_source_and_its_role_together_asks_one_code(
     aws_home: Path, iam_user: IamUser, make_service: ServiceFactory
 ) -> None:

@@ -214,6 +214,7 @@ def fake_ec2_xml() -> bytes:
     ],
     ids=["aws", "real-shaped", "fake", "empty", "no-namespace", "tags-out-of-order"],
 )
+@pytest.mark.slow
 def test_xml_page_equals_botocores_parse(body: bytes) -> None:
     assert parsing.ec2_page_from_xml(body) == ec2_page(botocore_parse(body))
 
@@ -347,6 +348,7 @@ async def test_expired_token_reads_credentials_again_once(tmp_path: Path) -> Non
     assert reads == ["p", "p", "p"]
 
 
+@pytest.mark.slow
 async def test_the_fake_refuses_more_filter_values_than_ec2_allows(
     pair: tuple[FakeAws, FakeEc2],
 ) -> None:

@@ -52,6 +52,7 @@ async def run(argv: list[str]) -> int:
 
 
 @pytest.mark.usefixtures("aws_files")
+@pytest.mark.slow
 async def test_list_json_shape(fleet: Fleet, capsys: pytest.CaptureFixture[str]) -> None:
     web, _db = fleet.launch(*EU, ["web-1", "db-1"])
     [rdp] = fleet.launch(*EU, ["web-rdp"], ami=WINDOWS_AMI, platform="Windows")

@@ -192,6 +192,7 @@ def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("no_proxy_env")
+@pytest.mark.slow
 async def test_listing_through_a_connect_proxy(
     fleet: Fleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:

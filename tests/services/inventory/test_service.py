@@ -33,6 +33,7 @@ def by_pair(results: list[RegionResult]) -> dict[tuple[str, str], RegionResult]:
     return {(r.profile, r.region): r for r in results}
 
 
+@pytest.mark.slow
 async def test_every_page_and_every_reservation_member_is_listed(fleet: Fleet) -> None:
     names: list[str | None] = [f"web-{n:03d}" for n in range(101)]  # SSM pages: 50, 50, 1
     ids = fleet.launch(*EU, names)
@@ -115,6 +116,7 @@ async def test_unreachable_region_does_not_hold_back_the_others(fleet: Fleet) ->
     assert error is not None and "Cannot reach AWS" in error.user_message
 
 
+@pytest.mark.slow
 async def test_results_stream_in_completion_order(fleet: Fleet) -> None:
     fleet.launch(*EU, ["slow"])
     fleet.launch(*ME, ["quick"])
@@ -245,6 +247,7 @@ def test_a_saved_listing_loads_equal(tmp_path: Path) -> None:
     assert cache.load("p", "eu-west-1") == listing
 
 
+@pytest.mark.slow
 async def test_many_pages_keep_ssm_order_and_cache_the_same_listing(fleet: Fleet) -> None:
     """Pages are built as their EC2 answers come in; the result and the cache file still
     hold every instance once, in SSM's order, hybrid nodes with the pair's account."""

@@ -100,6 +100,7 @@ async def test_a_recycle_is_absorbed_by_the_session_without_a_state_change(
     await harness.manager.stop_all()
 
 
+@pytest.mark.slow
 async def test_a_lost_session_is_replaced_on_the_same_port(harness: Harness) -> None:
     tunnel = await harness.manager.open(harness.spec())
     first_session = tunnel.session_id
@@ -117,6 +118,7 @@ async def test_a_lost_session_is_replaced_on_the_same_port(harness: Harness) -> 
     await harness.manager.stop_all()
 
 
+@pytest.mark.slow
 async def test_a_refused_resume_starts_a_new_session(harness: Harness) -> None:
     # ResumeSession can fail with 403 after ~60 min with scoped credentials (plugin#136).
     tunnel = await harness.manager.open(harness.spec())
@@ -130,6 +132,7 @@ async def test_a_refused_resume_starts_a_new_session(harness: Harness) -> None:
     await harness.manager.stop_all()
 
 
+@pytest.mark.slow
 async def test_reconnecting_gives_up_with_the_last_reason(harness: Harness) -> None:
     tunnel = await harness.manager.open(harness.spec())
     harness.world.fake.resume_returns_no_token.add(tunnel.session_id)
@@ -142,6 +145,7 @@ async def test_reconnecting_gives_up_with_the_last_reason(harness: Harness) -> N
         await asyncio.open_connection("127.0.0.1", tunnel.local_port)
 
 
+@pytest.mark.slow
 async def test_an_idle_timeout_is_not_fought(harness: Harness) -> None:
     tunnel = await harness.manager.open(harness.spec())
     await harness.world.fake.end_session(tunnel.session_id)
@@ -181,6 +185,7 @@ async def test_several_tunnels_then_stop_all_leaves_nothing(harness: Harness) ->
             await asyncio.open_connection("127.0.0.1", tunnel.local_port)
 
 
+@pytest.mark.slow
 async def test_the_local_port_is_remembered_across_runs(
     world: World, tmp_path: Path, engines: Engines
 ) -> None:
@@ -210,12 +215,14 @@ async def test_a_busy_remembered_port_falls_back_but_a_fixed_one_fails(harness: 
         await harness.manager.stop_all()
 
 
+@pytest.mark.slow
 async def test_windows_never_gets_3389(world: World, engines: Engines) -> None:
     harness = Harness(world, SettingsService(None), "win32", engines)
     with pytest.raises(PortInUseError, match="Windows' own Remote Desktop"):
         await harness.manager.open(harness.spec(local_port=3389))
 
 
+@pytest.mark.slow
 async def test_keepalive_sends_traffic_only_when_asked(harness: Harness) -> None:
     quiet = await harness.manager.open(harness.spec())
     kept = await harness.manager.open(harness.spec(keepalive=True))

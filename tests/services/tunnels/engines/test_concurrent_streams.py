@@ -44,6 +44,7 @@ def slow_link_demo() -> Iterator[dict[str, Any]]:
         process.wait(10)
 
 
+@pytest.mark.slow
 async def test_uploads_beside_many_short_downloads_keep_every_stream_intact(
     slow_link_demo: dict[str, Any],
 ) -> None:

@@ -88,6 +88,7 @@ async def test_64_mib_up_and_down_arrive_intact(world: World) -> None:
 
 
 @pytest.mark.parametrize("direction", ["upload", "download"])
+@pytest.mark.slow
 async def test_a_recycle_mid_transfer_loses_nothing(world: World, direction: str) -> None:
     tunnel = await world.tunnel(remote_port=DIGEST_PORT)
     recycled = asyncio.Event()
@@ -108,6 +109,7 @@ async def test_a_recycle_mid_transfer_loses_nothing(world: World, direction: str
         await tunnel.stop()
 
 
+@pytest.mark.slow
 async def test_an_abrupt_drop_mid_download_loses_nothing(world: World) -> None:
     tunnel = await world.tunnel(remote_port=DIGEST_PORT)
     dropped = asyncio.Event()
@@ -166,6 +168,7 @@ async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
             await asyncio.sleep(0.02)
 
 
+@pytest.mark.slow
 async def test_a_dead_peer_is_detected_by_ping_and_the_session_resumed(world: World) -> None:
     tunnel = await world.tunnel(ping_interval_s=0.2, ping_timeout_s=0.3)
     try:
@@ -289,6 +292,7 @@ async def test_resume_without_a_token_ends_the_tunnel_as_timed_out(world: World)
     await tunnel.stop()
 
 
+@pytest.mark.slow
 async def test_our_client_version_keeps_the_agents_smux_keepalive_off(world: World) -> None:
     # A 1.2.331.0-or-older ClientVersion makes the agent expect smux NOPs and close the
     # session after its keepalive timeout; ours (1.2.764.0) does not (§8).

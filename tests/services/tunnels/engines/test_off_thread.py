@@ -71,6 +71,7 @@ def upload_blocking(port: int, timeout_s: float) -> bytes:
         return answer
 
 
+@pytest.mark.slow
 async def test_bytes_move_while_the_callers_loop_is_blocked(
     demo_process: dict[str, Any], data_loop: WorkerLoop
 ) -> None:
@@ -89,6 +90,7 @@ async def test_bytes_move_while_the_callers_loop_is_blocked(
         socket.create_connection(("127.0.0.1", tunnel.local_port), timeout=2).close()
 
 
+@pytest.mark.slow
 async def test_an_on_loop_tunnel_stalls_while_its_loop_is_blocked(
     demo_process: dict[str, Any],
 ) -> None:

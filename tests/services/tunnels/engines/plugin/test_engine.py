@@ -116,6 +116,7 @@ async def test_secrets_travel_in_the_environment_only(
     assert DEMO_SECRET_KEY not in ours
 
 
+@pytest.mark.slow
 async def test_a_hanging_plugin_times_out_and_leaves_nothing(
     world: World, make_engine: EngineFactory
 ) -> None:
@@ -138,6 +139,7 @@ async def test_a_hanging_plugin_times_out_and_leaves_nothing(
         ("crash", r"exited \(code 2\) before opening its port: panic: runtime error"),
     ],
 )
+@pytest.mark.slow
 async def test_errors_come_from_what_the_plugin_printed(
     world: World, make_engine: EngineFactory, mode: str, expected: str
 ) -> None:
@@ -149,6 +151,7 @@ async def test_errors_come_from_what_the_plugin_printed(
     assert world.fake.live_session_ids() == []
 
 
+@pytest.mark.slow
 async def test_the_watchdog_restarts_a_deaf_plugin_on_the_same_port(
     world: World, make_engine: EngineFactory, tmp_path: Path
 ) -> None:
@@ -173,6 +176,7 @@ async def test_the_watchdog_restarts_a_deaf_plugin_on_the_same_port(
     assert world.fake.live_session_ids() == []
 
 
+@pytest.mark.slow
 async def test_sigterm_kills_silently_and_the_watchdog_starts_a_new_session(
     world: World, make_engine: EngineFactory
 ) -> None:
@@ -191,6 +195,7 @@ async def test_sigterm_kills_silently_and_the_watchdog_starts_a_new_session(
         await tunnel.stop()
 
 
+@pytest.mark.slow
 async def test_the_service_ending_the_session_ends_the_tunnel_with_its_reason(
     world: World, make_engine: EngineFactory
 ) -> None:
@@ -243,6 +248,7 @@ async def test_a_fixed_port_is_the_one_the_plugin_opens(
         await tunnel.stop()
 
 
+@pytest.mark.slow
 async def test_an_old_plugin_is_refused_before_any_session(
     world: World, make_engine: EngineFactory
 ) -> None:
@@ -257,6 +263,7 @@ async def test_an_old_plugin_is_refused_before_any_session(
     assert world.fake.sessions == {}
 
 
+@pytest.mark.slow
 async def test_plugins_of_a_crashed_run_are_reaped_on_the_next_start(
     world: World, make_engine: EngineFactory
 ) -> None:
