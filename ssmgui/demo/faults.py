@@ -21,6 +21,8 @@ class Faults:
     drop_acks_to_client: fraction of accepted client messages the agent does not ack.
     ack_delay_s: extra delay before the agent sends each ack.
     deaf: stop reading the WebSocket entirely (pings go unanswered: a dead peer).
+    corrupt_smux: the agent's next smux output is a frame of a version that does not exist
+        (the knob clears itself), as a broken agent or a corrupting middlebox would send.
     """
 
     latency_s: float = 0.0
@@ -29,3 +31,4 @@ class Faults:
     drop_acks_to_client: float = 0.0
     ack_delay_s: float = 0.0
     deaf: bool = False
+    corrupt_smux: bool = False

@@ -124,6 +124,7 @@ class DataChannel:
         self._handshake = HandshakeState(self._options.client_version)
         self._done: asyncio.Future[SsmGuiError | None] = self._loop.create_future()
         self._closing = False
+        self._outcome: SsmGuiError | None = None  # what wait_closed reports after close()
         self._closed_by_service = asyncio.Event()
         self._reading_paused = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -172,6 +173,16 @@ class DataChannel:
         """Wait for the end; None if we closed it, else why the service or network did."""
         return await asyncio.shield(self._done)
 
+    def fail(self, error: SsmGuiError) -> None:
+        """End the session because of `error`: it is terminated as `close` does, and
+        `wait_closed` returns `error`. Later calls, and calls while closing, do nothing."""
+        if self._done.done() or self._closing:
+            return
+        self._outcome = error
+        closing = self._loop.create_task(self.close(reason=error.user_message))
+        self._tasks.add(closing)
+        closing.add_done_callback(self._tasks.discard)
+
     async def close(self, *, terminate: bool = True, reason: str = "stopped") -> None:
         """End the session: flag TerminateSession, then the TerminateSession API (§13)."""
         if self._done.done() or self._closing:
@@ -187,7 +198,7 @@ class DataChannel:
                 log.debug("no channel_closed after TerminateSession flag")
         if terminate:
             await self._terminate_via_api()
-        self._finish(None)
+        self._finish(self._outcome)
 
     # --- sending ------------------------------------------------------------------------
 
@@ -275,7 +286,7 @@ class DataChannel:
     def _on_channel_closed(self, message: Frame) -> None:
         self._closed_by_service.set()
         if self._closing:
-            self._finish(None)
+            self._finish(self._outcome)
             return
         reason = _channel_closed_reason(message.payload, self.session_id)
         self._finish(SessionEndedByServiceError(reason))
@@ -284,10 +295,14 @@ class DataChannel:
         ptype = message.payload_type
         if ptype == PayloadType.OUTPUT:
             self.stats.bytes_down += len(message.payload)
-            if self._sink is not None:
-                self._sink.on_output(message.payload)
-            else:
+            if self._sink is None:
                 self._early_output.append(message.payload)
+                return
+            try:
+                self._sink.on_output(message.payload)
+            except ProtocolError as exc:
+                # Not a dropped link: resuming would feed the same broken stream again.
+                self.fail(exc)
         elif ptype == PayloadType.FLAG:
             self._on_flag(message.payload)
         elif ptype in (PayloadType.HANDSHAKE_REQUEST, PayloadType.HANDSHAKE_COMPLETE):

@@ -17,8 +17,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from ssmgui.core.errors import ProtocolError
 from ssmgui.ssm.message import Flag
-from ssmgui.ssm.smux import FIRST_CLIENT_STREAM_ID, MAX_FRAME_DATA, Cmd, FrameReader, encode_frame
+from ssmgui.ssm.smux import (
+    FIRST_CLIENT_STREAM_ID,
+    MAX_FRAME_DATA,
+    Cmd,
+    FrameReader,
+    SmuxProtocolError,
+    encode_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +93,7 @@ class MuxForwarder:
         self._streams: dict[int, asyncio.StreamWriter] = {}
         self._next_id = FIRST_CLIENT_STREAM_ID
         self._backpressure = _Backpressure(channel)
+        self._broken = False
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         stream_id = self._next_id
@@ -118,7 +127,23 @@ class MuxForwarder:
             log.debug("could not send to a closed channel: %s", exc)
 
     def on_output(self, data: bytes) -> None:
-        for frame in self._frames.feed(data):
+        """Hand each complete frame to its local connection.
+
+        Raises `ProtocolError` when the agent's smux stream cannot be parsed: every local
+        connection is closed then, and later output is ignored (the stream cannot recover).
+        """
+        if self._broken:
+            return
+        try:
+            frames = self._frames.feed(data)
+        except SmuxProtocolError as exc:
+            self._broken = True
+            self.close_all()
+            raise ProtocolError(
+                f"The instance's agent sent a multiplexed stream ssmgui cannot read ({exc}), "
+                "so the tunnel was closed. Open it again to start a new session."
+            ) from None
+        for frame in frames:
             writer = self._streams.get(frame.stream_id)
             if writer is None:
                 continue

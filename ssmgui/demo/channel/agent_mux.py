@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from ssmgui.demo.channel.link import TargetLink, dial
 from ssmgui.demo.channel.pump import OutputPump
+from ssmgui.demo.faults import Faults
 from ssmgui.ssm.message import Flag, PayloadType, flag_payload
 from ssmgui.ssm.smux import Cmd, Frame, FrameReader, SmuxProtocolError, encode_data, encode_frame
 
@@ -45,8 +46,10 @@ class MuxServer:
         resolve: Resolve,
         on_dead: Callable[[str], None],
         keepalive: tuple[float, float] | None,
+        faults: Faults,
     ) -> None:
         self._pump = pump
+        self._faults = faults
         self._resolve = resolve
         self._on_dead = on_dead
         self._reader = FrameReader()
@@ -94,7 +97,7 @@ class MuxServer:
     async def _dial(self, stream_id: int) -> None:
         link = await dial(
             self._resolve(),
-            lambda data: self._pump.write(encode_data(stream_id, data)),
+            lambda data: self._output(stream_id, data),
             lambda: self._target_closed(stream_id),
             self._paused,
         )
@@ -115,6 +118,13 @@ class MuxServer:
         stream.pending.clear()
         if stream.peer_fin:
             link.write_eof()
+
+    def _output(self, stream_id: int, data: bytes) -> None:
+        if self._faults.corrupt_smux:
+            self._faults.corrupt_smux = False
+            self._pump.write(b"\x52" + encode_data(stream_id, data)[1:])
+            return
+        self._pump.write(encode_data(stream_id, data))
 
     def _write(self, stream_id: int, data: bytes) -> None:
         stream = self._streams.get(stream_id)

@@ -256,7 +256,7 @@ class FakeSession:
             keepalive = None
             if agent_keepalive(self.client_version):
                 keepalive = (self._timing.keepalive_interval_s, self._timing.keepalive_timeout_s)
-            return MuxServer(self._pump, resolve, self.end, keepalive)
+            return MuxServer(self._pump, resolve, self.end, keepalive, self._faults)
         self.mode = "basic"
         return BasicForwarder(self._pump, resolve)
 
