@@ -9,12 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 
 from ssmgui.cli.identity_commands import identity_service
+from ssmgui.cli.sessions import API_CONFIG, chosen_profile, chosen_region, data_safe_prompt
 from ssmgui.cli.tunnel_commands import add_aws_options, channel_options, stop_on_termination_signals
-from ssmgui.core.errors import ConfigurationError
-from ssmgui.core.profile import ENVIRONMENT_PROFILE
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, spec_for
 from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.launch.client_process import LaunchedClient
@@ -41,16 +39,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_connect(args: argparse.Namespace) -> int:
     settings = SettingsService(SettingsStore())
-    with identity_service(args) as identity:
+    with identity_service(args, data_safe_prompt()) as identity:
         profile = chosen_profile(args.profile)
         facade = IdentityFacade(
-            identity, ssm_endpoint_for=lambda _profile, _region: args.endpoint_url
+            identity,
+            ssm_endpoint_for=lambda _profile, _region: args.endpoint_url,
+            client_config=API_CONFIG,
         )
-        region = args.region or next(iter(facade.regions_of(profile)), None)
-        if not region:
-            raise ConfigurationError(
-                f"Profile '{profile}' names no region: pass --region or add one to it."
-            )
+        region = chosen_region(identity, profile, args.region)
         spec = spec_for(
             profile, region, args.instance, TunnelKind(args.kind), args.remote_port,
             local_port=args.local_port, reason=args.reason,
@@ -61,15 +57,6 @@ def run_connect(args: argparse.Namespace) -> int:
             settings=settings,
         )
         return asyncio.run(_connect(manager, spec, settings, Launcher()))
-
-
-def chosen_profile(named: str | None) -> str:
-    """--profile, else keys in the environment, else AWS_PROFILE, else "default"."""
-    if named:
-        return named
-    if os.environ.get("AWS_ACCESS_KEY_ID"):
-        return ENVIRONMENT_PROFILE
-    return os.environ.get("AWS_PROFILE", "default")
 
 
 async def _connect(

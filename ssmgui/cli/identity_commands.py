@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
 from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.identity.mfa_sessions import MfaPrompt
 from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService, utc_now
@@ -84,15 +85,19 @@ def print_identity(identity: CallerIdentity) -> None:
 
 
 @contextlib.contextmanager
-def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
-    """The service for this command: real AWS and keyring, or the demo world."""
+def identity_service(
+    args: argparse.Namespace, prompt: MfaPrompt | None = None
+) -> Iterator[IdentityService]:
+    """The service for this command: real AWS and keyring, or the demo world. `prompt`
+    asks for MFA codes (default: on this terminal, reading stdin)."""
+    prompt = prompt or terminal_prompt
     if not getattr(args, "demo", False):
         files = AwsFiles.from_environment()
         yield IdentityService(
             load_profiles=ProfileCache(files),
             store=SecretStore.from_system(),
             clients=AwsClients(),
-            prompt=terminal_prompt,
+            prompt=prompt,
             sso_cache_dir=sso_cache_dir(Path.home()),
         )
         return
@@ -114,7 +119,7 @@ def identity_service(args: argparse.Namespace) -> Iterator[IdentityService]:
                 load_profiles=ProfileCache(demo_files, {}),
                 store=SecretStore(None),
                 clients=AwsClients(endpoint_url=world.endpoint_url),
-                prompt=terminal_prompt,
+                prompt=prompt,
                 sso_cache_dir=world.config_file.parent / "sso-cache",
             )
         finally:

@@ -8,18 +8,16 @@ import contextlib
 import os
 import signal
 import sys
-from typing import Any
-
-import boto3
-from botocore.config import Config
 
 from ssmgui.cli.arguments import bind_address, region_name
+from ssmgui.cli.identity_commands import identity_service
+from ssmgui.cli.sessions import controlling_terminal_prompt, data_safe_prompt, session_api
 from ssmgui.core.errors import ConfigurationError
-from ssmgui.core.tunnel import port_forwarding_request, ssh_session_request
+from ssmgui.core.tunnel import SessionRequest, port_forwarding_request, ssh_session_request
+from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.tunnels.engines.native import open_port_tunnel, run_stdio_tunnel
-from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 from ssmgui.ssm.channel import ChannelOptions
-from ssmgui.ssm.session import LOOPBACK_HOSTS, PortSession
+from ssmgui.ssm.session import LOOPBACK_HOSTS, LocalListener, PortSession
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -75,16 +73,6 @@ def channel_options(args: argparse.Namespace) -> ChannelOptions:
     return ChannelOptions(allowed_hosts=frozenset(args.allow_stream_host))
 
 
-def build_api(args: argparse.Namespace) -> SessionApi:
-    session: Any = boto3.Session(profile_name=args.profile, region_name=args.region)
-    return session_api_for(
-        session,
-        profile=args.profile or "default",
-        endpoint_url=args.endpoint_url,
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
-    )
-
-
 def run_forward(args: argparse.Namespace) -> int:
     hosts = tuple(args.bind) if args.bind else LOOPBACK_HOSTS
     if any(host in ("0.0.0.0", "::") for host in hosts):
@@ -100,31 +88,37 @@ def run_forward(args: argparse.Namespace) -> int:
         remote_host=args.host,
         reason=args.reason,
     )
-    api = build_api(args)
+    with identity_service(args, data_safe_prompt()) as identity:
+        return asyncio.run(_forward(args, identity, request, hosts))
 
-    async def forward() -> int:
-        stop = stop_on_termination_signals()
-        tunnel = await open_port_tunnel(
-            api,
-            request,
-            local_port=args.local_port,
-            bind_hosts=hosts,
-            options=channel_options(args),
+
+async def _forward(
+    args: argparse.Namespace,
+    identity: IdentityService,
+    request: SessionRequest,
+    hosts: tuple[str, ...],
+) -> int:
+    stop = stop_on_termination_signals()
+    # The port first: a busy or foreign address is told before anyone types an MFA code.
+    listener = await LocalListener.bind(args.local_port, hosts)
+    try:
+        api = await session_api(args, identity)
+    except BaseException:
+        listener.close()
+        raise
+    tunnel = await open_port_tunnel(api, request, options=channel_options(args), listener=listener)
+    announce(tunnel, args.instance)
+    ended = asyncio.ensure_future(tunnel.wait_closed())
+    try:
+        await asyncio.wait(
+            {ended, asyncio.ensure_future(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
         )
-        announce(tunnel, args.instance)
-        ended = asyncio.ensure_future(tunnel.wait_closed())
-        try:
-            await asyncio.wait(
-                {ended, asyncio.ensure_future(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            await tunnel.stop(reason="interrupted")
-        error = ended.result() if ended.done() else None
-        if error is not None:
-            raise error
-        return 0
-
-    return asyncio.run(forward())
+    finally:
+        await tunnel.stop(reason="interrupted")
+    error = ended.result() if ended.done() else None
+    if error is not None:
+        raise error
+    return 0
 
 
 def stop_on_termination_signals() -> asyncio.Event:
@@ -162,19 +156,23 @@ def run_ssh_proxy(args: argparse.Namespace) -> int:
             "ssh -o ProxyCommand='ssmgui ssh-proxy %h %p' ec2-user@i-0123456789abcdef0"
         )
     request = ssh_session_request(args.instance, args.port, reason=args.reason)
-    api = build_api(args)
+    # stdin carries SSH: an MFA code is asked on the controlling terminal, as ssh asks.
+    with identity_service(args, controlling_terminal_prompt) as identity:
+        return asyncio.run(_proxy(args, identity, request))
 
-    async def proxy() -> int:
-        error = await run_stdio_tunnel(
-            api,
-            request,
-            sys.stdin.fileno(),
-            sys.stdout.fileno(),
-            options=channel_options(args),
-            stop=stop_on_termination_signals(),
-        )
-        if error is not None:
-            raise error
-        return 0
 
-    return asyncio.run(proxy())
+async def _proxy(
+    args: argparse.Namespace, identity: IdentityService, request: SessionRequest
+) -> int:
+    api = await session_api(args, identity)
+    error = await run_stdio_tunnel(
+        api,
+        request,
+        sys.stdin.fileno(),
+        sys.stdout.fileno(),
+        options=channel_options(args),
+        stop=stop_on_termination_signals(),
+    )
+    if error is not None:
+        raise error
+    return 0

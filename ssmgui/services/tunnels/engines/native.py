@@ -24,8 +24,12 @@ async def open_port_tunnel(
     local_port: int = 0,
     bind_hosts: Sequence[str] = LOOPBACK_HOSTS,
     options: ChannelOptions | None = None,
+    listener: LocalListener | None = None,
 ) -> PortSession:
-    listener = await LocalListener.bind(local_port, bind_hosts)
+    """A tunnel on `listener` (bound here from `local_port` and `bind_hosts` when None);
+    the listener is closed if the tunnel cannot be opened."""
+    if listener is None:
+        listener = await LocalListener.bind(local_port, bind_hosts)
     session_id = ""
     try:
         endpoint = await api.start(request)

@@ -1,0 +1,86 @@
+"""The Session Manager API a tunnel command uses, signed as the user's sign-in says.
+
+`forward`, `ssh-proxy` and `connect` take their credentials from the same identity service
+as the GUI and `ssmgui login`: an MFA session kept in the keyring is used as it is, and a
+sign-in that is needed asks once, on the terminal — never on a stdin that carries the
+tunnel's data. `ssh-proxy` asks on the controlling terminal (/dev/tty), as ssh asks for a
+password; without one it says to run `ssmgui login` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from botocore.config import Config
+
+from ssmgui.cli.identity_commands import terminal_prompt
+from ssmgui.core.credentials import MfaRequest
+from ssmgui.core.errors import ConfigurationError, MfaError
+from ssmgui.core.profile import ENVIRONMENT_PROFILE
+from ssmgui.services.identity.mfa_sessions import MfaPrompt
+from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.identity_facade import IdentityFacade
+from ssmgui.services.tunnels.session_api import SessionApi
+
+#: Tunnel commands retry the control plane a little (botocore's standard mode).
+API_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"})
+CONTROLLING_TERMINAL = "/dev/tty"
+
+
+def chosen_profile(named: str | None) -> str:
+    """--profile, else keys in the environment, else AWS_PROFILE, else "default"."""
+    if named:
+        return named
+    if os.environ.get("AWS_ACCESS_KEY_ID"):
+        return ENVIRONMENT_PROFILE
+    return os.environ.get("AWS_PROFILE", "default")
+
+
+def chosen_region(identity: IdentityService, profile: str, named: str | None) -> str:
+    """--region, else the profile's first region. Raises ConfigurationError saying why not."""
+    if named:
+        return named
+    found = identity.profiles().get(profile)
+    if found is not None and found.problem is not None:
+        raise ConfigurationError(found.problem)
+    if found is not None and found.chosen_regions:
+        return found.chosen_regions[0]
+    raise ConfigurationError(
+        f"Profile '{profile}' names no region: pass --region or add one to it."
+    )
+
+
+async def session_api(args: argparse.Namespace, identity: IdentityService) -> SessionApi:
+    """The API for `args.profile` / `args.region` on fresh credentials (may ask for MFA)."""
+    profile = chosen_profile(args.profile)
+    region = chosen_region(identity, profile, args.region)
+    facade = IdentityFacade(
+        identity,
+        ssm_endpoint_for=lambda _profile, _region: args.endpoint_url,
+        client_config=API_CONFIG,
+    )
+    return await facade.api_for(profile, region)
+
+
+def controlling_terminal_prompt(request: MfaRequest) -> str | None:
+    """Ask on the controlling terminal, not stdin; no terminal is a clear error."""
+    try:
+        with open(CONTROLLING_TERMINAL, "r+", encoding="utf-8") as terminal:
+            if request.problem:
+                terminal.write(request.problem + "\n")
+            terminal.write(f"MFA code for '{request.profile_name}' ({request.serial_number}): ")
+            terminal.flush()
+            line = terminal.readline()
+    except OSError:
+        raise MfaError(
+            f"Profile '{request.profile_name}' needs an MFA code and there is no terminal to "
+            f"ask on. Run: ssmgui login {request.profile_name}"
+        ) from None
+    return line.strip() if line else None
+
+
+def data_safe_prompt() -> MfaPrompt:
+    """The terminal prompt when stdin is a terminal, else the controlling terminal's."""
+    return terminal_prompt if sys.stdin.isatty() else controlling_terminal_prompt
