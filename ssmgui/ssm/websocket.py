@@ -48,6 +48,21 @@ class LinkOpenError(Exception):
         self.status = status
 
 
+class _NoDebugLogger(logging.LoggerAdapter[logging.Logger]):
+    """websockets' connection logger that never logs at DEBUG.
+
+    At DEBUG websockets logs every upgrade header, and ours carry the SigV4 Authorization
+    and the session token (X-Amz-Security-Token): secrets never go to a log, whatever
+    level the user turned on.
+    """
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging's name
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+
+_WEBSOCKETS_LOG = _NoDebugLogger(logging.getLogger("websockets.client"), {})
+
+
 class WebSocketLink(asyncio.Protocol):
     def __init__(
         self,
@@ -58,7 +73,7 @@ class WebSocketLink(asyncio.Protocol):
         ping_interval: float | None,
         ping_timeout: float,
     ) -> None:
-        self._ws = ClientProtocol(parse_uri(url), max_size=MAX_FRAME)
+        self._ws = ClientProtocol(parse_uri(url), max_size=MAX_FRAME, logger=_WEBSOCKETS_LOG)
         self._headers = dict(headers)
         self._listener = listener
         self._loop = asyncio.get_running_loop()

@@ -152,11 +152,6 @@ async def test_nothing_logged_at_info_holds_the_signature_or_the_token(
     _assert_no_credentials_in(caplog, errors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="websocket.py builds ClientProtocol with websockets' default logger, which at "
-    "DEBUG logs every upgrade header: Authorization and X-Amz-Security-Token",
-)
 async def test_nothing_logged_at_debug_holds_the_signature_or_the_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
