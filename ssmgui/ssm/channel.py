@@ -125,6 +125,7 @@ class DataChannel:
         self._done: asyncio.Future[SsmGuiError | None] = self._loop.create_future()
         self._closing = False
         self._outcome: SsmGuiError | None = None  # what wait_closed reports after close()
+        self._terminate_requested = False
         self._closed_by_service = asyncio.Event()
         self._reading_paused = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -143,21 +144,27 @@ class DataChannel:
                 self._spawn(self._resend_loop())
                 return await self._handshake.completed
         except TimeoutError:
-            await self.close(reason="handshake timed out")
+            await self._close_failed_open("handshake timed out")
             raise ProtocolError(
                 f"The instance's agent did not complete the handshake within "
                 f"{self._options.handshake_timeout_s:.0f} s. Check that the agent is running "
                 "and up to date."
             ) from None
         except LinkOpenError as exc:
-            await self.close(reason="data channel unreachable")
+            await self._close_failed_open("data channel unreachable")
             raise SessionStartError(
                 f"Cannot open the Session Manager data channel: {exc}. Check your network, "
                 "VPN or proxy."
             ) from None
         except BaseException:
-            await self.close(reason="open failed")
+            await self._close_failed_open("open failed")
             raise
+
+    async def _close_failed_open(self, reason: str) -> None:
+        """Close, and call TerminateSession even when the channel had already ended (the
+        token refused, the link dropped): the service still holds the session."""
+        await self.close(reason=reason)
+        await self._terminate_via_api()
 
     def set_sink(self, sink: ChannelSink) -> None:
         self._sink = sink
@@ -320,7 +327,12 @@ class DataChannel:
             self._sink.on_flag(flag)
 
     def _on_handshake_message(self, message: Frame) -> None:
-        response = self._handshake.handle(message)
+        try:
+            response = self._handshake.handle(message)
+        except ProtocolError as exc:
+            # The agent's fault, reported by open(); raised here it would drop the link.
+            self._handshake.fail(exc)
+            return
         if response is not None:
             self._send_stream(PayloadType.HANDSHAKE_RESPONSE, response)
 
@@ -419,6 +431,10 @@ class DataChannel:
     # --- ending -------------------------------------------------------------------------
 
     async def _terminate_via_api(self) -> None:
+        """TerminateSession, once per channel however many paths ask for it."""
+        if self._terminate_requested:
+            return
+        self._terminate_requested = True
         try:
             async with asyncio.timeout(10):
                 await self._control.terminate(self.session_id)

@@ -76,12 +76,13 @@ class HandshakeState:
         body = _json_object(payload, "HandshakeRequest")
         processed: list[dict[str, Any]] = []
         session_type, properties = "", {}
-        for action in body.get("RequestedClientActions") or []:
+        for requested in _list(body.get("RequestedClientActions")):
+            action = _mapping(requested)
             kind = str(action.get("ActionType", ""))
             if kind == "SessionType":
-                params = action.get("ActionParameters") or {}
+                params = _mapping(action.get("ActionParameters"))
                 session_type = str(params.get("SessionType", ""))
-                properties = {k: str(v) for k, v in (params.get("Properties") or {}).items()}
+                properties = {k: str(v) for k, v in _mapping(params.get("Properties")).items()}
                 processed.append(_processed(kind, session_type == "Port"))
             else:  # KMSEncryption is never requested for Port sessions (§4)
                 processed.append(_processed(kind, False))
@@ -118,6 +119,23 @@ def _processed(action_type: str, ok: bool) -> dict[str, Any]:
         "ActionResult": None,
         "Error": "" if ok else f"{action_type} is not supported by ssmgui",
     }
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    """A JSON object of the HandshakeRequest (absent: empty), else a ProtocolError."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProtocolError("The agent sent an unreadable HandshakeRequest.")
+    return value
+
+
+def _list(value: object) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ProtocolError("The agent sent an unreadable HandshakeRequest.")
+    return value
 
 
 def _json_object(payload: bytes, what: str) -> dict[str, Any]:

@@ -134,11 +134,6 @@ async def test_a_token_refused_at_open_is_a_session_closed_error() -> None:
         await agent.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when the link closes during the handshake, _finish() marks the channel done "
-    "first, so open()'s close() returns early and TerminateSession is never called",
-)
 async def test_a_link_closed_during_the_handshake_still_terminates_the_session() -> None:
     """open(): 'On any failure the session is terminated (flag and API)'."""
     agent = await LoopbackAgent(refuse_open=(1003, "invalid token")).start()
@@ -170,11 +165,6 @@ async def test_a_host_that_is_not_allowed_is_never_contacted(agent: LoopbackAgen
     assert agent.opens == [] and control.signed == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the handshake's ProtocolError escapes DataChannel.on_frame into the transport, "
-    "which drops the link: open() reports a closed channel instead of the agent's fault",
-)
 async def test_an_unreadable_handshake_request_fails_open_with_a_protocol_error() -> None:
     agent = await LoopbackAgent(send_handshake=False).start()
     try:

@@ -138,11 +138,6 @@ async def test_an_unreadable_request_or_complete_is_a_protocol_error(payload: by
         state.handle(agent_message(PayloadType.HANDSHAKE_COMPLETE, payload, seq=1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a well-formed JSON object with a malformed action list raises AttributeError, "
-    "not the ProtocolError an unreadable HandshakeRequest gets",
-)
 async def test_a_request_whose_actions_are_not_objects_is_a_protocol_error() -> None:
     state = HandshakeState(CLIENT_VERSION)
     body = {"AgentVersion": "3.3.1142.0", "RequestedClientActions": ["SessionType"]}
