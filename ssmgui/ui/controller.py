@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from ssmgui.core.errors import SsmGuiError
+from ssmgui.core.errors import ConfigurationError, SsmGuiError
 from ssmgui.core.instance import Instance, Platform
 from ssmgui.core.settings import Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
@@ -61,6 +61,7 @@ class Notice:
     title: str
     message: str
     sign_in: str = ""
+    stays: bool = False  # also shown in the window until dismissed (a problem to fix)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class AppController(QObject):
         self._refresh_again = False
         # pairs() when last asked: a result for any other pair comes from before a change
         self._chosen: set[tuple[str, str]] = set()
+        self._told_configuration = ""  # the AWS-files problem last told, if any
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: WorkerLoop | None = None  # where the inventory runs, from the 1st refresh
         tunnels.subscribe(self._on_tunnel)
@@ -135,17 +137,41 @@ class AppController(QObject):
         return self._settings.current
 
     def profile_names(self) -> list[str]:
-        """The profiles shown: the chosen ones, or every usable profile."""
-        return list(self.settings.profiles or self._identity.profile_names())
+        """The profiles shown: the chosen ones, or every usable profile — none while the AWS
+        files cannot be read (the person is told why, once per problem)."""
+        if self.settings.profiles:
+            return list(self.settings.profiles)
+        try:
+            names = list(self._identity.profile_names())
+        except ConfigurationError as exc:
+            self._configuration_unreadable(exc)
+            return []
+        self._told_configuration = ""
+        return names
 
     def pairs(self) -> list[tuple[str, str]]:
         """(profile, region) pairs to list: the chosen profiles × their chosen regions."""
         pairs: list[tuple[str, str]] = []
         for profile in self.profile_names():
-            regions = self.settings.regions or self._identity.regions_of(profile)
+            try:
+                regions = self.settings.regions or self._identity.regions_of(profile)
+            except ConfigurationError as exc:
+                self._configuration_unreadable(exc)
+                continue
             pairs.extend((profile, region) for region in regions)
         self._chosen = set(pairs)
         return pairs
+
+    def _configuration_unreadable(self, error: ConfigurationError) -> None:
+        """Tell the person what is wrong with their AWS files; the app runs on without
+        those profiles and reads the files again on the next refresh."""
+        if error.user_message == self._told_configuration:
+            return
+        self._told_configuration = error.user_message
+        log.warning("AWS configuration: %s", error.user_message)
+        self.notify.emit(
+            Notice("Your AWS configuration cannot be used", error.user_message, stays=True)
+        )
 
     def instances(self) -> list[Instance]:
         return [i for result in self.regions.values() for i in result.instances]

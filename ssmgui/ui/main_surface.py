@@ -169,6 +169,8 @@ class MainSurface:
             if len(self._expiring) > 1:
                 title = f"Credentials of {', '.join(self._expiring)} expire soon"
             self.window.notice.show_notice(title, notice.message, "Sign in…")
+        elif notice.stays:
+            self.window.notice.show_notice(notice.title, notice.message)
         elif self.tray is None:
             self.window.statusBar().showMessage(f"{notice.title}: {notice.message}", 10_000)
 

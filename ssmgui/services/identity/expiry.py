@@ -8,12 +8,16 @@ it from asyncio and hands each warning to a callback (the tray shows it, the CLI
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from ssmgui.core.credentials import warning_due
+from ssmgui.core.errors import SsmGuiError
 from ssmgui.services.identity.service import IdentityService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,11 @@ class ExpiryMonitor:
         warn_before = self._identity.settings.warn_before
         warnings = []
         for name in self._profile_names():
-            expires_at = self._identity.expires_at(name)
+            try:
+                expires_at = self._identity.expires_at(name)
+            except SsmGuiError as exc:  # an unreadable file, a broken chain: told elsewhere
+                log.debug("no expiry for %s: %s", name, exc.user_message)
+                continue
             if expires_at is None or not warning_due(expires_at, now, warn_before):
                 continue
             if (name, expires_at) not in self._reported:
