@@ -30,6 +30,9 @@ class ErrorDoor:
         self._parent = parent
         self._log_path = log_path
         self.shown: list[str] = []  # what people were told, newest last (tests, diagnostics)
+        # Open messages, kept until closed: a message box without a parent window that
+        # nobody refers to is deleted at once, and the person never sees it.
+        self._open_boxes: set[QMessageBox] = set()
 
     def show_expected(self, error: SsmGuiError, then: Callable[[], object] = lambda: None) -> None:
         """Tell the person; `then` runs when they close the message."""
@@ -61,8 +64,13 @@ class ErrorDoor:
         if details:
             box.setDetailedText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _result: then())
+        self._open_boxes.add(box)
+        box.finished.connect(lambda _result: self._closed(box, then))
         box.open()
+
+    def _closed(self, box: QMessageBox, then: Callable[[], object]) -> None:
+        self._open_boxes.discard(box)
+        then()
 
     def excepthook(
         self, kind: type[BaseException], error: BaseException, tb: TracebackType | None
