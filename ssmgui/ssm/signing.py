@@ -8,9 +8,11 @@ so here the derived key is cached per (secret, day, region, service) and the URL
 parts per URL (the cost: docs/architecture.md, "Why it is built this way").
 
 It also signs the data-channel WebSocket upgrade (docs/protocol.md §9): plugin
-1.2.764.0 and later sign the upgrade GET of the StreamUrl for service `ssmmessages`; whether
-the service requires it is an open question, so we always sign — unless the URL is already
-presigned, which the plugin also leaves alone.
+1.2.764.0 and later sign the upgrade GET of the StreamUrl for service `ssmmessages` with the
+AWS SDK for Go v1 signer, and so do we, byte for byte: that signer canonicalises the URL its
+own way (`_go_v1_target`), not as botocore does. Whether the service checks it is an open
+question, so we always sign — unless the URL is already presigned, which the plugin also
+leaves alone.
 
 Nothing here logs, and no result or exception holds the secret key; the headers returned
 hold the session token (X-Amz-Security-Token), so callers must not log them either.
@@ -23,7 +25,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote_to_bytes, urlsplit
 
 from botocore.auth import SIGNED_HEADERS_BLACKLIST
 from botocore.credentials import ReadOnlyCredentials
@@ -41,13 +43,17 @@ def is_presigned(url: str) -> bool:
     return "X-Amz-Signature" in query or "X-Amz-Algorithm" in query
 
 
-def upgrade_headers(url: str, credentials: ReadOnlyCredentials, region: str) -> dict[str, str]:
-    """The headers to add to the upgrade request: Authorization, X-Amz-Date[, token]."""
+def upgrade_headers(
+    url: str, credentials: ReadOnlyCredentials, region: str, now: datetime | None = None
+) -> dict[str, str]:
+    """The headers to add to the upgrade request: Authorization, X-Amz-Date[, token], as
+    AWS's plugin signs them (the AWS SDK for Go v1 signer) at `now` (default: now)."""
     if is_presigned(url):
         return {}
-    signed = sigv4_headers(
-        credentials, method="GET", url=url, service=SERVICE, region=region, headers={}, body=b""
-    )
+    signed = _signed(
+        credentials, method="GET", target=_go_v1_target(url), service=SERVICE,
+        region=region, headers={}, body=b"", now=now,
+    )  # fmt: skip
     return {name: signed[name] for name in _SIGNED_HEADERS if name in signed}
 
 
@@ -66,12 +72,30 @@ def sigv4_headers(
     Authorization, as botocore's `SigV4Auth(credentials, service, region)` would add them at
     `now` (default: the current time). Host is signed but not added (the HTTP client sends
     it). The result holds the session token: never log it."""
+    return _signed(
+        credentials, method=method, target=_canonical_target(url), service=service,
+        region=region, headers=headers, body=body, now=now,
+    )  # fmt: skip
+
+
+def _signed(
+    credentials: ReadOnlyCredentials,
+    *,
+    method: str,
+    target: tuple[str, str, str],
+    service: str,
+    region: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime | None,
+) -> dict[str, str]:
+    """`headers` plus the SigV4 headers for a request to the canonical (host, path, query)."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     out = dict(headers)
     out["X-Amz-Date"] = stamp
     if credentials.token:
         out["X-Amz-Security-Token"] = credentials.token
-    host, path, query = _canonical_target(url)
+    host, path, query = target
     canonical = {"host": host}
     for name, value in out.items():
         lowered = name.lower()
@@ -125,3 +149,69 @@ def _canonical_target(url: str) -> tuple[str, str, str]:
     # botocore sorts the query's key=value pairs as they are written, without re-encoding.
     pairs = sorted(pair.partition("=")[::2] for pair in parts.query.split("&") if parts.query)
     return host, path, "&".join(f"{key}={value}" for key, value in pairs)
+
+
+# The AWS SDK for Go v1 signer (aws/signer/v4) and Go's net/url, for the upgrade only:
+_GO_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+# What url.URL.EscapedPath keeps of a raw path: RFC 3986 pchar minus percent-escapes, and "/".
+_GO_RAW_PATH_OK = _GO_UNRESERVED | frozenset(b"!$&'()*+,;=:@[]/")
+_GO_PATH_KEPT = _GO_UNRESERVED | frozenset(b"$&+,/:;=@")  # url's escape(path, encodePath)
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+@functools.lru_cache(maxsize=64)
+def _go_v1_target(url: str) -> tuple[str, str, str]:
+    """Host, canonical path and canonical query of `url` as the Go v1 signer makes them.
+
+    Path: Go's `URL.EscapedPath()` (the raw path when it is validly encoded, else the decoded
+    path escaped by Go's rules), then every byte but unreserved ones and "/" escaped again
+    (`rest.EscapePath`): a "%2F" in the URL is signed as "%252F". Query: Go's
+    `url.ParseQuery` (pairs with ";" or a bad escape are dropped, "+" is a space), sorted by
+    key with each key's values in order, every byte but unreserved ones escaped, and a space
+    as "%20". Host: as written, without user info (Go keeps a port, even :443 for wss).
+    """
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    path = _go_escape(_go_escaped_path(parts.path), keep=_GO_UNRESERVED | {ord("/")}) or "/"
+    return host, path, _go_query(parts.query)
+
+
+def _go_escaped_path(raw: str) -> str:
+    data = raw.encode()
+    if _valid_escapes(data) and all(byte in _GO_RAW_PATH_OK or byte == 0x25 for byte in data):
+        return raw
+    return _go_escape(unquote_to_bytes(raw).decode("latin-1"), keep=_GO_PATH_KEPT)
+
+
+def _go_query(raw: str) -> str:
+    values: dict[bytes, list[bytes]] = {}
+    for pair in raw.split("&"):
+        if not pair or ";" in pair:
+            continue
+        key, _, value = pair.partition("=")
+        if not (_valid_escapes(key.encode()) and _valid_escapes(value.encode())):
+            continue
+        decoded_key = unquote_to_bytes(key.replace("+", " "))
+        values.setdefault(decoded_key, []).append(unquote_to_bytes(value.replace("+", " ")))
+    return "&".join(
+        f"{_go_escape_bytes(key)}={_go_escape_bytes(value)}"
+        for key in sorted(values)
+        for value in values[key]
+    )
+
+
+def _valid_escapes(data: bytes) -> bool:
+    """Every "%" starts a two-digit hex escape (Go refuses the string otherwise)."""
+    return all(
+        data[i + 1 : i + 2] and data[i + 1] in _HEX and data[i + 2 : i + 3] and data[i + 2] in _HEX
+        for i, byte in enumerate(data)
+        if byte == 0x25
+    )
+
+
+def _go_escape(text: str, keep: frozenset[int]) -> str:
+    return "".join(chr(byte) if byte in keep else f"%{byte:02X}" for byte in text.encode("latin-1"))
+
+
+def _go_escape_bytes(data: bytes) -> str:
+    return "".join(chr(byte) if byte in _GO_UNRESERVED else f"%{byte:02X}" for byte in data)
