@@ -17,6 +17,12 @@ class ConfigurationError(SsmGuiError):
     """Bad input from the user or their files: a port, a profile, an option."""
 
 
+class AwsFileError(ConfigurationError):
+    """An AWS shared file (config, credentials, an SSO token) that cannot be read as one: not
+    a regular file, unreadable, too large, not text, or not in its format. The message names
+    the file, and the line when there is one, never a line's text (it may hold a secret)."""
+
+
 class PortInUseError(ConfigurationError):
     """The local port the user fixed is taken by another program."""
 
@@ -67,6 +73,12 @@ class SsoLoginRequiredError(CredentialsError):
         self.profile_name = profile_name
 
 
+class CredentialProcessError(CredentialsError):
+    """A profile's `credential_process` could not be started, ran too long, failed, or did
+    not print usable credentials. Its own messages go to the person's terminal (stderr),
+    never into this error."""
+
+
 class KeyringUnavailableError(CredentialsError):
     """The OS keyring is locked or broken, so a secret could not be read or kept."""
 
@@ -95,6 +107,10 @@ class AccessDeniedError(SsmGuiError):
 
 class ServiceUnreachableError(SsmGuiError):
     """An AWS endpoint could not be reached (network, VPN, proxy, or a disabled region)."""
+
+
+class ServiceFaultError(SsmGuiError):
+    """AWS (or whatever answers at its endpoint) answered against its own protocol."""
 
 
 class ThrottledError(SsmGuiError):

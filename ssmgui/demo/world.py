@@ -34,7 +34,9 @@ class FakeAws:
     Attributes: faults, sigv4 ("off" | "present" | "verify"), region, credentials
     (access key id → secret), accept_unknown_keys, instances, sessions, deny_actions
     (e.g. {"ssm:StartSession"}), throttle (action → how many more calls answer
-    ThrottlingException), resume_returns_no_token (session ids), timing, rng.
+    ThrottlingException), unavailable (action → how many more calls answer HTTP 503
+    ServiceUnavailable), repeat_next_token (DescribeInstanceInformation hands out the same
+    NextToken forever), resume_returns_no_token (session ids), timing, rng.
     """
 
     def __init__(
@@ -57,6 +59,8 @@ class FakeAws:
         self.sessions: dict[str, FakeSession] = {}
         self.deny_actions: set[str] = set()
         self.throttle: dict[str, int] = {}
+        self.unavailable: dict[str, int] = {}
+        self.repeat_next_token = False
         self.resume_returns_no_token: set[str] = set()
         self.timing = AgentTiming()
         self.api_url = ""

@@ -34,6 +34,8 @@ class ServiceState(Protocol):
     sessions: dict[str, FakeSession]
     deny_actions: set[str]
     throttle: dict[str, int]
+    unavailable: dict[str, int]
+    repeat_next_token: bool
     resume_returns_no_token: set[str]
 
     def stream_url(self, session_id: str) -> str:
@@ -41,8 +43,8 @@ class ServiceState(Protocol):
 
 
 class ControlPlane:
-    """StartSession, ResumeSession, TerminateSession, DescribeInstanceInformation,
-    GetConnectionStatus against one fake service's state."""
+    """StartSession, ResumeSession, TerminateSession, DescribeSessions,
+    DescribeInstanceInformation, GetConnectionStatus against one fake service's state."""
 
     def __init__(self, world: ServiceState) -> None:
         self._world = world
@@ -55,6 +57,7 @@ class ControlPlane:
             "StartSession": self._start_session,
             "ResumeSession": self._resume_session,
             "TerminateSession": self._terminate_session,
+            "DescribeSessions": self._describe_sessions,
             "DescribeInstanceInformation": self._describe_instance_information,
             "GetConnectionStatus": self._get_connection_status,
         }
@@ -70,6 +73,9 @@ class ControlPlane:
         if self._world.throttle.get(action, 0) > 0:
             self._world.throttle[action] -= 1
             raise ApiError("ThrottlingException", "Rate exceeded")
+        if self._world.unavailable.get(action, 0) > 0:
+            self._world.unavailable[action] -= 1
+            raise ApiError("ServiceUnavailable", "Service is unavailable.", status=503)
         return handler(body, headers)
 
     def _instance(self, target: object) -> FakeInstance:
@@ -137,6 +143,23 @@ class ControlPlane:
             session.end("")  # idempotent, like the real API
         return {"SessionId": sid}
 
+    def _describe_sessions(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        """The real API's listing: "Active" sessions, or the terminated ones ("History"), in
+        pages of 1–200 (default 20)."""
+        state = body.get("State")
+        if state not in ("Active", "History"):
+            raise ApiError("ValidationException", "State must be Active or History.")
+        limit = int(body.get("MaxResults") or 20)
+        if not 1 <= limit <= 200:
+            raise ApiError("ValidationException", "MaxResults must be between 1 and 200.")
+        start = int(body.get("NextToken") or 0)
+        wanted = state == "History"
+        found = [s for s in self._world.sessions.values() if s.terminated == wanted]
+        answer: dict[str, Any] = {"Sessions": [_session(s) for s in found[start : start + limit]]}
+        if start + limit < len(found):
+            answer["NextToken"] = str(start + limit)
+        return answer
+
     def _describe_instance_information(
         self, body: dict[str, Any], headers: dict[str, str]
     ) -> EncodedJson:
@@ -151,6 +174,8 @@ class ControlPlane:
         now = time.time()
         infos = ", ".join(self._info_json(instances[i], now) for i in ids)
         more = f', "NextToken": "{start + limit}"' if start + limit < len(instances) else ""
+        if self._world.repeat_next_token:  # a broken server: the same token, forever
+            more = f', "NextToken": "{start or limit}"'
         return EncodedJson(f'{{"InstanceInformationList": [{infos}]{more}}}')
 
     def _info_json(self, instance: FakeInstance, now: float) -> str:
@@ -165,6 +190,23 @@ class ControlPlane:
         instance = self._world.instances.get(target)
         connected = instance is not None and instance.online
         return {"Target": target, "Status": "connected" if connected else "notconnected"}
+
+
+def _session(session: FakeSession) -> dict[str, Any]:
+    """A Session of DescribeSessions, with the fields the fake knows."""
+    if session.terminated:
+        status = "Terminated"
+    else:
+        status = "Connected" if session.attached else "Disconnected"
+    described = {
+        "SessionId": session.session_id,
+        "Target": session.instance.instance_id,
+        "Status": status,
+        "DocumentName": session.document,
+    }
+    if session.reason:
+        described["Reason"] = session.reason
+    return described
 
 
 _PLATFORMS = {

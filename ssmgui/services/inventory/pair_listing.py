@@ -26,31 +26,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ssmgui.core.errors import SsmGuiError
+from ssmgui.core.errors import ServiceFaultError, SsmGuiError
 from ssmgui.core.instance import Instance
 from ssmgui.services.inventory.calls import HttpPairCalls
-from ssmgui.services.inventory.errors import inventory_error, is_throttling
+from ssmgui.services.inventory.errors import inventory_error
 from ssmgui.services.inventory.low_priority import LowPriorityLane
 from ssmgui.services.inventory.records import Ec2Details, instance_from
+from ssmgui.services.inventory.retries import RetryPolicy
 
 Answer = TypeVar("Answer")
 
 SSM_ACTION = "ssm:DescribeInstanceInformation"
 EC2_ACTION = "ec2:DescribeInstances"
 SSM_PAGE_SIZE = 50  # the API's maximum
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Throttled calls are tried `attempts` times in all, waiting up to
-    base · 2^n seconds (capped at `max_delay_s`, full jitter) between tries."""
-
-    attempts: int = 6
-    base_delay_s: float = 0.2
-    max_delay_s: float = 5.0
-
-    def delay(self, retry: int, rng: random.Random) -> float:
-        return rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**retry))
 
 
 @dataclass(frozen=True)
@@ -105,6 +93,7 @@ class PairListing:
 
     async def _ssm_pages(self, lookups: list[asyncio.Future[None]]) -> None:
         token = ""
+        seen: set[str] = set()
         while True:
             params: dict[str, Any] = {"MaxResults": SSM_PAGE_SIZE}
             if token:
@@ -120,22 +109,36 @@ class PairListing:
             token = str(answer.get("NextToken") or "")
             if not token:
                 return
+            self._check_new(token, seen, SSM_ACTION)
 
     async def _ec2_lookup(self, page: _Page, ids: list[str]) -> None:
         # A filter, not InstanceIds: an id EC2 no longer knows is skipped rather than failing
         # the whole call with InvalidInstanceID.NotFound.
         params: dict[str, Any] = {"Filters": [{"Name": "instance-id", "Values": ids}]}
+        seen: set[str] = set()
         while True:
             answer = await self._call(EC2_ACTION, self._calls.describe_instances, params)
             page.details.update(answer.details)
             if not answer.next_token:
                 break
+            self._check_new(answer.next_token, seen, EC2_ACTION)
             params = {**params, "NextToken": answer.next_token}
         # Still the low-priority turn the answer came in (HttpPairCalls): building the page is
         # part of the same bounded step as parsing it.
         self._accounts.update(d.account for d in page.details.values() if d.account)
         if self._accounts:  # else built at the end, when the account may be known
             self._build(page, self._accounts.most_common(1)[0][0])
+
+    def _check_new(self, token: str, seen: set[str], action: str) -> None:
+        """A page token handed out twice would page forever: stop, as botocore's
+        paginator does ("The same next token was received twice")."""
+        if token in seen:
+            raise ServiceFaultError(
+                f"AWS answered {action} for profile '{self.profile}' in {self.region} with "
+                "the same page token twice, so the listing stopped there. Refresh later; if "
+                "it happens again, the endpoint in use is not behaving as AWS does."
+            )
+        seen.add(token)
 
     def _build(self, page: _Page, account: str) -> None:
         page.instances = [
@@ -178,13 +181,15 @@ class PairListing:
         method: Callable[[Mapping[str, Any]], Awaitable[Answer]],
         params: dict[str, Any],
     ) -> Answer:
-        """`await method(params)`; throttling retried; errors translated."""
-        retry = 0
+        """`await method(params)`; retried as botocore's standard mode would; errors
+        translated."""
+        attempt = 1
         while True:
             try:
                 return await method(params)
             except Exception as exc:
-                if not is_throttling(exc) or retry + 1 >= self._retry.attempts:
+                delay = self._retry.delay_after(action, exc, attempt, self._rng)
+                if delay is None:
                     raise inventory_error(exc, self.profile, self.region, action) from None
-            await asyncio.sleep(self._retry.delay(retry, self._rng))
-            retry += 1
+            await asyncio.sleep(delay)
+            attempt += 1

@@ -31,12 +31,8 @@ from ssmgui.services.inventory.calls import HttpPairCalls
 from ssmgui.services.inventory.connections import KeptForHttp, SessionSource
 from ssmgui.services.inventory.errors import inventory_error
 from ssmgui.services.inventory.low_priority import LowPriorityLane
-from ssmgui.services.inventory.pair_listing import (
-    SSM_ACTION,
-    SSM_PAGE_SIZE,
-    PairListing,
-    RetryPolicy,
-)
+from ssmgui.services.inventory.pair_listing import SSM_ACTION, SSM_PAGE_SIZE, PairListing
+from ssmgui.services.inventory.retries import RetryPolicy
 from ssmgui.services.inventory.saver import ListingSaver
 
 log = logging.getLogger(__name__)

@@ -112,7 +112,7 @@ class Fleet:
         return InventoryService(
             ProfileSessions(session_for, endpoint_url_for=endpoint),
             cache=InventoryCache(self.cache_dir) if cache else None,
-            retry=RetryPolicy(attempts=attempts, base_delay_s=0.01, max_delay_s=0.05),
+            retry=RetryPolicy(attempts=attempts, time_scale=0.01),
         )
 
 

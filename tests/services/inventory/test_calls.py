@@ -288,7 +288,7 @@ def service_for(ssm_url: str, ec2_url: str) -> InventoryService:
 
     urls = {"ssm": ssm_url, "ec2": ec2_url}
     sessions = ProfileSessions(session_for, endpoint_url_for=lambda _p, _r, service: urls[service])
-    retry = RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.02)
+    retry = RetryPolicy(attempts=4, time_scale=0.01)
     return InventoryService(sessions, retry=retry)
 
 

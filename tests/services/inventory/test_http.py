@@ -216,12 +216,13 @@ async def test_no_proxy_bypasses_and_a_refusing_proxy_fails_only_its_pair(
     async with serving(proxy) as proxy_url:
         monkeypatch.setenv("HTTP_PROXY", proxy_url)
         [refused] = await fleet.service().refresh([EU])
+        through_the_proxy = len(proxy.tunnels)  # tried again, as botocore retries it
         monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
         [direct] = await fleet.service().refresh([EU])
     assert isinstance(refused.error, ServiceUnreachableError)
     assert "HTTPS_PROXY" in refused.error.user_message and EU[1] in refused.error.user_message
     assert direct.ok and [i.name for i in direct.instances] == ["direct"]
-    assert len(proxy.tunnels) == 1
+    assert through_the_proxy >= 1 and len(proxy.tunnels) == through_the_proxy
 
 
 @pytest.mark.usefixtures("no_proxy_env")

@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from ssmgui.core.errors import AccessDeniedError, ThrottledError
+from ssmgui.core.errors import AccessDeniedError, ServiceFaultError, ThrottledError
 from ssmgui.core.instance import Instance, PingStatus, Platform, instance_to_dict
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.services.inventory.cache import (
@@ -268,3 +268,29 @@ async def test_many_pages_keep_ssm_order_and_cache_the_same_listing(fleet: Fleet
     await service.saved()
     [cached] = fleet.service().cached([EU])
     assert cached.instances == fresh.instances
+
+
+async def test_a_service_unavailable_answer_is_tried_again_as_botocore_does(fleet: Fleet) -> None:
+    fleet.launch(*EU, ["one", "two"])
+    fleet.fake(*EU).unavailable[SSM_ACTION] = 2  # two 503s, then the answer
+    [result] = await fleet.service(attempts=3).refresh([EU])
+    assert result.ok and sorted(i.name for i in result.instances) == ["one", "two"]
+    assert fleet.fake(*EU).unavailable[SSM_ACTION] == 0
+
+
+async def test_a_service_unavailable_beyond_the_attempts_is_the_regions_error(
+    fleet: Fleet,
+) -> None:
+    fleet.fake(*EU).unavailable[SSM_ACTION] = 100
+    [result] = await fleet.service(attempts=3).refresh([EU])
+    assert result.error is not None and not result.ok
+    assert fleet.fake(*EU).unavailable[SSM_ACTION] == 97  # botocore's 3 attempts
+
+
+async def test_a_page_token_handed_out_twice_stops_the_listing(fleet: Fleet) -> None:
+    fleet.launch(*EU, [f"web-{n}" for n in range(60)])
+    fleet.fake(*EU).repeat_next_token = True
+    [result] = await asyncio.wait_for(fleet.service().refresh([EU]), 30)
+    assert isinstance(result.error, ServiceFaultError)
+    assert "the same page token twice" in result.error.user_message
+    assert result.ssm_pages == 2  # the second page handed out the first one's token again
