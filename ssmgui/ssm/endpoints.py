@@ -8,31 +8,44 @@ A fake service on loopback is allowed only when the caller names its host explic
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
+from botocore.loaders import create_loader
+
 from ssmgui.core.errors import EndpointRejectedError
 
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
-_PARTITION_DOMAINS = (
-    r"amazonaws\.com",
-    r"amazonaws\.com\.cn",
-    r"api\.aws",  # dual-stack endpoints
-    r"c2s\.ic\.gov",
-    r"sc2s\.sgov\.gov",
-    r"cloud\.adc-e\.uk",
-    r"csp\.hci\.ic\.gov",
-)
-_DOMAIN = "(?:" + "|".join(_PARTITION_DOMAINS) + ")"
-_AWS_STREAM_HOST = re.compile(
-    rf"^(?:ssmmessages(?:-fips)?\.{_REGION}\.{_DOMAIN}"
-    rf"|vpce-[0-9a-z]+(?:-[0-9a-z]+)*(?:-{_REGION}[a-z])?\.ssmmessages\.{_REGION}"
-    rf"\.vpce\.{_DOMAIN})$"
-)
+_REGION = r"[a-z]{2,4}(?:-[a-z]+)+-\d+"
+
+
+@functools.cache
+def _aws_stream_host() -> re.Pattern[str]:
+    """Session Manager data-channel hosts of every partition botocore knows: standard and
+    FIPS names under each partition's DNS suffix and dual-stack suffix, and VPC interface
+    endpoints. The suffixes come from botocore's partitions data, not from a list here."""
+    partitions = create_loader().load_data("partitions")["partitions"]
+    suffixes = sorted(
+        {
+            suffix
+            for partition in partitions
+            for suffix in (
+                partition["outputs"].get("dnsSuffix"),
+                partition["outputs"].get("dualStackDnsSuffix"),
+            )
+            if suffix
+        }
+    )
+    domain = "(?:" + "|".join(re.escape(suffix) for suffix in suffixes) + ")"
+    return re.compile(
+        rf"^(?:ssmmessages(?:-fips)?\.{_REGION}\.{domain}"
+        rf"|vpce-[0-9a-z]+(?:-[0-9a-z]+)*(?:-{_REGION}[a-z])?\.ssmmessages\.{_REGION}"
+        rf"\.vpce\.{domain})$"
+    )
 
 
 def is_aws_stream_host(host: str) -> bool:
-    return bool(_AWS_STREAM_HOST.match(host.lower().rstrip(".")))
+    return bool(_aws_stream_host().match(host.lower().rstrip(".")))
 
 
 def check_stream_url(url: str, allowed_hosts: frozenset[str] = frozenset()) -> None:

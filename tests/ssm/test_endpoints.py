@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from ssmgui.core.errors import EndpointRejectedError
@@ -48,3 +51,25 @@ def test_a_named_fake_is_allowed_explicitly() -> None:
     check_stream_url(f"ws://127.0.0.1:8080{SID}", frozenset({"127.0.0.1"}))
     with pytest.raises(EndpointRejectedError):
         check_stream_url(f"ws://127.0.0.1:9090{SID}", frozenset({"127.0.0.1:8080"}))
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "ssmmessages.eusc-de-east-1.amazonaws.eu",
+        "ssmmessages.eusc-de-east-1.api.amazonwebservices.eu",
+        "ssmmessages.cn-north-1.api.amazonwebservices.com.cn",
+        "ssmmessages.us-isob-east-1.sc2s.sgov.gov",
+        "ssmmessages.eu-isoe-west-1.cloud.adc-e.uk",
+        "ssmmessages-fips.us-gov-west-1.api.aws",
+    ],
+)
+def test_every_partition_botocore_knows_is_accepted(host: str) -> None:
+    check_stream_url(f"wss://{host}{SID}")
+
+
+def test_every_host_of_the_reference_vectors_is_accepted() -> None:
+    """The StreamUrls AWS's own client was given in the signing vectors (data/)."""
+    cases = json.loads((Path(__file__).with_name("data") / "ws-upgrade-sigv4.json").read_text())
+    for url in {case["url"] for case in cases}:
+        check_stream_url(url)

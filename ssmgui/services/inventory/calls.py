@@ -16,7 +16,6 @@ priority (low_priority.py).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -38,18 +37,6 @@ EC2_API_VERSION = "2016-11-15"
 USER_AGENT = "ssmgui-inventory"
 #: AWS's ways of saying the session token has expired (STS, SSM, EC2).
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
-
-
-def default_endpoint(service: str, region: str, environ: Mapping[str, str] = os.environ) -> str:
-    """`service`'s endpoint in `region` as botocore would choose it from the environment:
-    AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL (both ignored when
-    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), then the partition's standard name."""
-    if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
-        for name in (f"AWS_ENDPOINT_URL_{service.upper()}", "AWS_ENDPOINT_URL"):
-            if environ.get(name):
-                return environ[name]
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"https://{service}.{region}.{suffix}"
 
 
 def ec2_form(params: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -112,12 +99,6 @@ class HttpPairCalls:
         """`lane`: where EC2 answers wait to be parsed; None parses them at once."""
         self._kept, self._profile, self._region = kept, profile, region
         self._lane = lane
-        self._urls = {
-            service: kept.source.endpoint_url(profile, region, service)
-            or default_endpoint(service, region)
-            for service in ("ssm", "ec2")
-        }
-        self._paths = {service: urlsplit(url).path or "/" for service, url in self._urls.items()}
         self._credentials: ReadOnlyCredentials | None = None
 
     async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -144,7 +125,8 @@ class HttpPairCalls:
     async def _send(
         self, service: str, operation: str, headers: Mapping[str, str], body: bytes
     ) -> HttpResponse:
-        url = self._urls[service]
+        url = await self._kept.endpoint(self._profile, self._region, service)
+        path = urlsplit(url).path or "/"
         headers = {**headers, "User-Agent": USER_AGENT}
         stale: ReadOnlyCredentials | None = None
         while True:
@@ -159,7 +141,7 @@ class HttpPairCalls:
             )
             connection = self._kept.connection(self._profile, self._region, url)
             try:
-                answer = await connection.request(self._paths[service], signed, body)
+                answer = await connection.request(path, signed, body)
             except HttpError as exc:
                 raise network_error(exc, url) from None
             if answer.status < 300:

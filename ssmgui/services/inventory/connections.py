@@ -35,8 +35,9 @@ class SessionSource(Protocol):
     def session(self, profile: str) -> boto3.Session:
         """The profile's session; thread-safe, may block (called in a worker thread)."""
 
-    def endpoint_url(self, profile: str, region: str, service: str) -> str | None:
-        """An endpoint for `service` (demo, tests), or None for the standard one."""
+    def endpoint_url(self, profile: str, region: str, service: str) -> str:
+        """The URL of `service` for the profile in `region`, as botocore resolves it (or
+        as a demo or test names it); thread-safe, may block (called in a worker thread)."""
 
 
 class KeptForHttp:
@@ -49,6 +50,7 @@ class KeptForHttp:
         self._connections: dict[tuple[str, str, str], HttpConnection] = {}
         self._credentials: dict[str, Credentials] = {}
         self._lookups: dict[str, asyncio.Task[Credentials]] = {}
+        self._endpoints: dict[tuple[str, str, str], str] = {}
 
     def connection(self, profile: str, region: str, url: str) -> HttpConnection:
         """The connection the (profile, region) pair's calls to `url` go through."""
@@ -57,6 +59,15 @@ class KeptForHttp:
         if key not in self._connections:
             self._connections[key] = HttpConnection(url, timeouts=self._timeouts)
         return self._connections[key]
+
+    async def endpoint(self, profile: str, region: str, service: str) -> str:
+        """`service`'s URL for the pair, resolved once in a thread (botocore may read files
+        and its endpoint rules, and resolve credentials to make a client)."""
+        key = (profile, region, service)
+        if key not in self._endpoints:
+            url = await asyncio.to_thread(self.source.endpoint_url, profile, region, service)
+            self._endpoints[key] = url
+        return self._endpoints[key]
 
     async def credentials(
         self, profile: str, stale: ReadOnlyCredentials | None = None

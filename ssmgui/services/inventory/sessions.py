@@ -1,8 +1,12 @@
 """The inventory's `SessionSource` built from boto3 sessions (one per profile).
 
 `ProfileSessions(session_for)` is what `InventoryService` reads each profile's credentials
-from; `session_for(profile)` (e.g. `IdentityService.session_for`) is called once per
-profile, from worker threads, and the session kept for the service's lifetime.
+and endpoints from; `session_for(profile)` (e.g. `IdentityService.session_for`) is called
+once per profile, from worker threads, and the session kept for the service's lifetime.
+Endpoints are botocore's own answer for the profile: a client of the service is made for
+the region and its `meta.endpoint_url` kept, so `endpoint_url` in the profile, `[services]`
+sections, AWS_ENDPOINT_URL_*, FIPS, dual-stack and every partition's domain resolve for the
+listing exactly as for StartSession.
 """
 
 from __future__ import annotations
@@ -16,10 +20,9 @@ EndpointFor = Callable[[str, str, str], str | None]
 
 
 class ProfileSessions:
-    """A `SessionSource`: each profile's boto3 session, made once (thread-safe), and the
-    endpoint overrides of `endpoint_url_for(profile, region, service)` (the demo world,
-    tests); None there means the standard endpoint, which honours AWS_ENDPOINT_URL_SSM /
-    _EC2 (`calls.default_endpoint`)."""
+    """A `SessionSource`: each profile's boto3 session, made once (thread-safe), and each
+    (profile, region, service)'s endpoint as botocore resolves it, unless
+    `endpoint_url_for(profile, region, service)` names one (the demo world, tests)."""
 
     def __init__(
         self,
@@ -30,6 +33,7 @@ class ProfileSessions:
         self._session_for = session_for
         self._endpoint_url_for = endpoint_url_for
         self._sessions: dict[str, boto3.Session] = {}
+        self._endpoints: dict[tuple[str, str, str], str] = {}
         self._lock = threading.Lock()
 
     def session(self, profile: str) -> boto3.Session:
@@ -39,8 +43,18 @@ class ProfileSessions:
                 self._sessions[profile] = self._session_for(profile)
             return self._sessions[profile]
 
-    def endpoint_url(self, profile: str, region: str, service: str) -> str | None:
-        """The override for (profile, region, service), or None for the standard endpoint."""
-        if self._endpoint_url_for is None:
-            return None
-        return self._endpoint_url_for(profile, region, service)
+    def endpoint_url(self, profile: str, region: str, service: str) -> str:
+        """The URL the listing sends `service`'s calls to (may block: botocore reads its
+        endpoint rules and the profile's configuration the first time)."""
+        if self._endpoint_url_for is not None:
+            named = self._endpoint_url_for(profile, region, service)
+            if named is not None:
+                return named
+        key = (profile, region, service)
+        with self._lock:
+            if key not in self._endpoints:
+                session = self._sessions.get(profile) or self._session_for(profile)
+                self._sessions.setdefault(profile, session)
+                client = session.client(service, region_name=region)  # type: ignore[call-overload]
+                self._endpoints[key] = str(client.meta.endpoint_url)
+            return self._endpoints[key]

@@ -16,7 +16,6 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import ReadOnlyCredentials
 
 from ssmgui.core.errors import ServiceUnreachableError
-from ssmgui.services.inventory.calls import default_endpoint
 from ssmgui.services.inventory.http import (
     HttpConnection,
     HttpError,
@@ -237,16 +236,6 @@ def test_proxy_choice_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert proxy_for("https://notexample.com:8443") == "http://proxy.corp:3128"
     monkeypatch.setenv("NO_PROXY", "*")
     assert proxy_for("https://ssm.eu-west-1.amazonaws.com") is None
-
-
-def test_endpoints_as_botocore_chooses_them() -> None:
-    assert default_endpoint("ssm", "eu-west-1", {}) == "https://ssm.eu-west-1.amazonaws.com"
-    assert default_endpoint("ec2", "cn-north-1", {}) == "https://ec2.cn-north-1.amazonaws.com.cn"
-    both = {"AWS_ENDPOINT_URL": "http://all", "AWS_ENDPOINT_URL_EC2": "http://ec2-only"}
-    assert default_endpoint("ec2", "us-east-1", both) == "http://ec2-only"
-    assert default_endpoint("ssm", "us-east-1", both) == "http://all"
-    ignored = {**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}
-    assert default_endpoint("ssm", "us-east-1", ignored) == "https://ssm.us-east-1.amazonaws.com"
 
 
 def test_signed_headers_are_botocores_with_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
