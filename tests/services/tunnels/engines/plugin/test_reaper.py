@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ssmgui.services.tunnels.engines.plugin.reaper import LaunchedProcess, ProcessRecord, describe
+from ssmgui.services.process_identity import ProcessIdentity, describe
+from ssmgui.services.tunnels.engines.plugin.reaper import ProcessRecord
 
 
 @pytest.fixture
@@ -70,8 +71,8 @@ def test_a_damaged_record_is_ignored(tmp_path: Path) -> None:
     assert record.entries() == []
     record.path.write_text(json.dumps([{"pid": "x"}]))
     assert record.entries() == []
-    record.path.write_text(json.dumps([LaunchedProcess(1, 2.0, "n").__dict__]))
-    assert record.entries() == [LaunchedProcess(1, 2.0, "n")]
+    record.path.write_text(json.dumps([ProcessIdentity(1, 2.0, "n").__dict__]))
+    assert record.entries() == [ProcessIdentity(1, 2.0, "n")]
 
 
 def test_records_of_one_file_edited_from_many_threads_lose_nothing(tmp_path: Path) -> None:
