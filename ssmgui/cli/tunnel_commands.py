@@ -16,6 +16,8 @@ from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.tunnel import SessionRequest, port_forwarding_request, ssh_session_request
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.tunnels.engines.native import open_port_tunnel, run_stdio_tunnel
+from ssmgui.services.tunnels.leftover_sessions import SweepReport, end_leftover_sessions
+from ssmgui.services.tunnels.session_record import SessionRecord
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ssm.session import LOOPBACK_HOSTS, LocalListener, PortSession
 
@@ -73,6 +75,26 @@ def channel_options(args: argparse.Namespace) -> ChannelOptions:
     return ChannelOptions(allowed_hosts=frozenset(args.allow_stream_host))
 
 
+def session_record(args: argparse.Namespace) -> SessionRecord | None:
+    """Where this command's sessions are recorded, so a kill -9 leaves none open; none on
+    the demo world, whose sessions end with this process."""
+    return None if getattr(args, "demo", False) else SessionRecord()
+
+
+def end_leftovers_meanwhile(args: argparse.Namespace, identity: IdentityService) -> None:
+    """End the sessions crashed runs left open, beside this command's own start, never
+    holding it up. If the command ends first, `asyncio.run` stops the waiting; the sweep is
+    time-limited, and what it did not reach waits for a later start."""
+    if getattr(args, "demo", False):
+        return
+    task = asyncio.get_running_loop().create_task(end_leftover_sessions(identity))
+    _BACKGROUND.add(task)  # the loop holds tasks weakly
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+_BACKGROUND: set[asyncio.Task[SweepReport | None]] = set()
+
+
 def run_forward(args: argparse.Namespace) -> int:
     hosts = tuple(args.bind) if args.bind else LOOPBACK_HOSTS
     if any(host in ("0.0.0.0", "::") for host in hosts):
@@ -99,6 +121,7 @@ async def _forward(
     hosts: tuple[str, ...],
 ) -> int:
     stop = stop_on_termination_signals()
+    end_leftovers_meanwhile(args, identity)
     # The port first: a busy or foreign address is told before anyone types an MFA code.
     listener = await LocalListener.bind(args.local_port, hosts)
     try:
@@ -106,7 +129,9 @@ async def _forward(
     except BaseException:
         listener.close()
         raise
-    tunnel = await open_port_tunnel(api, request, options=channel_options(args), listener=listener)
+    tunnel = await open_port_tunnel(
+        api, request, options=channel_options(args), listener=listener, record=session_record(args)
+    )
     announce(tunnel, args.instance)
     ended = asyncio.ensure_future(tunnel.wait_closed())
     try:
@@ -164,6 +189,7 @@ def run_ssh_proxy(args: argparse.Namespace) -> int:
 async def _proxy(
     args: argparse.Namespace, identity: IdentityService, request: SessionRequest
 ) -> int:
+    end_leftovers_meanwhile(args, identity)
     api = await session_api(args, identity)
     error = await run_stdio_tunnel(
         api,
@@ -172,6 +198,7 @@ async def _proxy(
         sys.stdout.fileno(),
         options=channel_options(args),
         stop=stop_on_termination_signals(),
+        record=session_record(args),
     )
     if error is not None:
         raise error
