@@ -6,8 +6,9 @@ The only place (with the CLI) that constructs services and wires the demo in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import tempfile
+import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,13 +29,16 @@ from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.inventory.sessions import ProfileSessions
 from ssmgui.services.launch.launcher import Launcher
+from ssmgui.services.owned_temp_dirs import owned_temp_dir, remove_leftovers
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 from ssmgui.services.tunnels.engines.base import TunnelEngine
 from ssmgui.services.tunnels.engines.native import NativeEngine
 from ssmgui.services.tunnels.engines.off_thread import OffThreadEngine
 from ssmgui.services.tunnels.engines.plugin.engine import PluginEngine
 from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
+from ssmgui.services.tunnels.leftover_sessions import QuietCredentials, end_leftover_sessions
 from ssmgui.services.tunnels.manager import TunnelManager
+from ssmgui.services.tunnels.session_record import SessionRecord
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ui.mfa_prompt import GuiMfaPrompt
@@ -45,6 +49,9 @@ if TYPE_CHECKING:
     from ssmgui.demo.desktop.world import DemoDesktop
 
 ParentFor = Callable[[], QWidget | None]
+Closer = Callable[[], Awaitable[None]]
+
+DEMO_CACHE_PREFIX = "ssmgui-demo-cache-"
 
 
 @dataclass
@@ -58,7 +65,7 @@ class AppServices:
     settings: SettingsService
     launcher: Launcher
     prompt: GuiMfaPrompt
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    closers: list[Closer] = field(default_factory=list)
     banner: str = ""  # a first message for the person (demo hints, memory-only keyring)
     demo: DemoDesktop | None = None  # the embedded world, when running on it
 
@@ -78,22 +85,60 @@ def identity_settings(settings: Settings) -> IdentitySettings:
     )
 
 
-def native_engine(data_loop: WorkerLoop, options: ChannelOptions | None = None) -> TunnelEngine:
-    """Our own data channel, its bytes moved on `data_loop` (see engines/off_thread.py)."""
-    return OffThreadEngine(NativeEngine(options), data_loop)
+def native_engine(
+    data_loop: WorkerLoop,
+    options: ChannelOptions | None = None,
+    record: SessionRecord | None = None,
+) -> TunnelEngine:
+    """Our own data channel, its bytes moved on `data_loop` (see engines/off_thread.py), its
+    sessions in `record` while they live."""
+    return OffThreadEngine(NativeEngine(options, record=record), data_loop)
 
 
 def engine_for(
-    settings: Settings, data_loop: WorkerLoop, options: ChannelOptions | None = None
+    settings: Settings,
+    data_loop: WorkerLoop,
+    options: ChannelOptions | None = None,
+    record: SessionRecord | None = None,
 ) -> TunnelEngine:
     """The user's engine: native by default; the plugin engine when chosen and installed (its
-    bytes move in the plugin's process, so it stays on the GUI's loop)."""
+    bytes move in the plugin's process, so it stays on the GUI's loop; its plugins are
+    recorded and reaped by engines/plugin/reaper.py)."""
     if settings.engine is Engine.PLUGIN:
         return PluginEngine(PluginLocator(settings.plugin_path or None), probe=None)
-    return native_engine(data_loop, options)
+    return native_engine(data_loop, options, record)
 
 
-async def build_real_services(parent: ParentFor) -> AppServices:
+def end_leftovers_meanwhile(credentials: QuietCredentials) -> Closer:
+    """End the sessions a crashed run left open, beside the start (never holding it up:
+    tunnels/leftover_sessions.py); the closer stops waiting for it on quit."""
+    sweep = asyncio.get_running_loop().create_task(end_leftover_sessions(credentials))
+
+    async def stop_waiting() -> None:
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
+
+    return stop_waiting
+
+
+def started_launcher() -> tuple[Launcher, Closer]:
+    """The launcher, after removing crashed runs' .rdp folders; the closer removes this
+    run's on quit, when a client may still be open."""
+    launcher = Launcher()
+    launcher.remove_leftovers()
+
+    async def close() -> None:
+        launcher.close()
+
+    return launcher, close
+
+
+async def build_real_services(
+    parent: ParentFor, *, channel_options: ChannelOptions | None = None
+) -> AppServices:
+    """The GUI's services on the user's AWS. `channel_options` are for tests that point
+    them at a fake AWS in another process (its stream host is no AWS one)."""
     settings = SettingsService(SettingsStore())
     prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
     files = AwsFiles.from_environment()
@@ -110,17 +155,21 @@ async def build_real_services(parent: ParentFor) -> AppServices:
     facade = IdentityFacade(identity)
     inventory = InventoryService(ProfileSessions(identity.session_for), cache=InventoryCache())
     data_loop = WorkerLoop("ssmgui-tunnels")
+    record = SessionRecord()
     tunnels = TunnelManager(
         api_for=facade.api_for,
-        engine=lambda: engine_for(settings.current, data_loop),
+        engine=lambda: engine_for(settings.current, data_loop, channel_options, record),
         settings=settings,
     )
+    stop_sweeping = end_leftovers_meanwhile(identity)
+    launcher, close_launcher = started_launcher()
     banner = "" if store.persistent else (
         "No usable OS keyring was found: MFA sessions are kept in memory only and you will be "
         "asked again after a restart."
     )  # fmt: skip
-    return AppServices(identity, facade, inventory, tunnels, settings, Launcher(), prompt,
-                       closers=[data_loop.close], banner=banner)  # fmt: skip
+    return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
+                       closers=[stop_sweeping, data_loop.close, close_launcher],
+                       banner=banner)  # fmt: skip
 
 
 #: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the
@@ -134,7 +183,10 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
 
     desktop = await start_demo_desktop()
     restore = desktop.apply_environment()
-    cache_dir = Path(tempfile.mkdtemp(prefix="ssmgui-demo-cache-"))
+    # Its sessions end with the embedded world, so the demo records none; its cache folder
+    # goes on quit, and a crashed demo's at the next demo's start.
+    remove_leftovers(DEMO_CACHE_PREFIX)
+    cache_dir = owned_temp_dir(DEMO_CACHE_PREFIX)
     settings = SettingsService(None)  # the demo never touches the user's settings
     settings.update(DEMO_SETTINGS)
     prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
@@ -164,6 +216,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
             await desktop.stop()
         finally:
             restore()
+            shutil.rmtree(cache_dir, ignore_errors=True)
 
     banner = (
         "Welcome to the ssmgui demo: a fake AWS runs on this computer. Type demo- in the "
@@ -171,6 +224,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
         f"HTTP. When asked for an MFA code, type {desktop.mfa_code_hint}. Demo MFA sessions "
         "are short: about a minute after you sign in, ssmgui offers to renew yours."
     )
-    return AppServices(identity, facade, inventory, tunnels, settings, Launcher(), prompt,
-                       closers=[close_demo, data_loop.close], banner=banner,
+    launcher, close_launcher = started_launcher()
+    return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
+                       closers=[close_demo, data_loop.close, close_launcher], banner=banner,
                        demo=desktop)  # fmt: skip

@@ -12,8 +12,15 @@ import contextlib
 
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.cli.sessions import API_CONFIG, chosen_profile, chosen_region, data_safe_prompt
-from ssmgui.cli.tunnel_commands import add_aws_options, channel_options, stop_on_termination_signals
+from ssmgui.cli.tunnel_commands import (
+    add_aws_options,
+    channel_options,
+    end_leftovers_meanwhile,
+    session_record,
+    stop_on_termination_signals,
+)
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, spec_for
+from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.launch.client_process import LaunchedClient
 from ssmgui.services.launch.launcher import Launcher
@@ -51,18 +58,32 @@ def run_connect(args: argparse.Namespace) -> int:
             profile, region, args.instance, TunnelKind(args.kind), args.remote_port,
             local_port=args.local_port, reason=args.reason,
         )  # fmt: skip
+        record = session_record(args)
         manager = TunnelManager(
             api_for=facade.api_for,
-            engine=lambda: NativeEngine(channel_options(args)),
+            engine=lambda: NativeEngine(channel_options(args), record=record),
             settings=settings,
         )
-        return asyncio.run(_connect(manager, spec, settings, Launcher()))
+        launcher = Launcher()
+        launcher.remove_leftovers()
+        try:
+            connecting = _connect(manager, spec, settings, launcher, args=args, identity=identity)
+            return asyncio.run(connecting)
+        finally:
+            launcher.close()  # the .rdp folder, even when the client still runs
 
 
 async def _connect(
-    manager: TunnelManager, spec: TunnelSpec, settings: SettingsService, launcher: Launcher
+    manager: TunnelManager,
+    spec: TunnelSpec,
+    settings: SettingsService,
+    launcher: Launcher,
+    *,
+    args: argparse.Namespace,
+    identity: IdentityService,
 ) -> int:
     stop = stop_on_termination_signals()
+    end_leftovers_meanwhile(args, identity)
     tunnel = await manager.open(spec)
     try:
         print(f"{spec.title}: tunnel ready on {tunnel.address}.", flush=True)
@@ -71,7 +92,6 @@ async def _connect(
             instance_id=spec.instance_id, title=spec.title,
         )  # fmt: skip
         await _hold(client, stop, tunnel)
-        client.close()
     finally:
         await manager.stop_all()
     return 0

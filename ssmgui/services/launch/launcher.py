@@ -6,6 +6,10 @@ The launcher resolves the program before starting anything (a missing one is a
 shell, and returns a `LaunchedClient`: the process with a lifecycle and an outcome, so
 `ssmgui connect` can keep the tunnel until the client exits.
 
+The .rdp folders (`ssmgui-rdp-<owner>-…`, services/owned_temp_dirs.py) go when their client
+is done, all of them at `close()` (on quit, when a client may still run), and those of a
+crashed run at the next start (`remove_leftovers`), never another running ssmgui's.
+
 The host's facts (OS, `which`, file existence, environment) and the process starter are
 passed in, so tests run the real code paths on Linux and choose the Windows/macOS paths by
 equality.
@@ -16,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -40,9 +43,11 @@ from ssmgui.services.launch.client_process import (
     SpawnRequest,
     spawn_process,
 )
+from ssmgui.services.owned_temp_dirs import owned_temp_dir, remove_leftovers
 
 #: Where the Mac RDP clients live; "Windows App" is Microsoft Remote Desktop's 2024 name.
 MACOS_RDP_APPS = ("Windows App.app", "Microsoft Remote Desktop.app")
+RDP_FOLDER_PREFIX = "ssmgui-rdp-"
 
 
 class Launcher:
@@ -57,6 +62,18 @@ class Launcher:
         self.desktop = desktop or Desktop.current()
         self._spawn = spawn
         self._temp_root = temp_root
+        self._with_files: list[LaunchedClient] = []
+
+    def remove_leftovers(self) -> list[Path]:
+        """Remove the .rdp folders of ssmgui processes that are gone (at start)."""
+        return remove_leftovers(RDP_FOLDER_PREFIX, self._temp_root)
+
+    def close(self) -> None:
+        """Remove the .rdp folder of every client this launcher started (on quit: the
+        tunnels are ending, so a client still open has no more use for its file)."""
+        for client in self._with_files:
+            client.close()
+        self._with_files.clear()
 
     async def open(
         self,
@@ -87,7 +104,7 @@ class Launcher:
         user = settings.rdp_user if username is None else username
         client = None if settings.rdp_command else self._rdp_client()
         text = launch.rdp_file_text(port, user)
-        private_dir = Path(tempfile.mkdtemp(prefix="ssmgui-rdp-", dir=self._temp_root))
+        private_dir = owned_temp_dir(RDP_FOLDER_PREFIX, self._temp_root)
         try:
             rdp_file = private_dir / f"{_file_stem(title)}.rdp"
             _write_private(rdp_file, launch.rdp_file_bytes(text, self.desktop.os_name))
@@ -103,7 +120,10 @@ class Launcher:
         except BaseException:
             shutil.rmtree(private_dir, ignore_errors=True)
             raise
-        return LaunchedClient(argv, process, handed_off=handed_off, private_dir=private_dir)
+        launched = LaunchedClient(argv, process, handed_off=handed_off, private_dir=private_dir)
+        self._with_files = [c for c in self._with_files if c.rdp_file is not None]
+        self._with_files.append(launched)
+        return launched
 
     def ssh_argv(self, port: int, settings: Settings, *, instance_id: str = "") -> list[str]:
         """ssh to 127.0.0.1:`port` as `settings.ssh_user` with `settings.ssh_key_path`."""
