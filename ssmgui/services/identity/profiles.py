@@ -1,27 +1,60 @@
 """Profiles and regions from ~/.aws/config and ~/.aws/credentials.
 
-Honours `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` like the AWS CLI. A missing file
-is an empty file; a malformed one is a `ConfigurationError` naming the file and line — never
-the line's text, which could hold a secret key.
+Honours `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` like the AWS CLI. botocore's own
+loader parses both files, so ssmgui reads exactly the profiles botocore reads: what
+botocore accepts is accepted, and what it refuses is refused. Before that, each path must be
+a regular file of sane size (`services.aws.shared_files`: a FIFO or a device would hang the
+loader). A missing file is an empty file; one that cannot be read or parsed is an
+`AwsFileError` naming the file and line, never the line's text, which could hold a secret.
 """
 
 from __future__ import annotations
 
+import codecs
 import configparser
+import locale
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from ssmgui.core.errors import ConfigurationError
+from botocore import configloader
+from botocore import exceptions as boto_errors
+
+from ssmgui.core.errors import AwsFileError, ConfigurationError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind, SsoSettings
 from ssmgui.services.aws.regions import checked_region
+from ssmgui.services.aws.shared_files import MAX_AWS_FILE_BYTES, check_regular_file
 
 Section = Mapping[str, str]
 
 #: Our own key in a profile section: the regions ssmgui lists for it (botocore ignores it).
 REGIONS_KEY = "ssmgui_regions"
+
+#: The settings of a profile that ssmgui itself reads.
+KEYS_READ = frozenset(
+    {
+        "region",
+        REGIONS_KEY,
+        "aws_access_key_id",
+        "mfa_serial",
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "external_id",
+        "role_session_name",
+        "duration_seconds",
+        "sso_session",
+        "sso_start_url",
+        "sso_region",
+        "sso_account_id",
+        "sso_role_name",
+        "credential_process",
+    }
+)
+#: How botocore (configparser, opening with the default encoding) decodes the files.
+_TEXT_ENCODING = locale.getpreferredencoding(False)
 
 
 @dataclass(frozen=True)
@@ -74,26 +107,28 @@ def _file_signature(path: Path) -> tuple[int, ...] | None:
 
 
 def load_profiles(files: AwsFiles, env: Mapping[str, str] | None = None) -> dict[str, Profile]:
-    """Every profile in `files`, by name, plus `(environment)` when env holds keys."""
+    """Every profile in `files`, by name, plus `(environment)` when env holds keys.
+
+    The profiles are botocore's: its loader parses both files and names the profiles, and
+    the credentials file's keys win over the config file's, as in botocore's sessions.
+    Raises `AwsFileError` for a file that is not a file or that botocore cannot parse.
+    """
     env = os.environ if env is None else env
-    config = _read_ini(files.config)
-    credentials = _read_ini(files.credentials)
+    config = _read_aws_file(files.config, "AWS_CONFIG_FILE")
+    credentials = _read_aws_file(files.credentials, "AWS_SHARED_CREDENTIALS_FILE")
+    built = configloader.build_profile_map(config)
+    sections: dict[str, dict[str, object]] = built["profiles"]
+    for name, section in credentials.items():
+        sections.setdefault(name, {}).update(section)
     sso_sessions = {
-        name.removeprefix("sso-session ").strip(): section
-        for name, section in config.items()
-        if name.startswith("sso-session ")
+        name: _strings(section)
+        for name, section in built["sso_sessions"].items()
+        if isinstance(section, dict)
     }
-    merged: dict[str, dict[str, str]] = {}
-    for section_name, section in config.items():
-        profile_name = _config_profile_name(section_name)
-        if profile_name is not None:
-            merged.setdefault(profile_name, {}).update(section)
-    for profile_name, section in credentials.items():
-        # The credentials file wins for keys present in both, as in botocore.
-        merged.setdefault(profile_name, {}).update(section)
-    profiles = {
-        name: _build_profile(name, section, files, sso_sessions) for name, section in merged.items()
-    }
+    profiles = {}
+    for name, section in sections.items():
+        place = _Place(name, files, in_credentials=set(credentials.get(name, {})))
+        profiles[name] = _build_profile(place, section, sso_sessions)
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
         profiles[ENVIRONMENT_PROFILE] = _environment_profile(env)
     return profiles
@@ -110,63 +145,143 @@ def _environment_profile(env: Mapping[str, str]) -> Profile:
 
 
 def _expand(path: str, home: Path) -> Path:
+    """`path` as botocore expands it: environment variables, then `~`."""
+    path = os.path.expandvars(path)
     if path == "~" or path.startswith("~/"):
         return home / path[2:]
     return Path(path)
 
 
-def _config_profile_name(section_name: str) -> str | None:
-    if section_name == "default":
-        return "default"
-    if section_name.startswith("profile "):
-        return section_name.removeprefix("profile ").strip()
-    return None  # sso-session, services and unknown sections are not profiles
-
-
-def _read_ini(path: Path) -> dict[str, dict[str, str]]:
-    parser = configparser.RawConfigParser()
-    try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except FileNotFoundError:
+def _read_aws_file(path: Path, variable: str) -> dict[str, dict[str, object]]:
+    """The sections of one shared file as botocore parses them; {} when it does not exist."""
+    advice = f"Fix it, or point {variable} at another file."
+    if not check_regular_file(path, advice):
         return {}
-    except configparser.Error as exc:
-        line = getattr(exc, "lineno", None) or _first_error_line(exc)
-        where = f" at line {line}" if line else ""
-        raise ConfigurationError(
-            f"{path} cannot be read{where}: {type(exc).__name__}. Each section needs a "
-            "[header] and each setting a 'key = value' line; fix the file or point "
-            "AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(
-            f"{path} cannot be read ({type(exc).__name__}). Check its permissions and that it "
-            "is UTF-8 text."
-        ) from None
-    return {name: dict(parser.items(name)) for name in parser.sections()}
+    try:
+        parsed: dict[str, dict[str, object]] = configloader.raw_config_parse(str(path))
+    except boto_errors.ConfigNotFound:  # gone since the check: as if it had never been
+        return {}
+    except boto_errors.ConfigParseError as exc:
+        problem = _parse_problem(path, exc.kwargs.get("error"))
+        raise AwsFileError(f"{path} cannot be read: {problem} {advice}") from None
+    return parsed
 
 
-def _first_error_line(exc: configparser.Error) -> int | None:
-    errors = getattr(exc, "errors", None)
-    if errors:
-        lineno: int = errors[0][0]
-        return lineno
+def _parse_problem(path: Path, error: object) -> str:
+    """What is wrong where, in words: the line's number, never its text."""
+    if isinstance(error, UnicodeDecodeError):
+        line = _undecodable_line(path)
+        where = f" (line {line})" if line else ""
+        return f"it is not {_TEXT_ENCODING.upper()} text{where}; save it as UTF-8."
+    if isinstance(error, configparser.Error):
+        return _ini_problem(path, error)
+    return (
+        "an indented line under a 'key =' line is not 'name = value' (botocore reads such "
+        "lines as nested settings)."
+    )
+
+
+#: configparser's complaints that carry one line number (MissingSectionHeaderError is a
+#: ParsingError, so these are looked at first).
+_LINE_PROBLEMS: tuple[tuple[type[configparser.Error], str], ...] = (
+    (
+        configparser.MissingSectionHeaderError,
+        "line {line} comes before the first [section] header; every setting belongs to a "
+        "section such as [default] or [profile NAME].",
+    ),
+    (
+        configparser.DuplicateSectionError,
+        "the section starting at line {line} appears twice; merge the two.",
+    ),
+    (
+        configparser.DuplicateOptionError,
+        "line {line} sets a key its section already sets; keep one of them.",
+    ),
+)
+
+
+def _ini_problem(path: Path, error: configparser.Error) -> str:
+    if isinstance(error, configparser.MissingSectionHeaderError) and _starts_with_bom(path):
+        return "it starts with a byte-order mark (BOM); save it as UTF-8 without one."
+    for kind, words in _LINE_PROBLEMS:
+        if isinstance(error, kind):
+            return words.format(line=getattr(error, "lineno", "?"))
+    if isinstance(error, configparser.ParsingError):
+        lines = ", ".join(str(number) for number, _text in error.errors[:5])
+        return f"line {lines} is neither a [section] header, a 'key = value' setting nor a comment."
+    return f"botocore cannot parse it ({type(error).__name__})."
+
+
+def _undecodable_line(path: Path) -> int | None:
+    try:
+        data = path.read_bytes()[: MAX_AWS_FILE_BYTES + 1]
+        data.decode(_TEXT_ENCODING)
+    except UnicodeDecodeError as exc:
+        return data[: exc.start].count(b"\n") + 1
+    except (OSError, LookupError):
+        return None
     return None
 
 
+def _starts_with_bom(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(3) == codecs.BOM_UTF8
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a profile's keys come from, to name the right file in a message."""
+
+    profile: str
+    files: AwsFiles
+    in_credentials: set[str]
+
+    def of(self, key: str) -> str:
+        if key in self.in_credentials:
+            return f"[{self.profile}] in {self.files.credentials}"
+        section = "default" if self.profile == "default" else f"profile {self.profile}"
+        return f"[{section}] in {self.files.config}"
+
+
+def _strings(section: Mapping[str, object]) -> dict[str, str]:
+    """The plain `key = value` settings of a section (nested groups left out)."""
+    return {key: value for key, value in section.items() if isinstance(value, str)}
+
+
 def _build_profile(
-    name: str, section: Section, files: AwsFiles, sso_sessions: Mapping[str, Section]
+    place: _Place, section: Mapping[str, object], sso_sessions: Mapping[str, Section]
 ) -> Profile:
     """The profile; a broken section still lists, carrying its `problem` for later use."""
+    values = _strings(section)
     try:
-        return _parse_profile(name, section, files, sso_sessions)
+        _check_values(place, section)
+        return _parse_profile(place, values, sso_sessions)
     except ConfigurationError as exc:
-        return Profile(name=name, kind=_kind(section), problem=exc.user_message)
+        return Profile(name=place.profile, kind=_kind(values), problem=exc.user_message)
 
 
-def _parse_profile(
-    name: str, section: Section, files: AwsFiles, sso_sessions: Mapping[str, Section]
-) -> Profile:
+def _check_values(place: _Place, section: Mapping[str, object]) -> None:
+    """Settings ssmgui reads must be values; botocore reads a key followed by indented lines
+    as a group of nested settings instead."""
+    for key in sorted(KEYS_READ.intersection(section)):
+        if not isinstance(section[key], str):
+            raise ConfigurationError(
+                f"Profile '{place.profile}': {key} in {place.of(key)} is followed by "
+                "indented lines, which make it a group of settings instead of a value. "
+                "Unindent the lines below it."
+            )
+    if section.get("source_profile") and section.get("credential_source"):
+        raise ConfigurationError(  # botocore refuses this profile too
+            f"Profile '{place.profile}' ({place.of('credential_source')}) sets both "
+            "source_profile and credential_source; keep the one its credentials come from."
+        )
+
+
+def _parse_profile(place: _Place, section: Section, sso_sessions: Mapping[str, Section]) -> Profile:
+    name = place.profile
     return Profile(
         name=name,
         kind=_kind(section),
@@ -179,8 +294,8 @@ def _parse_profile(
         credential_source=section.get("credential_source") or None,
         external_id=section.get("external_id") or None,
         role_session_name=section.get("role_session_name") or None,
-        duration_seconds=_int_or_none(name, section.get("duration_seconds")),
-        sso=_sso_settings(name, section, files, sso_sessions),
+        duration_seconds=_duration(section.get("duration_seconds")),
+        sso=_sso_settings(place, section, sso_sessions),
     )
 
 
@@ -207,27 +322,28 @@ def _regions(profile: str, text: str) -> tuple[str, ...]:
     return tuple(checked_region(part, where) for part in text.replace(",", " ").split())
 
 
-def _int_or_none(profile: str, text: str | None) -> int | None:
+def _duration(text: str | None) -> int | None:
+    """`duration_seconds` as botocore reads it: a whole number, else ignored (AWS's default
+    applies). A number STS refuses is STS's answer to give, when the role is assumed."""
     if not text:
         return None
     try:
         return int(text)
     except ValueError:
-        raise ConfigurationError(
-            f"Profile '{profile}': duration_seconds must be a whole number of seconds."
-        ) from None
+        return None
 
 
 def _sso_settings(
-    name: str, section: Section, files: AwsFiles, sso_sessions: Mapping[str, Section]
+    place: _Place, section: Section, sso_sessions: Mapping[str, Section]
 ) -> SsoSettings | None:
-    session_name = section.get("sso_session")
+    name, session_name = place.profile, section.get("sso_session")
     if session_name:
         session = sso_sessions.get(session_name)
         if session is None:
             raise ConfigurationError(
-                f"Profile '{name}' names sso_session '{session_name}', but {files.config} has "
-                f"no [sso-session {session_name}] section. Run: aws configure sso"
+                f"Profile '{name}' names sso_session '{session_name}', but "
+                f"{place.files.config} has no [sso-session {session_name}] section. "
+                "Run: aws configure sso"
             )
         source: Section = session
     elif section.get("sso_start_url"):
@@ -237,12 +353,12 @@ def _sso_settings(
     start_url, sso_region = source.get("sso_start_url"), source.get("sso_region")
     if not start_url or not sso_region:
         raise ConfigurationError(
-            f"Profile '{name}' is an SSO profile without sso_start_url and sso_region. "
-            "Run: aws configure sso"
+            f"Profile '{name}' ({place.of('sso_session')}) is an SSO profile without "
+            "sso_start_url and sso_region. Run: aws configure sso"
         )
     return SsoSettings(
         start_url=start_url,
-        sso_region=sso_region,
+        sso_region=checked_region(sso_region.strip(), f"profile '{name}' (sso_region)"),
         account_id=section.get("sso_account_id"),
         role_name=section.get("sso_role_name"),
         session_name=session_name or None,

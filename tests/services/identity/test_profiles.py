@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import botocore.configloader
+import botocore.session
 import pytest
+from botocore.exceptions import ConfigParseError, InvalidConfigError
 
-from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.errors import AwsFileError, ConfigurationError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, ProfileKind, mfa_serial_for, role_chain
 from ssmgui.services.identity.profiles import AwsFiles, ProfileCache, load_profiles
 from tests.services.identity.conftest import write_aws_files
@@ -238,3 +242,159 @@ def test_the_environments_region_is_checked_too(tmp_path: Path) -> None:
     env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "a/b"}
     profile = load_profiles(AwsFiles(tmp_path / "c", tmp_path / "k"), env)[ENVIRONMENT_PROFILE]
     assert profile.problem is not None and "AWS_REGION" in profile.problem
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYTOPSECRET"
+
+#: Files botocore cannot parse, each with the line a message must name (None: no line).
+BOTOCORE_REFUSES: dict[str, tuple[bytes, str | None, str]] = {
+    "not UTF-8": (
+        f"[p]\naws_secret_access_key = {SECRET}\n# caf\xe9\n".encode("latin-1"),
+        "line 3",
+        "is not UTF-8 text",
+    ),
+    "a byte-order mark": (
+        b"\xef\xbb\xbf[p]\naws_secret_access_key = " + SECRET.encode() + b"\n",
+        None,
+        "byte-order mark",
+    ),
+    "a duplicate section": (
+        f"[p]\naws_access_key_id = AKIAEXAMPLE\n[p]\naws_secret_access_key = {SECRET}\n".encode(),
+        "line 3",
+        "appears twice",
+    ),
+    "a duplicate key": (
+        f"[p]\naws_secret_access_key = x\naws_secret_access_key = {SECRET}\n".encode(),
+        "line 3",
+        "already sets",
+    ),
+    "a key before the first section": (
+        f"aws_secret_access_key = {SECRET}\n[p]\n".encode(),
+        "line 1",
+        "before the first [section]",
+    ),
+    "a line without =": (
+        f"[p]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key {SECRET}\n".encode(),
+        "line 3",
+        "neither a [section] header",
+    ),
+    "a nested line without =": (
+        f"[p]\ns3 =\n  {SECRET}\n".encode(),
+        None,
+        "indented line",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOTOCORE_REFUSES))
+@pytest.mark.parametrize("which", ["config", "credentials"])
+def test_a_file_botocore_cannot_parse_is_refused_naming_file_and_line(
+    aws_home: Path, case: str, which: str
+) -> None:
+    content, line, says = BOTOCORE_REFUSES[case]
+    files = write_aws_files(aws_home, "[profile ok]\nregion = eu-west-1\n")
+    path = files.config if which == "config" else files.credentials
+    path.write_bytes(content)
+    with pytest.raises(ConfigParseError):
+        botocore.configloader.raw_config_parse(str(path))
+    with pytest.raises(AwsFileError) as caught:
+        load_profiles(files, {})
+    message = caught.value.user_message
+    assert str(path) in message and says in message
+    assert line is None or line in message
+    variable = "AWS_CONFIG_FILE" if which == "config" else "AWS_SHARED_CREDENTIALS_FILE"
+    assert variable in message
+    assert SECRET not in message and SECRET not in repr(caught.value)
+
+
+#: Files botocore reads, odd as they are: ssmgui must see the same profiles.
+BOTOCORE_READS = {
+    "CRLF line ends": "[default]\r\nregion = eu-west-1\r\n[profile crlf]\r\nregion = us-east-1\r\n",
+    "tabs and spaces": "[profile tabs]\n\tregion\t=\teu-west-1\nmfa_serial =   x  \n",
+    "a continuation line": "[profile more]\nregion = eu-west-1\n  mfa_serial = x\n",
+    "comments anywhere": "# c\n; c\n[profile c] \n# region = nope\nregion = eu-west-1\n;x\n",
+    "a quoted name": '[profile "with space"]\nregion = eu-west-1\n',
+    "a name botocore reads oddly": "[profilex odd]\nregion = eu-west-1\n[profile a b c]\n",
+    "unicode names": "[profile prod-ünïcødé-東京]\nregion = ap-northeast-1\n",
+    "upper-case keys": "[profile upper]\nREGION = eu-west-1\nRole_Arn = arn:aws:iam::1:role/r\n"
+    "Source_Profile = upper\n",
+    "nested settings": "[profile nested]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n",
+    "an empty value": "[profile empty]\nregion =\nmfa_serial =\n",
+    "a section header only": "[default]\n",
+    "sso-session and services": "[sso-session s]\nsso_region = eu-west-1\n[services x]\n"
+    "ssm =\n  endpoint_url = http://127.0.0.1:9\n[profile s]\nservices = x\n",
+    "profile default and default": "[default]\nregion = eu-west-1\n[profile default]\n"
+    "region = us-west-2\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOTOCORE_READS))
+def test_ssmgui_reads_the_profiles_botocore_reads(
+    aws_home: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = write_aws_files(
+        aws_home, BOTOCORE_READS[case], "[keys]\naws_access_key_id = AKIAEXAMPLE\n"
+    )
+    botocore_profiles = botocore.session.Session().full_config["profiles"]
+    profiles = load_profiles(files, {})
+    assert set(profiles) == set(botocore_profiles)
+    for name, profile in profiles.items():
+        botocore_session = botocore.session.Session(profile=name)
+        if profile.problem is None:
+            expected = botocore_session.get_config_variable("region")
+            assert profile.region == (expected or None), name
+        else:  # botocore cannot use what ssmgui calls a problem either
+            with pytest.raises(ValueError):
+                botocore_session.create_client(
+                    "sts", aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="x"
+                )
+
+
+def test_duration_seconds_botocore_ignores_is_ignored(aws_home: Path) -> None:
+    files = write_aws_files(
+        aws_home,
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = k\n"
+        "duration_seconds = an hour\n[profile k]\n",
+        "[k]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n",
+    )
+    role = load_profiles(files, {})["r"]
+    assert (role.problem, role.duration_seconds) == (None, None)
+
+
+def test_source_profile_and_credential_source_together_are_refused_as_botocore_does(
+    aws_home: Path,
+) -> None:
+    files = write_aws_files(
+        aws_home,
+        "[profile both]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = k\n"
+        "credential_source = Environment\n[profile k]\n",
+        "[k]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n",
+    )
+    with pytest.raises(InvalidConfigError):
+        botocore.session.Session(profile="both").get_credentials()
+    problem = load_profiles(files, {})["both"].problem
+    assert problem is not None
+    assert "sets both source_profile and credential_source" in problem
+    assert str(files.config) in problem
+
+
+def test_a_setting_ssmgui_reads_cannot_be_a_nested_group(aws_home: Path) -> None:
+    files = write_aws_files(aws_home, "[profile p]\nregion =\n  x = y\n")
+    problem = load_profiles(files, {})["p"].problem
+    assert problem is not None
+    assert "region in [profile p] in" in problem and str(files.config) in problem
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_config_that_is_not_a_file_is_refused_at_once(aws_home: Path, kind: str) -> None:
+    files = AwsFiles(aws_home / ".aws" / "config", aws_home / ".aws" / "credentials")
+    if kind == "fifo":
+        os.mkfifo(files.config)
+    else:
+        files.config.mkdir()
+    with pytest.raises(AwsFileError, match=r"not a file\. Fix it, or point AWS_CONFIG_FILE"):
+        ProfileCache(files, {})()
+
+
+def test_the_null_device_is_an_empty_config(tmp_path: Path) -> None:
+    assert load_profiles(AwsFiles(Path(os.devnull), Path(os.devnull)), {}) == {}
