@@ -3,6 +3,9 @@
 The first role is assumed with the base credentials (an MFA session, SSO role credentials,
 or botocore's own credentials for the root profile); each further role with the one before.
 The MFA session already proves MFA, so no second prompt and no SerialNumber are sent.
+
+A chain costs one botocore session (whose service models load once) and one STS call per
+role it has to assume: time grows in a straight line with the chain's length.
 """
 
 from __future__ import annotations
@@ -12,27 +15,17 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import boto3
+import botocore.session
 
 from ssmgui.core.credentials import TemporaryCredentials
 from ssmgui.core.profile import Profile
 from ssmgui.services.aws import errors as aws_errors
-from ssmgui.services.aws.clients import FALLBACK_REGION, AwsClients
+from ssmgui.services.aws.clients import AwsClients
 from ssmgui.services.identity.mfa_sessions import from_sts
 
 #: Re-assume a role with less than this left (botocore's advisory refresh window).
 RENEW_BEFORE = timedelta(minutes=15)
 DEFAULT_ROLE_SECONDS = 3600
-
-
-def session_from(credentials: TemporaryCredentials, region: str | None) -> boto3.Session:
-    """A boto3 session signing with fixed temporary credentials."""
-    return boto3.Session(
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        region_name=region or FALLBACK_REGION,
-    )
 
 
 class RoleCredentials:
@@ -54,9 +47,11 @@ class RoleCredentials:
 
         `base` None means the root profile's own credentials, as botocore resolves them.
         """
+        core = self._clients.core_session(root.name)
+        where = aws_errors.config_file(core)
         current = base
         for role in roles:
-            current = self._assume(role, root, current)
+            current = self._assume(core, where, role, root, current)
         assert current is not None, "assume_chain needs at least one role"
         return current
 
@@ -65,7 +60,12 @@ class RoleCredentials:
             self._cache.clear()
 
     def _assume(
-        self, role: Profile, root: Profile, base: TemporaryCredentials | None
+        self,
+        core: botocore.session.Session,
+        where: str,
+        role: Profile,
+        root: Profile,
+        base: TemporaryCredentials | None,
     ) -> TemporaryCredentials:
         # Keyed by the base's access key too: a new MFA session means new role credentials.
         key = (role.name, base.access_key_id if base else None)
@@ -73,10 +73,6 @@ class RoleCredentials:
             cached = self._cache.get(key)
         if cached is not None and cached.is_valid(self._clock(), RENEW_BEFORE):
             return cached
-        if base is None:
-            session = self._clients.profile_session(root.name, root.region)
-        else:
-            session = session_from(base, role.region or root.region)
         request: dict[str, object] = {
             "RoleArn": role.role_arn,
             "RoleSessionName": role.role_session_name or _session_name(role.name),
@@ -84,8 +80,9 @@ class RoleCredentials:
         }
         if role.external_id:
             request["ExternalId"] = role.external_id
-        with aws_errors.translated(role.name, f"assume role {role.role_arn}"):
-            response = self._clients.sts(session).assume_role(**request)  # type: ignore[arg-type]
+        with aws_errors.translated(role.name, f"assume role {role.role_arn}", where):
+            sts = self._clients.sts_with(core, role.region or root.region, base)
+            response = sts.assume_role(**request)  # type: ignore[arg-type]
         fresh = from_sts(response["Credentials"])
         with self._lock:
             self._cache[key] = fresh

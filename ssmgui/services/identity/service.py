@@ -17,11 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
-import botocore.session
 from botocore.credentials import CredentialProvider, RefreshableCredentials
 
 from ssmgui.core.credentials import CallerIdentity, IdentitySettings, TemporaryCredentials
-from ssmgui.core.errors import CredentialsError
+from ssmgui.core.errors import ConfigurationError, CredentialsError
 from ssmgui.core.profile import (
     ENVIRONMENT_PROFILE,
     Profile,
@@ -42,6 +41,9 @@ ProfileLoader = Callable[[], Mapping[str, Profile]]
 #: renewal is due (roles renew 15 min ahead), so botocore's windows are kept short.
 _ADVISORY_REFRESH = 120
 _MANDATORY_REFRESH = 60
+#: Longest source_profile chain followed (target and root included). Real chains have 2-4
+#: profiles; botocore itself fails at about 150 (RecursionError).
+MAX_ROLE_CHAIN = 64
 _NO_PROMPT_KINDS = (ProfileKind.STATIC, ProfileKind.CREDENTIAL_PROCESS, ProfileKind.ENVIRONMENT)
 
 
@@ -90,7 +92,7 @@ class IdentityService:
         `force_mfa` starts a new MFA session even if one is stored (and finds the MFA device
         of a plain static-keys profile through IAM).
         """
-        chain = role_chain(self.profiles(), name)
+        chain = self._chain(name)
         root, roles = chain[-1], tuple(reversed(chain[:-1]))
         if root.kind is ProfileKind.ASSUME_ROLE:  # credential_source: botocore's business
             return None
@@ -106,7 +108,7 @@ class IdentityService:
         if first is None:
             botocore_name = None if name == ENVIRONMENT_PROFILE else name
             return self._clients.profile_session(botocore_name, profile.region)
-        core = botocore.session.Session(profile=name)
+        core = self._clients.core_session(name)
         provider = _ServiceProvider(lambda: self.credentials(name) or first)
         resolver = core.get_component("credential_provider")
         resolver.insert_before("assume-role", provider)
@@ -118,7 +120,7 @@ class IdentityService:
         Role credentials made from an MFA session renew silently, so for them this is the
         MFA session's expiry. Without a current sign-in this is None too: see `needs_login`.
         """
-        chain = role_chain(self.profiles(), name)
+        chain = self._chain(name)
         root = chain[-1]
         if root.kind is ProfileKind.SSO:
             return self._sso.token_expires_at(root)
@@ -129,7 +131,7 @@ class IdentityService:
 
     def needs_login(self, name: str) -> bool:
         """True when using `name` now would need an MFA code or an SSO sign-in."""
-        chain = role_chain(self.profiles(), name)
+        chain = self._chain(name)
         root = chain[-1]
         if root.kind is ProfileKind.SSO:
             expiry = self._sso.token_expires_at(root)
@@ -148,7 +150,7 @@ class IdentityService:
         that session instead of asking for a second code."""
         renewed: set[str] = set()
         for name in names:
-            root = role_chain(self.profiles(), name)[-1].name
+            root = self._chain(name)[-1].name
             self.credentials(name, force_mfa=root not in renewed and self._wants_mfa(name))
             renewed.add(root)
 
@@ -167,7 +169,7 @@ class IdentityService:
 
     def kept_in(self, name: str) -> str:
         """Where `name`'s credentials are kept, in words for a person."""
-        chain = role_chain(self.profiles(), name)
+        chain = self._chain(name)
         root = chain[-1]
         if root.kind is ProfileKind.SSO:
             return "AWS CLI SSO token cache (~/.aws/sso/cache); role credentials in memory"
@@ -198,11 +200,22 @@ class IdentityService:
         return await asyncio.to_thread(self.whoami, name)
 
     def _profile(self, name: str) -> Profile:
-        return role_chain(self.profiles(), name)[0]
+        return self._chain(name)[0]
+
+    def _chain(self, name: str) -> tuple[Profile, ...]:
+        """`role_chain`, refused past `MAX_ROLE_CHAIN` profiles with a message."""
+        chain = role_chain(self.profiles(), name)
+        if len(chain) > MAX_ROLE_CHAIN:
+            raise ConfigurationError(
+                f"Profile '{name}' reaches its credentials through {len(chain) - 1} "
+                f"source_profile steps; ssmgui follows at most {MAX_ROLE_CHAIN - 1}. Point "
+                "a profile nearer the start of the chain at the source of its credentials."
+            )
+        return chain
 
     def _wants_mfa(self, name: str) -> bool:
         """`ssmgui login` on plain keys means "give me an MFA session" (device discovered)."""
-        root = role_chain(self.profiles(), name)[-1]
+        root = self._chain(name)[-1]
         return root.kind in (ProfileKind.STATIC, ProfileKind.STATIC_MFA)
 
     def _base_credentials(
