@@ -1,5 +1,7 @@
 """FakeAws: the fake Session Manager service and agents on loopback, for tests, benchmarks
-and `--demo` (docs/protocol.md §11). Everything binds 127.0.0.1.
+and `--demo` (docs/protocol.md §11). Everything binds 127.0.0.1: plain http:// and ws://, or
+https:// and wss:// with a server-side TLS context (`tls`, e.g. from
+`demo/servers/tls.py`'s throwaway CA; `stream_tls` gives the data-channel endpoint another).
 """
 
 from __future__ import annotations
@@ -7,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 from types import TracebackType
 
 from websockets.datastructures import Headers
@@ -46,6 +49,8 @@ class FakeAws:
         sigv4: str = "verify",
         region: str = "eu-west-1",
         seed: int = 0,
+        tls: ssl.SSLContext | None = None,
+        stream_tls: ssl.SSLContext | None = None,
     ) -> None:
         if sigv4 not in MODES:
             raise ValueError(f"sigv4 must be one of {MODES}")
@@ -65,7 +70,8 @@ class FakeAws:
         self.timing = AgentTiming()
         self.api_url = ""
         self.stream_host = ""
-        self._api = ApiServer(ControlPlane(self).dispatch, lambda: self.faults.latency_s)
+        self._stream_tls = stream_tls or tls
+        self._api = ApiServer(ControlPlane(self).dispatch, lambda: self.faults.latency_s, tls=tls)
         self._stream_server: asyncio.Server | None = None
         self._connections: set[StreamConnection] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -73,10 +79,12 @@ class FakeAws:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        api_port = await self._api.start()
-        self.api_url = f"http://127.0.0.1:{api_port}"
+        await self._api.start()
+        self.api_url = self._api.url
         loop = asyncio.get_running_loop()
-        self._stream_server = await loop.create_server(self._new_connection, "127.0.0.1", 0)
+        self._stream_server = await loop.create_server(
+            self._new_connection, "127.0.0.1", 0, ssl=self._stream_tls
+        )
         self.stream_host = f"127.0.0.1:{self._stream_server.sockets[0].getsockname()[1]}"
         self._ticker = loop.create_task(self._tick_forever(), name=TICKER_NAME)
         log.info("fake AWS: api %s, streams %s", self.api_url, self.stream_host)
@@ -149,7 +157,8 @@ class FakeAws:
         return instance
 
     def stream_url(self, session_id: str) -> str:
-        return f"ws://{self.stream_host}/v1/data-channel/{session_id}?role=publish_subscribe"
+        scheme = "wss" if self._stream_tls else "ws"
+        return f"{scheme}://{self.stream_host}/v1/data-channel/{session_id}?role=publish_subscribe"
 
     def live_session_ids(self) -> list[str]:
         return [sid for sid, session in self.sessions.items() if not session.terminated]
@@ -162,7 +171,7 @@ class FakeAws:
         host = lowered.get("host") or self.stream_host
         return check_upgrade(
             self.sigv4,
-            f"ws://{host}{path}",
+            f"{'wss' if self._stream_tls else 'ws'}://{host}{path}",
             lowered,
             region=region,
             credentials=self.credentials,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,12 +44,23 @@ Dispatch = Callable[[str, dict[str, Any], dict[str, str]], Awaitable[Answer]]
 
 class ApiServer:
     """Serves `dispatch(operation, body, headers)`; header names are lower-cased. Each
-    answer waits 2 × `latency()`: a request and a response each cross the "network"."""
+    answer waits 2 × `latency()`: a request and a response each cross the "network".
+    With a `tls` context it serves https://."""
 
-    def __init__(self, dispatch: Dispatch, latency: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        latency: Callable[[], float],
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self._dispatch = dispatch
-        self._http = LoopbackHttpServer(self._respond, lambda: 2 * latency())
+        self._http = LoopbackHttpServer(self._respond, lambda: 2 * latency(), tls=tls)
         self.port = 0
+
+    @property
+    def url(self) -> str:
+        return self._http.url
 
     async def start(self) -> int:
         self.port = await self._http.start()

@@ -1,8 +1,9 @@
 """The one small HTTP/1.1 server under the fake's AWS endpoints (SSM JSON 1.1, and the
 query-protocol fakes: EC2, STS, IAM).
 
-`LoopbackHttpServer(handle, latency)` serves on 127.0.0.1: each request becomes
-`await handle(HttpRequest)` → `HttpResponse`, answered after `latency()` seconds.
+`LoopbackHttpServer(handle, latency)` serves on 127.0.0.1 (https:// with a `tls` context):
+each request becomes `await handle(HttpRequest)` → `HttpResponse`, answered after
+`latency()` seconds.
 Keep-alive and Content-Length bodies only (botocore sends nothing else).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -41,14 +43,20 @@ class LoopbackHttpServer(LoopbackServer):
     """`start()` → its port on 127.0.0.1; `stop()` closes the listener and every
     connection, and waits for their handlers. Idempotent."""
 
-    def __init__(self, handle: Handler, latency: Callable[[], float] = lambda: 0.0) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        handle: Handler,
+        latency: Callable[[], float] = lambda: 0.0,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(tls=tls)
         self._handle = handle
         self._latency = latency
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def new_reader(self, loop: asyncio.AbstractEventLoop) -> asyncio.StreamReader:
         return _StampedReader(loop)

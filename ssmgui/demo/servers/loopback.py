@@ -2,6 +2,9 @@
 connection with `handle`, and on `stop()` close the listener and every connection and wait
 for their handlers.
 
+With a server-side `tls` context it speaks TLS on every connection (the fake AWS's https://
+and wss:// endpoints).
+
 Subclasses: the targets behind demo instances (echo, digest, web page, SSH banner) and the
 HTTP server under the fake AWS endpoints (which also reads requests with a reader of its own,
 `new_reader`).
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +23,8 @@ log = logging.getLogger(__name__)
 class LoopbackServer:
     """`start()` → its port on 127.0.0.1; `stop()` closes everything. Idempotent."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self._server: asyncio.Server | None = None
         self._handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.port = 0
@@ -35,7 +40,7 @@ class LoopbackServer:
         def connected() -> asyncio.StreamReaderProtocol:
             return asyncio.StreamReaderProtocol(self.new_reader(loop), self._serve, loop=loop)
 
-        self._server = await loop.create_server(connected, "127.0.0.1", 0)
+        self._server = await loop.create_server(connected, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 
