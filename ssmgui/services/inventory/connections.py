@@ -1,7 +1,7 @@
-"""What the inventory keeps from one refresh to the next: connections and each profile's
-credentials.
+"""What the inventory keeps from one refresh to the next: connections, each profile's
+credentials, and how each endpoint is reached.
 
-`KeptForHttp` holds both for the `InventoryService`'s lifetime, so that a refresh neither
+`KeptForHttp` holds them for the `InventoryService`'s lifetime, so that a refresh neither
 opens connections (a TLS handshake each against AWS) nor reads every pair's credentials in
 a thread before its first call:
 
@@ -10,23 +10,31 @@ a thread before its first call:
   connection go one at a time. http.py replaces a connection idle for too long before
   using it; those made on another event loop are dropped. `aclose()` closes them; later
   calls open new ones.
+- each (profile, endpoint)'s route: the proxy and CA bundle botocore would use for it with
+  the profile's settings (`services/aws/transport.py`), worked out in a thread with the
+  endpoint, where the CA bundle is also loaded once.
 - each profile's botocore `Credentials`, looked up in a thread once (botocore may run a
   credential process or read SSO files). Their frozen values are taken on the event loop
   unless botocore would refresh them first, which may call STS or SSO: then in a thread
   again. Credentials AWS refused as expired are looked up again (`stale`), and forgotten
-  when it refuses them twice (`forget`), so the next refresh starts from the profile.
+  when it refuses them twice (`forget`), so the next refresh starts from the profile. Each
+  profile's session is asked of the source once, and again for those lookups.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from typing import Protocol
 
 import boto3
 from botocore import exceptions as boto_errors
 from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
 
+from ssmgui.services.aws.transport import route_for
 from ssmgui.services.inventory.http import HttpConnection, Timeouts
+from ssmgui.ssm.dial import DialError, Route
 
 
 class SessionSource(Protocol):
@@ -51,23 +59,39 @@ class KeptForHttp:
         self._credentials: dict[str, Credentials] = {}
         self._lookups: dict[str, asyncio.Task[Credentials]] = {}
         self._endpoints: dict[tuple[str, str, str], str] = {}
+        self._routes: dict[tuple[str, str], Route] = {}
+        self._sessions: dict[str, boto3.Session] = {}
+        self._sessions_lock = threading.Lock()
 
     def connection(self, profile: str, region: str, url: str) -> HttpConnection:
-        """The connection the (profile, region) pair's calls to `url` go through."""
+        """The connection the (profile, region) pair's calls to `url` go through; `url`
+        is one `endpoint` returned for the profile (it knows how to reach it)."""
         self._check_loop()
         key = (profile, region, url)
         if key not in self._connections:
-            self._connections[key] = HttpConnection(url, timeouts=self._timeouts)
+            route = self._routes[(profile, url)]
+            self._connections[key] = HttpConnection(url, timeouts=self._timeouts, route=route)
         return self._connections[key]
 
     async def endpoint(self, profile: str, region: str, service: str) -> str:
-        """`service`'s URL for the pair, resolved once in a thread (botocore may read files
-        and its endpoint rules, and resolve credentials to make a client)."""
+        """`service`'s URL for the pair, resolved once in a thread with its route (botocore
+        may read files, its endpoint rules and the system's proxy settings, and resolve
+        credentials to make a client)."""
         key = (profile, region, service)
         if key not in self._endpoints:
-            url = await asyncio.to_thread(self.source.endpoint_url, profile, region, service)
+            url = await asyncio.to_thread(self._resolve, profile, region, service)
             self._endpoints[key] = url
         return self._endpoints[key]
+
+    def _resolve(self, profile: str, region: str, service: str) -> str:
+        """In a thread: the endpoint's URL, and its route kept for `connection`."""
+        url = self.source.endpoint_url(profile, region, service)
+        if (profile, url) not in self._routes:
+            route = route_for(self._session(profile), url)
+            with contextlib.suppress(DialError):  # the dial reports it, as the call's failure
+                route.ssl_context()
+            self._routes[(profile, url)] = route
+        return url
 
     async def credentials(
         self, profile: str, stale: ReadOnlyCredentials | None = None
@@ -78,12 +102,15 @@ class KeptForHttp:
         frozen = await _frozen(kept)
         if stale is not None and frozen == stale:
             self._forget_credentials(profile, kept)
-            frozen = await _frozen(await self._look_up(profile))
+            frozen = await _frozen(await self._look_up(profile, fresh=True))
         return frozen
 
     def forget(self, profile: str) -> None:
-        """Drop `profile`'s credentials (AWS refused them): the next call looks them up."""
+        """Drop `profile`'s credentials (AWS refused them): the next call looks them up,
+        from a session asked of the source again."""
         self._credentials.pop(profile, None)
+        with self._sessions_lock:
+            self._sessions.pop(profile, None)
 
     async def aclose(self) -> None:
         """Close every kept connection (those of another event loop are only dropped: they
@@ -98,11 +125,12 @@ class KeptForHttp:
         if self._credentials.get(profile) is kept:
             del self._credentials[profile]
 
-    async def _look_up(self, profile: str) -> Credentials:
-        """One lookup per profile at a time, shared by the pairs waiting for it."""
+    async def _look_up(self, profile: str, *, fresh: bool = False) -> Credentials:
+        """One lookup per profile at a time, shared by the pairs waiting for it; `fresh`
+        asks the source for the profile's session again (the kept one's were refused)."""
         lookup = self._lookups.get(profile)
         if lookup is None:
-            lookup = asyncio.ensure_future(asyncio.to_thread(self._read, profile))
+            lookup = asyncio.ensure_future(asyncio.to_thread(self._read, profile, fresh))
             self._lookups[profile] = lookup
             lookup.add_done_callback(lambda done: self._lookup_done(profile, done))
         credentials = await asyncio.shield(lookup)
@@ -117,11 +145,19 @@ class KeptForHttp:
         if self._lookups.get(profile) is lookup:
             del self._lookups[profile]
 
-    def _read(self, profile: str) -> Credentials:
-        credentials = self.source.session(profile).get_credentials()
+    def _read(self, profile: str, fresh: bool) -> Credentials:
+        credentials = self._session(profile, fresh=fresh).get_credentials()
         if credentials is None:
             raise boto_errors.NoCredentialsError()
         return credentials
+
+    def _session(self, profile: str, *, fresh: bool = False) -> boto3.Session:
+        """The profile's session (from worker threads): asked of the source once, and again
+        when `fresh`; its settings give routes, its credentials the calls' signatures."""
+        with self._sessions_lock:
+            if fresh or profile not in self._sessions:
+                self._sessions[profile] = self.source.session(profile)
+            return self._sessions[profile]
 
     def _check_loop(self) -> None:
         """Connections and lookups belong to one event loop: start afresh on another."""

@@ -3,11 +3,11 @@
 boto3 needs a thread per call in flight and milliseconds of CPU per call: for the
 inventory's hundreds of small calls that CPU, not the network, would set the wall time.
 This client does only what those calls need: `POST` with a Content-Length body, answers
-with Content-Length, chunked or close-delimited bodies, keep-alive, TLS
-(`ssl.create_default_context`, with `AWS_CA_BUNDLE` when set, as botocore does), timeouts,
-and HTTP(S)_PROXY / NO_PROXY through an HTTP `CONNECT` tunnel (for http:// targets too: one
-code path; every corporate proxy allows CONNECT to 443, and loopback targets are usually in
-NO_PROXY).
+with Content-Length, chunked or close-delimited bodies, keep-alive and timeouts. Connections
+are dialled along a `Route` (ssm/dial.py, the dialer the data channel uses too): the proxy
+and CA bundle botocore would use for the profile and URL, which `services/aws/transport.py`
+decides; through a proxy always with an HTTP `CONNECT` tunnel (for http:// targets too: one
+code path; every corporate proxy allows CONNECT to 443).
 
 `HttpConnection(url)` is one connection to the origin of `url`, opened on first use and kept
 for the next request; a kept connection the server closed meanwhile is reopened once (the
@@ -16,24 +16,22 @@ calls made through it are read-only, so resending is safe). One idle for longer 
 and a request on one would wait for the read timeout. A request cancelled mid-exchange
 closes the connection, so its answer is never read as the next request's. Failures raise
 `HttpError`, whose text names the origin and what failed — never a header: signed headers
-hold session tokens.
+hold session tokens. A failure to connect says what failed in the dialer's words (the
+proxy's refusal or its demand for credentials, a certificate that does not verify).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import os
-import ssl
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from botocore.credentials import ReadOnlyCredentials
 
+from ssmgui.ssm.dial import DIRECT, DialError, DialTimeoutError, Route, open_stream
 from ssmgui.ssm.signing import sigv4_headers
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -83,33 +81,6 @@ def host_header(url: str) -> str:
     return host if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f"{host}:{port}"
 
 
-def proxy_for(url: str) -> str | None:
-    """The proxy URL the environment names for `url` (HTTPS_PROXY / HTTP_PROXY, either case),
-    or None when there is none or NO_PROXY exempts the host."""
-    parts = urlsplit(url)
-    proxies = urllib.request.getproxies_environment()
-    proxy = proxies.get(parts.scheme)
-    if not proxy or _exempt(parts.hostname or "", parts.port, proxies.get("no", "")):
-        return None
-    return proxy if "://" in proxy else f"http://{proxy}"
-
-
-def _exempt(host: str, port: int | None, no_proxy: str) -> bool:
-    """Whether NO_PROXY exempts `host`: `*`, the host itself, or a domain it is under
-    (`example.com` and `.example.com` both cover `a.example.com`), optionally `:port`."""
-    host = host.lower()
-    for entry in (e.strip().lower() for e in no_proxy.split(",")):
-        name, _, entry_port = entry.partition(":") if entry.count(":") == 1 else (entry, "", "")
-        if entry == "*":
-            return True
-        if not name or (entry_port and entry_port != str(port)):
-            continue
-        name = name.lstrip(".")
-        if host == name or host.endswith("." + name):
-            return True
-    return False
-
-
 def signed_headers(
     credentials: ReadOnlyCredentials,
     *,
@@ -136,11 +107,6 @@ def signed_headers(
     )
 
 
-def tls_context() -> ssl.SSLContext:
-    """Verifying TLS context; trusts `AWS_CA_BUNDLE` when set (TLS-inspecting proxies)."""
-    return ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
-
-
 class HttpConnection:
     """One keep-alive connection to the origin of `url`; concurrent requests wait their
     turn (in order) and go one at a time."""
@@ -150,11 +116,11 @@ class HttpConnection:
         url: str,
         *,
         timeouts: Timeouts | None = None,
-        proxy: str | None = None,
-        ssl_context: ssl.SSLContext | None = None,
+        route: Route = DIRECT,
         max_idle_s: float = MAX_IDLE_S,
     ) -> None:
-        """`proxy` None: as the environment says (`proxy_for`); "" for none."""
+        """`route`: the proxy and CA bundle to use (`services/aws/transport.py` decides
+        them; the default goes directly and trusts OpenSSL's default CAs)."""
         parts = urlsplit(url)
         if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
@@ -163,8 +129,7 @@ class HttpConnection:
         self._port = parts.port or _DEFAULT_PORTS[parts.scheme]
         self._tls = parts.scheme == "https"
         self._timeouts = timeouts or Timeouts()
-        self._proxy = proxy_for(url) if proxy is None else proxy
-        self._ssl_context = ssl_context
+        self._route = route
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._in_use = asyncio.Lock()
@@ -221,51 +186,21 @@ class HttpConnection:
 
     async def _connect(self) -> None:
         try:
-            async with asyncio.timeout(self._timeouts.connect_s):
-                if self._proxy:
-                    reader, writer = await self._tunnel(self._proxy)
-                else:
-                    reader, writer = await asyncio.open_connection(
-                        self._host, self._port, ssl=self._context()
-                    )
-        except TimeoutError:  # before OSError, its base class
+            reader, writer = await open_stream(
+                self._host,
+                self._port,
+                self._route,
+                tls=self._tls,
+                timeout=self._timeouts.connect_s,
+            )
+        except DialTimeoutError as exc:
             raise HttpError(
-                f"connecting to {self.origin} timed out", timeout=True, connecting=True
+                f"connecting to {self.origin} timed out ({exc})", timeout=True, connecting=True
             ) from None
-        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            raise HttpError(
-                f"cannot connect to {self.origin} ({type(exc).__name__})", connecting=True
-            ) from None
+        except DialError as exc:
+            raise HttpError(f"cannot connect to {self.origin}: {exc}", connecting=True) from None
         self._reader, self._writer = reader, writer
         self.connections_opened += 1
-
-    def _context(self) -> ssl.SSLContext | None:
-        if not self._tls:
-            return None
-        if self._ssl_context is None:
-            self._ssl_context = tls_context()
-        return self._ssl_context
-
-    async def _tunnel(self, proxy: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """A CONNECT tunnel through `proxy` to the target, TLS started inside it if https."""
-        parts = urlsplit(proxy)
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
-        target = f"{self._host}:{self._port}"
-        lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
-        if parts.username is not None:
-            secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-            lines.append(f"Proxy-Authorization: Basic {base64.b64encode(secret.encode()).decode()}")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        await writer.drain()
-        status, _headers = await _read_head(reader)
-        if status != 200:
-            writer.close()
-            raise HttpError(
-                f"the proxy refused a tunnel to {self.origin} (HTTP {status})", connecting=True
-            )
-        if self._tls:
-            await writer.start_tls(self._context() or tls_context(), server_hostname=self._host)
-        return reader, writer
 
     async def _exchange(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
         assert self._reader is not None and self._writer is not None

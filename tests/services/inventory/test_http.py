@@ -1,5 +1,6 @@
 """http.py: keep-alive, chunked answers, timeouts, and HTTP(S)_PROXY through a CONNECT
-proxy written here; endpoint and proxy choice from the environment."""
+proxy (tests/connect_proxy.py); the proxy choice itself is tested in
+tests/services/aws/test_transport.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import asyncio
 import contextlib
 import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 
 import botocore.auth
 import pytest
@@ -16,13 +16,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import ReadOnlyCredentials
 
 from ssmgui.core.errors import ServiceUnreachableError
-from ssmgui.services.inventory.http import (
-    HttpConnection,
-    HttpError,
-    Timeouts,
-    proxy_for,
-    signed_headers,
-)
+from ssmgui.services.inventory.http import HttpConnection, HttpError, Timeouts, signed_headers
+from tests.connect_proxy import ConnectProxy
 from tests.services.inventory.conftest import PAIRS, Fleet
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -80,7 +75,7 @@ async def test_chunked_answers_over_one_kept_connection() -> None:
             )
 
     async with serving(chunked) as url:
-        connection = HttpConnection(url, proxy="")
+        connection = HttpConnection(url)
         first = await connection.request("/", {"Host": "x"}, b"hello")
         second = await connection.request("/", {"Host": "x"}, b"again")
         await connection.aclose()
@@ -95,7 +90,7 @@ async def test_a_kept_connection_the_server_closed_is_reopened_once() -> None:
         await writer.drain()  # then close without saying so, as an idle-timeout would
 
     async with serving(one_answer) as url:
-        connection = HttpConnection(url, proxy="")
+        connection = HttpConnection(url)
         await connection.request("/", {}, b"1")
         await asyncio.sleep(0.05)
         again = await connection.request("/", {}, b"2")
@@ -111,7 +106,7 @@ async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
 
 async def test_a_connection_idle_too_long_is_replaced_before_use() -> None:
     async with serving(echo) as url:
-        connection = HttpConnection(url, proxy="", max_idle_s=0.0)
+        connection = HttpConnection(url, max_idle_s=0.0)
         await connection.request("/", {}, b"1")
         await asyncio.sleep(0.01)
         again = await connection.request("/", {}, b"2")
@@ -129,7 +124,7 @@ async def test_a_request_cancelled_mid_exchange_never_hands_its_answer_on() -> N
         await echo(reader, writer)
 
     async with serving(slow_first) as url:
-        connection = HttpConnection(url, proxy="")
+        connection = HttpConnection(url)
         first = asyncio.ensure_future(connection.request("/", {}, b"first"))
         await asyncio.sleep(0.05)
         first.cancel()
@@ -146,41 +141,10 @@ async def test_a_silent_server_times_out() -> None:
         await reader.read()
 
     async with serving(silent) as url:
-        connection = HttpConnection(url, proxy="", timeouts=Timeouts(read_s=0.2))
+        connection = HttpConnection(url, timeouts=Timeouts(read_s=0.2))
         with pytest.raises(HttpError) as raised:
             await connection.request("/", {}, b"")
     assert raised.value.timeout and not raised.value.connecting
-
-
-@dataclass
-class ConnectProxy:
-    """A tiny CONNECT proxy: records each tunnel's target and Proxy-Authorization."""
-
-    refuse: bool = False
-    tunnels: list[str] = field(default_factory=list)
-    auth: list[str] = field(default_factory=list)
-
-    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        method, target, _ = head[0].split(" ")
-        assert method == "CONNECT"
-        self.tunnels.append(target)
-        self.auth += [h.split(":", 1)[1].strip() for h in head if h.startswith("Proxy-Author")]
-        if self.refuse:
-            writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
-            return
-        host, port = target.rsplit(":", 1)
-        up_reader, up_writer = await asyncio.open_connection(host, int(port))
-        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-
-async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(ConnectionError):
-        while data := await source.read(65536):
-            sink.write(data)
-            await sink.drain()
-    sink.close()
 
 
 @pytest.fixture
@@ -222,20 +186,6 @@ async def test_no_proxy_bypasses_and_a_refusing_proxy_fails_only_its_pair(
     assert "HTTPS_PROXY" in refused.error.user_message and EU[1] in refused.error.user_message
     assert direct.ok and [i.name for i in direct.instances] == ["direct"]
     assert through_the_proxy >= 1 and len(proxy.tunnels) == through_the_proxy
-
-
-@pytest.mark.usefixtures("no_proxy_env")
-def test_proxy_choice_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")
-    monkeypatch.setenv("NO_PROXY", ".internal, example.com:8443 ,localhost")
-    assert proxy_for("https://ssm.eu-west-1.amazonaws.com") == "http://proxy.corp:3128"
-    assert proxy_for("http://ssm.eu-west-1.amazonaws.com") is None  # no HTTP_PROXY
-    assert proxy_for("https://api.internal") is None
-    assert proxy_for("https://a.b.example.com:8443") is None
-    assert proxy_for("https://example.com") == "http://proxy.corp:3128"  # other port
-    assert proxy_for("https://notexample.com:8443") == "http://proxy.corp:3128"
-    monkeypatch.setenv("NO_PROXY", "*")
-    assert proxy_for("https://ssm.eu-west-1.amazonaws.com") is None
 
 
 def test_signed_headers_are_botocores_with_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
