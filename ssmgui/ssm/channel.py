@@ -27,6 +27,7 @@ from ssmgui.core.errors import (
     SessionStartError,
     SsmGuiError,
 )
+from ssmgui.ssm.dial import Route
 from ssmgui.ssm.endpoints import check_stream_url
 from ssmgui.ssm.handshake import Handshake, HandshakeState
 from ssmgui.ssm.message import (
@@ -74,6 +75,10 @@ class SessionControl(Protocol):
 
     async def sign(self, url: str) -> Mapping[str, str]:
         """SigV4 headers for the WebSocket upgrade of `url` (empty if unsigned)."""
+
+    async def route(self, url: str) -> Route:
+        """How to reach `url`: the proxy and CA bundle botocore would use (ssm/dial.py);
+        asked before every connect, the first and each one after ResumeSession."""
 
 
 class ChannelSink(Protocol):
@@ -361,6 +366,7 @@ class DataChannel:
             endpoint.stream_url,
             headers,
             self,
+            route=await self._control.route(endpoint.stream_url),
             ping_interval=self._options.ping_interval_s,
             ping_timeout=self._options.ping_timeout_s,
         )

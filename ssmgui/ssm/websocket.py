@@ -7,7 +7,8 @@ every frame produced in one loop iteration leave in a single transport write.
 
 A link has a lifecycle: `open_link` resolves once the upgrade succeeded; afterwards the
 listener hears every frame and, exactly once, that the link closed (with code and reason,
-or code None for an abrupt drop).
+or code None for an abrupt drop). The connection under it is dialled along a `Route`
+(ssm/dial.py): directly or through the proxy botocore would use, trusting botocore's CAs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import ssl
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -25,6 +25,8 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
+
+from ssmgui.ssm.dial import DIRECT, DialError, Route, dial
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,8 @@ class LinkListener(Protocol):
 
 
 class LinkOpenError(Exception):
-    """The upgrade failed: refused connection, TLS error, or an HTTP status other than 101."""
+    """The upgrade failed: refused connection, proxy, TLS error, or an HTTP status other
+    than 101. The text says which (the dialer's words for the connection, ssm/dial.py)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -248,31 +251,29 @@ async def open_link(
     headers: Mapping[str, str],
     listener: LinkListener,
     *,
+    route: Route = DIRECT,
     timeout: float = 30.0,
     ping_interval: float | None = 20.0,
     ping_timeout: float = 20.0,
 ) -> WebSocketLink:
-    """Connect, upgrade, and return an open link. Raises LinkOpenError on any failure."""
+    """Connect along `route`, upgrade, and return an open link, all within `timeout`
+    seconds. Raises LinkOpenError on any failure."""
     uri = parse_uri(url)
     loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     link = WebSocketLink(
         url, headers, listener, ping_interval=ping_interval, ping_timeout=ping_timeout
     )
-    ssl_context = ssl.create_default_context() if uri.secure else None
     try:
-        async with asyncio.timeout(timeout):
-            await loop.create_connection(
-                lambda: link,
-                uri.host,
-                uri.port,
-                ssl=ssl_context,
-                server_hostname=uri.host if uri.secure else None,
-            )
+        await dial(link, uri.host, uri.port, route, tls=uri.secure, timeout=timeout)
+        async with asyncio.timeout_at(deadline):
             await link.opened
+    except DialError as exc:
+        raise LinkOpenError(str(exc)) from None
     except TimeoutError as exc:
         link.abort()
         raise LinkOpenError(f"no answer from {uri.host} within {timeout:.0f} s") from exc
-    except OSError as exc:
+    except BaseException:  # cancelled, or refused during the upgrade
         link.abort()
-        raise LinkOpenError(f"cannot connect to {uri.host}:{uri.port}: {exc.strerror}") from exc
+        raise
     return link

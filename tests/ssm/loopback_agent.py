@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ssmgui.demo.channel.payloads import channel_closed_frame
 from ssmgui.ssm.channel import StreamEndpoint
+from ssmgui.ssm.dial import DIRECT, Route
 from ssmgui.ssm.message import (
     Flag,
     Frame,
@@ -175,6 +176,7 @@ class Control:
     resumes: list[str] = field(default_factory=list)
     terminations: list[str] = field(default_factory=list)
     signed: list[str] = field(default_factory=list)
+    routed: list[str] = field(default_factory=list)
 
     async def resume(self, session_id: str) -> StreamEndpoint:
         self.resumes.append(session_id)
@@ -193,3 +195,7 @@ class Control:
     async def sign(self, url: str) -> Mapping[str, str]:
         self.signed.append(url)
         return {"Authorization": "AWS4-HMAC-SHA256 Credential=test"}
+
+    async def route(self, url: str) -> Route:
+        self.routed.append(url)
+        return DIRECT

@@ -1,5 +1,6 @@
 """Session Manager's control plane through boto3: StartSession, ResumeSession,
-TerminateSession, and SigV4 for the data-channel upgrade.
+TerminateSession, SigV4 for the data-channel upgrade, and the route to the data channel
+(botocore's proxy and CA bundle for the profile, from services/aws/transport.py).
 
 Every botocore failure becomes an `SsmGuiError` that says what to do (an AccessDenied names
 the IAM action), except network failures during ResumeSession, which stay `ConnectionError`
@@ -9,9 +10,11 @@ so the data channel retries them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from botocore import exceptions as boto_errors
 from botocore.credentials import ReadOnlyCredentials
@@ -19,7 +22,9 @@ from botocore.credentials import ReadOnlyCredentials
 from ssmgui.core.errors import CredentialsError, SessionStartError, SsmGuiError
 from ssmgui.core.tunnel import SessionRequest
 from ssmgui.services.aws.errors import client_error
+from ssmgui.services.aws.transport import route_for
 from ssmgui.ssm.channel import StreamEndpoint
+from ssmgui.ssm.dial import DialError, Route, authentication_message
 from ssmgui.ssm.signing import upgrade_headers
 
 if TYPE_CHECKING:
@@ -44,6 +49,8 @@ _NETWORK_ERRORS = (
 )
 
 CredentialsSource = Callable[[], ReadOnlyCredentials]
+#: How to reach a URL (a StreamUrl) with the profile's settings; may block (a thread runs it).
+RouteSource = Callable[[str], Route]
 
 
 class SessionApi:
@@ -55,11 +62,14 @@ class SessionApi:
         credentials: CredentialsSource,
         region: str,
         profile: str = "default",
+        *,
+        routes: RouteSource,
     ) -> None:
         self._client = client
         self._credentials = credentials
         self._region = region
         self._profile = profile
+        self._routes = routes
 
     @property
     def region(self) -> str:
@@ -101,6 +111,18 @@ class SessionApi:
         credentials = await asyncio.to_thread(self._credentials)
         return upgrade_headers(url, credentials, self._region)
 
+    async def route(self, url: str) -> Route:
+        """The proxy and CA bundle botocore would use for `url` with this profile, worked
+        out in a thread (botocore may read files and system settings), where the bundle is
+        also loaded once so the event loop never does it."""
+        return await asyncio.to_thread(self._route_now, url)
+
+    def _route_now(self, url: str) -> Route:
+        route = self._routes(url)
+        with contextlib.suppress(DialError):  # the dial reports it, as the link's failure
+            route.ssl_context()
+        return route
+
     async def _call(
         self,
         operation: str,
@@ -112,6 +134,10 @@ class SessionApi:
             answer: Mapping[str, Any] = await asyncio.to_thread(lambda: method(**kwargs))
         except boto_errors.ClientError as exc:
             raise self._refusal(operation, exc, request) from None
+        except boto_errors.ProxyConnectionError as exc:
+            raise _NetworkError(_proxy_failure(self._region, exc)) from None
+        except boto_errors.SSLError as exc:
+            raise _NetworkError(_tls_failure(self._region, exc)) from None
         except _NETWORK_ERRORS as exc:
             raise _NetworkError(
                 f"Cannot reach Session Manager in {self._region} ({type(exc).__name__}). "
@@ -156,6 +182,30 @@ class SessionApi:
 
 class _NetworkError(SessionStartError):
     """The endpoint could not be reached (retryable for ResumeSession)."""
+
+
+def _proxy_failure(region: str, exc: boto_errors.ProxyConnectionError) -> str:
+    """The proxy botocore went through refused or failed; 407 asks for credentials.
+    (botocore masks the proxy URL's credentials; we name only its host and port.)"""
+    route = Route(proxy_url=str(exc.kwargs.get("proxy_url") or "http://proxy"))
+    if " 407 " in f" {exc.kwargs.get('error')} ":  # urllib3's "Tunnel connection failed: 407 …"
+        return f"Cannot reach Session Manager in {region}: {authentication_message(route)}."
+    return (
+        f"Cannot reach Session Manager in {region} through the proxy {route.proxy_label}. "
+        "Check that the proxy in HTTPS_PROXY (or the system's proxy settings) is running "
+        "and allows CONNECT to AWS."
+    )
+
+
+def _tls_failure(region: str, exc: boto_errors.SSLError) -> str:
+    host = urlsplit(str(exc.kwargs.get("endpoint_url") or "")).hostname or "the endpoint"
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc.kwargs.get("error")):
+        return (
+            f"Cannot reach Session Manager in {region}: the TLS certificate of {host} could "
+            "not be verified. If a proxy or firewall inspects TLS, set AWS_CA_BUNDLE (or "
+            "ca_bundle in the AWS profile) to the file of its CA certificate."
+        )
+    return f"Cannot reach Session Manager in {region}: TLS with {host} failed."
 
 
 def access_denied_message(operation: str, request: SessionRequest | None) -> str:
@@ -208,4 +258,6 @@ def session_api_for(
         frozen: ReadOnlyCredentials = current.get_frozen_credentials()
         return frozen
 
-    return SessionApi(client, credentials, region, profile)
+    return SessionApi(
+        client, credentials, region, profile, routes=lambda url: route_for(session, url, config)
+    )

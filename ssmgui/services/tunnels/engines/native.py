@@ -19,6 +19,7 @@ from ssmgui.core.tunnel import SessionRequest
 from ssmgui.services.tunnels.session_api import SessionApi
 from ssmgui.services.tunnels.session_record import SessionRecord
 from ssmgui.ssm.channel import ChannelOptions, DataChannel, SessionControl, StreamEndpoint
+from ssmgui.ssm.dial import Route
 from ssmgui.ssm.session import LOOPBACK_HOSTS, LocalListener, PortSession, run_stdio_session
 
 
@@ -132,6 +133,9 @@ class RecordedControl:
 
     async def sign(self, url: str) -> Mapping[str, str]:
         return await self._api.sign(url)
+
+    async def route(self, url: str) -> Route:
+        return await self._api.route(url)
 
     async def terminate(self, session_id: str) -> None:
         await self._api.terminate(session_id)  # raises when it failed: the entry stays

@@ -22,6 +22,7 @@ from ssmgui.core.errors import (
 )
 from ssmgui.core.tunnel import SessionRequest, port_forwarding_request
 from ssmgui.demo.world import DEMO_SECRET_KEY
+from ssmgui.services.aws.transport import route_for
 from ssmgui.services.tunnels.engines.plugin.engine import PluginTimings, PluginTunnel
 from ssmgui.services.tunnels.engines.plugin.process import PluginProcess
 from ssmgui.services.tunnels.session_api import SessionApi
@@ -39,7 +40,9 @@ class RecordingApi(SessionApi):
     def __init__(self, world: World) -> None:
         session = boto_session()
         client = session.client("ssm", endpoint_url=world.fake.api_url)
-        super().__init__(client, lambda: frozen(session), "eu-west-1")
+        super().__init__(
+            client, lambda: frozen(session), "eu-west-1", routes=lambda u: route_for(session, u)
+        )
         self.started: list[StreamEndpoint] = []
 
     async def start(self, request: SessionRequest) -> StreamEndpoint:
