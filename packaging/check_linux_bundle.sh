@@ -7,8 +7,8 @@
 # 2. builds with packaging/build_linux.sh (timed) and unpacks the tarball to a temp dir;
 # 3. measures the unpacked size (target ≤ 150 MB) and looks for libraries nothing provides;
 # 4. times start-up (`ssmgui --version`, median of 5) frozen and from source;
-# 5. runs the bundle probe (Qt offscreen, every icon, keyring backends — under a private
-#    D-Bus + gnome-keyring when available, to show the Secret Service backend survived);
+# 5. runs the bundle probe (Qt offscreen, every icon, botocore's CA bundle, keyring backends —
+#    under a private D-Bus + gnome-keyring when available, to show Secret Service survived);
 # 6. runs the frozen app's demo self-check headless (`QT_QPA_PLATFORM=offscreen ssmgui --demo --check`).
 # Exits non-zero when the self-check or probe fails, a library is missing, or the size is over.
 set -euo pipefail
@@ -130,6 +130,7 @@ probe_ok = (
     probe.get("frozen") is True
     and probe.get("tray_icon_ok") is True
     and not probe.get("unreadable_images")
+    and probe.get("default_ca_certificates", 0) > 0
 )
 if env["PROBE_ENV"] != "plain":
     probe_ok = probe_ok and probe.get("keyring") == "Keyring" and any(

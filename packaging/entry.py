@@ -4,7 +4,9 @@
 build works with `QT_QPA_PLATFORM=offscreen`. With `SSMGUI_BUNDLE_PROBE=1` in the
 environment the bundle instead reports, as one JSON line, what packaging must guarantee and
 the CLI does not exercise yet: Qt starts with its platform plugin, every icon in resources/
-loads, and which keyring backends survived freezing (packaging/check_linux_bundle.sh).
+loads, which keyring backends survived freezing, and how many CAs botocore's default bundle
+holds, the bundle ssmgui's own connections trust too unless AWS_CA_BUNDLE or ca_bundle
+names another (services/aws/transport.py; packaging/check_linux_bundle.sh).
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from pathlib import Path
 
 def bundle_probe() -> dict[str, object]:
     """Start Qt offscreen, load every resource, list keyring backends. Never raises."""
+    import ssl  # noqa: PLC0415
+
     import keyring  # noqa: PLC0415
     import keyring.backend  # noqa: PLC0415
+    from botocore.httpsession import get_cert_path  # noqa: PLC0415
     from PySide6.QtGui import QIcon, QImage  # noqa: PLC0415 - only when probing
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
@@ -40,12 +45,21 @@ def bundle_probe() -> dict[str, object]:
             for backend in keyring.backend.get_all_keyring()
         ),
         "keyring": type(keyring.get_keyring()).__name__,
+        "default_ca_bundle": _relative(Path(str(get_cert_path(True))), root),
+        "default_ca_certificates": len(
+            ssl.create_default_context(cafile=get_cert_path(True)).get_ca_certs()
+        ),
         "moto": "absent"
         if moto is None
         else ("placeholder" if not getattr(moto, "__file__", None) else "real"),
     }
     del app
     return result
+
+
+def _relative(path: Path, root: Path) -> str:
+    """`path` inside the bundle (or the source tree) when it is there, else in full."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def run() -> int:

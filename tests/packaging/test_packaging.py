@@ -123,6 +123,13 @@ def test_botocore_models_are_pruned_to_the_services_we_call(cfg: Any) -> None:
     ]
 
 
+def test_botocores_default_ca_bundle_stays_in_the_bundle(cfg: Any) -> None:
+    """Without certifi, botocore trusts its own cacert.pem, and so do ssmgui's connections
+    (services/aws/transport.py): pruning botocore's data must keep it."""
+    entries = [("botocore/cacert.pem", "src", "DATA"), ("certifi/cacert.pem", "src", "DATA")]
+    assert cfg.filter_botocore_data(cfg.filter_toc(entries)) == entries
+
+
 def test_unreachable_system_libraries_are_pruned(cfg: Any) -> None:
     needed = {
         "PySide6/Qt/plugins/platforms/libqxcb.so": {"libxcb.so.1"},
