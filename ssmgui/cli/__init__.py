@@ -53,13 +53,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _LogFormat(logging.Formatter):
+    """One line per record. Libraries' tracebacks only with -v: botocore logs a failed
+    credential refresh at WARNING with its traceback, then raises what the door translates."""
+
+    def __init__(self, *, tracebacks: bool) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self._tracebacks or record.name.partition(".")[0] == "ssmgui":
+            return super().format(record)
+        quiet = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(quiet)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormat(tracebacks=args.verbose))
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler]
     )
     # At DEBUG botocore logs whole response bodies, STS secrets and session tokens included.
     for chatty in ("botocore", "boto3", "urllib3", "websockets"):

@@ -21,6 +21,13 @@ def region_name(text: str) -> str:
         raise argparse.ArgumentTypeError(exc.user_message) from None
 
 
+def profile_name(text: str) -> str:
+    """A `--profile` value: a name, not empty (an empty one would quietly mean "default")."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name names no AWS profile")
+    return text
+
+
 def bind_address(text: str) -> str:
     """A `--bind` value: an IP address to listen on."""
     try:

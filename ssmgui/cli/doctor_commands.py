@@ -8,10 +8,11 @@ from typing import Any
 
 from botocore.config import Config
 
-from ssmgui.cli.arguments import region_name
+from ssmgui.cli.arguments import profile_name, region_name
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.core.permissions import minimal_policy_json
 from ssmgui.core.settings import Engine
+from ssmgui.services.aws.clients import client_settings_translated
 from ssmgui.services.doctor import Doctor, Finding, Status, plugin_finding
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     doctor = subparsers.add_parser(
         "doctor", help="check credentials, clock, IAM permissions and agents for a profile"
     )
-    doctor.add_argument("--profile", default="default")
+    doctor.add_argument("--profile", type=profile_name, default="default")
     doctor.add_argument("--region", type=region_name, help="default: the profile's region")
     doctor.set_defaults(handler=run_doctor)
 
@@ -35,7 +36,8 @@ def run_doctor(args: argparse.Namespace) -> int:
         region = args.region or session.region_name
 
         def client_for(service: str) -> Any:
-            return session.client(service, region_name=region, config=config)
+            with client_settings_translated(session):
+                return session.client(service, region_name=region, config=config)
 
         settings = SettingsService(SettingsStore()).current
         locator = PluginLocator(settings.plugin_path or None)

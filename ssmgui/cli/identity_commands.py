@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from ssmgui.cli.arguments import profile_name
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
 from ssmgui.services.aws.clients import AwsClients
 from ssmgui.services.identity.mfa_sessions import MfaPrompt
@@ -29,16 +30,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     login = subparsers.add_parser(
         "login", help="sign a profile in now (MFA code or SSO check) and keep it in the keyring"
     )
-    login.add_argument("profile", help="AWS profile name")
+    login.add_argument("profile", type=profile_name, help="AWS profile name")
     login.add_argument("--force", action="store_true", help="ask for a new MFA code anyway")
     login.set_defaults(handler=run_login)
     whoami = subparsers.add_parser(
         "whoami", help="show account, ARN, expiry and where the credentials are kept"
     )
-    whoami.add_argument("--profile", help="AWS profile name (default: $AWS_PROFILE or default)")
+    whoami.add_argument(
+        "--profile", type=profile_name, help="AWS profile name (default: $AWS_PROFILE or default)"
+    )
     whoami.set_defaults(handler=run_whoami)
     forget = subparsers.add_parser("forget", help="remove stored MFA sessions from the keyring")
-    forget.add_argument("profile", nargs="?", help="only this profile's (default: all)")
+    forget.add_argument(
+        "profile", nargs="?", type=profile_name, help="only this profile's (default: all)"
+    )
     forget.set_defaults(handler=run_forget)
 
 

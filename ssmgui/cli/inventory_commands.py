@@ -13,13 +13,14 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 
-import boto3
+import botocore.session
 
-from ssmgui.cli.arguments import region_name
+from ssmgui.cli.arguments import profile_name, region_name
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.instance import Instance, filter_instances, instance_to_dict, sort_instances
-from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind
+from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind, role_chain
+from ssmgui.services.aws import errors as aws_errors
 from ssmgui.services.aws.regions import checked_region
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.inventory.cache import InventoryCache
@@ -40,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument(
         "--profile",
         action="append",
+        type=profile_name,
         metavar="P",
         help="a profile to list (repeatable; default: every profile with credentials)",
     )
@@ -103,7 +105,7 @@ def chosen_pairs(
         raise ConfigurationError("No AWS profile with credentials found. Use --profile.")
     pairs = []
     for name in names:
-        profile_regions = list(regions) if regions else _regions_of(identity, known, name)
+        profile_regions = list(regions) if regions else _regions_of(known, name)
         pairs += [(name, region) for region in profile_regions]
     return pairs
 
@@ -112,20 +114,20 @@ def _listable(profile: Profile) -> bool:
     return profile.problem is None and profile.kind is not ProfileKind.NO_CREDENTIALS
 
 
-def _regions_of(identity: IdentityService, known: Mapping[str, Profile], name: str) -> list[str]:
-    profile = known.get(name)
-    if profile is not None and profile.problem is not None:
-        raise ConfigurationError(profile.problem)
-    if profile is not None and profile.chosen_regions:
+def _regions_of(known: Mapping[str, Profile], name: str) -> list[str]:
+    profile = role_chain(known, name)[0]  # an unknown or broken profile: say so
+    if profile.chosen_regions:
         return list(profile.chosen_regions)
     botocore_name = None if name == ENVIRONMENT_PROFILE else name
-    region = boto3.Session(profile_name=botocore_name).region_name
+    core = botocore.session.Session(profile=botocore_name)
+    with aws_errors.settings_translated(core, name):
+        region = core.get_config_variable("region")  # AWS_REGION / AWS_DEFAULT_REGION
     if not region:
         raise ConfigurationError(
             f"Profile '{name}' names no region. Add region (or ssmgui_regions) to its section "
             "in ~/.aws/config, or pass --region."
         )
-    return [checked_region(region, f"profile '{name}' (botocore's region)")]
+    return [checked_region(str(region), f"profile '{name}' (botocore's region)")]
 
 
 def json_document(instances: Sequence[Instance], results: Sequence[RegionResult]) -> object:

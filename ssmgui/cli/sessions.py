@@ -14,11 +14,12 @@ import os
 import sys
 
 from botocore.config import Config
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from ssmgui.cli.identity_commands import terminal_prompt
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.errors import ConfigurationError, MfaError
-from ssmgui.core.profile import ENVIRONMENT_PROFILE
+from ssmgui.core.profile import ENVIRONMENT_PROFILE, role_chain
 from ssmgui.services.identity.mfa_sessions import MfaPrompt
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity_facade import IdentityFacade
@@ -30,8 +31,11 @@ CONTROLLING_TERMINAL = "/dev/tty"
 
 
 def chosen_profile(named: str | None) -> str:
-    """--profile, else keys in the environment, else AWS_PROFILE, else "default"."""
-    if named:
+    """--profile, else keys in the environment, else AWS_PROFILE, else "default".
+    Raises ConfigurationError for an empty --profile."""
+    if named is not None:
+        if not named.strip():
+            raise ConfigurationError("--profile is empty: give an AWS profile's name.")
         return named
     if os.environ.get("AWS_ACCESS_KEY_ID"):
         return ENVIRONMENT_PROFILE
@@ -40,12 +44,18 @@ def chosen_profile(named: str | None) -> str:
 
 def chosen_region(identity: IdentityService, profile: str, named: str | None) -> str:
     """--region, else the profile's first region. Raises ConfigurationError saying why not."""
+    profiles = identity.profiles()
+    if profile == ENVIRONMENT_PROFILE and profile not in profiles:
+        raise ConfigurationError(
+            "AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY: set both, or unset it "
+            "to use a profile (--profile)."
+        )
+    found = role_chain(profiles, profile)[0]  # an unknown profile: say so first
     if named:
         return named
-    found = identity.profiles().get(profile)
-    if found is not None and found.problem is not None:
+    if found.problem is not None:
         raise ConfigurationError(found.problem)
-    if found is not None and found.chosen_regions:
+    if found.chosen_regions:
         return found.chosen_regions[0]
     raise ConfigurationError(
         f"Profile '{profile}' names no region: pass --region or add one to it."
@@ -56,12 +66,31 @@ async def session_api(args: argparse.Namespace, identity: IdentityService) -> Se
     """The API for `args.profile` / `args.region` on fresh credentials (may ask for MFA)."""
     profile = chosen_profile(args.profile)
     region = chosen_region(identity, profile, args.region)
+    endpoint = checked_endpoint_url(args.endpoint_url)
     facade = IdentityFacade(
         identity,
-        ssm_endpoint_for=lambda _profile, _region: args.endpoint_url,
+        ssm_endpoint_for=lambda _profile, _region: endpoint,
         client_config=API_CONFIG,
     )
     return await facade.api_for(profile, region)
+
+
+def checked_endpoint_url(url: str | None) -> str | None:
+    """--endpoint-url (default: AWS_ENDPOINT_URL_SSM) when botocore accepts it as an
+    endpoint. Raises ConfigurationError naming the option otherwise."""
+    if url is None or _botocore_accepts(url):
+        return url
+    raise ConfigurationError(
+        "--endpoint-url (or AWS_ENDPOINT_URL_SSM) is not an endpoint URL botocore accepts; "
+        "give one like https://ssm.eu-west-1.amazonaws.com, or leave it out."
+    )
+
+
+def _botocore_accepts(url: str) -> bool:
+    try:
+        return bool(is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url))
+    except ValueError:  # urlsplit's own refusal, e.g. an unclosed "["
+        return False
 
 
 def controlling_terminal_prompt(request: MfaRequest) -> str | None:

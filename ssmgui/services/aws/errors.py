@@ -339,11 +339,16 @@ def _bad_setting(
 
 def _bad_endpoint_variable() -> str | None:
     for name, value in os.environ.items():
-        if name.startswith("AWS_ENDPOINT_URL") and not (
-            is_valid_endpoint_url(value) or is_valid_ipv6_endpoint_url(value)
-        ):
+        if name.startswith("AWS_ENDPOINT_URL") and not _valid_endpoint(value):
             return name
     return None
+
+
+def _valid_endpoint(url: str) -> bool:
+    try:
+        return bool(is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url))
+    except ValueError:  # urlsplit's own refusal, e.g. an unclosed "["
+        return False
 
 
 def _is_proxy_failure(exc: boto_errors.BotoCoreError) -> bool:
