@@ -381,7 +381,7 @@ class _Holder(asyncio.Protocol):
     def eof_received(self) -> bool:
         self._eof = True
         self._wake()
-        return True  # the owner decides, at the hand-over
+        return False  # a peer that stops before the hand-over leaves nothing to hand over
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost, self._lost_exc = True, exc
