@@ -48,6 +48,7 @@ class BasicForwarder:
             return
         self.connections_opened += 1
         self._link = link
+        link.set_paused(self._paused)  # the flow may have changed while the dial was under way
         for data in self._pending:
             link.write(data)
         self._pending.clear()

@@ -113,6 +113,7 @@ class MuxServer:
             del self._streams[stream_id]
             return
         stream.link = link
+        link.set_paused(self._paused)  # the flow may have changed while the dial was under way
         for data in stream.pending:
             link.write(data)
         stream.pending.clear()
