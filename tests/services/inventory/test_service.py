@@ -162,16 +162,21 @@ async def test_leaving_the_stream_early_cancels_the_rest() -> None:
     """The consumer takes the first result and leaves: the pair still waiting for its first
     SSM page gives it up, closing its connection, rather than running on unseen."""
     asked: list[bytes | None] = []
-    given_up = asyncio.Event()
+    slow_asked, given_up = asyncio.Event(), asyncio.Event()
 
     async def never_answers(reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
         asked.append(await read_request(reader))
+        slow_asked.set()
         await reader.read()  # returns once the client closes the connection
         given_up.set()
 
     async def no_instances(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         payload = json.dumps({"InstanceInformationList": []}).encode()
         while await read_request(reader) is not None:
+            # Answer only once the other pair is waiting on its request: when the consumer
+            # leaves, there is a request in flight to give up (it could otherwise leave
+            # before that pair had even connected, and nothing would ever close).
+            await slow_asked.wait()
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(payload) + payload)
 
     async with serving(never_answers) as slow, serving(no_instances) as quick:
