@@ -3,7 +3,10 @@
 Upstream: every message stays buffered until acked; a bounded window replaces the plugin's
 1 ms sleep per KiB; expired messages are resent on an RTO from Jacobson/Karels, and unlike
 the plugin (head only, one per 100 ms) every expired message goes at once, so N losses
-cost one RTO, not N × 100 ms. Downstream: in-order delivery with a reorder buffer;
+cost one RTO, not N × 100 ms. The estimate takes one sample per round trip, as Jacobson/
+Karels assumes, and a timeout doubles the RTO until a message sent once is acked (Karn's
+algorithm), so a round trip that grows under load is learnt instead of answered with
+resends of the whole window. Downstream: in-order delivery with a reorder buffer;
 duplicates are re-acked (the plugin drops them silently, and the agent then resends
 forever).
 """
@@ -18,7 +21,7 @@ from ssmgui.ssm.message import Frame
 REORDER_LIMIT = 10_000
 RTO_INITIAL_S = 0.2
 RTO_MIN_S = 0.1
-RTO_MAX_S = 1.0
+RTO_MAX_S = 10.0  # above the queueing delay of a full window on a slow uplink (§5)
 CLOCK_GRANULARITY_S = 0.01
 ALPHA = 1 / 8
 BETA = 1 / 4
@@ -33,7 +36,11 @@ class _Pending:
 
 
 class RttEstimator:
-    """Jacobson/Karels RTO, sampled only from messages sent once (Karn's rule)."""
+    """Jacobson/Karels RTO (RFC 6298), clamped to RTO_MIN_S–RTO_MAX_S.
+
+    Callers feed it one sample per round trip, from messages sent once (Karn's rule);
+    `back_off` doubles the RTO after a timeout, until the next sample replaces it.
+    """
 
     def __init__(self) -> None:
         self.srtt: float | None = None
@@ -49,6 +56,9 @@ class RttEstimator:
         rto = self.srtt + max(CLOCK_GRANULARITY_S, 4 * self.rttvar)
         self.rto = min(RTO_MAX_S, max(RTO_MIN_S, rto))
 
+    def back_off(self) -> None:
+        self.rto = min(RTO_MAX_S, 2 * self.rto)
+
 
 class OutgoingBuffer:
     """Sent-but-unacked stream messages, in sequence order, with a window."""
@@ -60,6 +70,7 @@ class OutgoingBuffer:
         self._space = asyncio.Event()
         self._space.set()
         self.rtt = RttEstimator()
+        self._sampled_at: float | None = None
 
     def next_sequence(self) -> int:
         seq = self._next_seq
@@ -82,10 +93,19 @@ class OutgoingBuffer:
         pending = self._pending.pop(seq, None)
         if pending is None:
             return
-        if not pending.resent:
+        if not pending.resent and self._round_trip_since_last_sample(now):
             self.rtt.sample(now - pending.sent_at)
+            self._sampled_at = now
         if not self.full:
             self._space.set()
+
+    def _round_trip_since_last_sample(self, now: float) -> bool:
+        """A window's acks come in a burst; each fed to the estimator would shrink RTTVAR
+        to nothing and the RTO to the latest round trip, which Jacobson/Karels' gains are
+        not made for (they assume one sample per round trip, as TCP takes)."""
+        if self._sampled_at is None or self.rtt.srtt is None:
+            return True
+        return now - self._sampled_at >= self.rtt.srtt
 
     async def wait_for_space(self) -> None:
         await self._space.wait()
@@ -95,7 +115,8 @@ class OutgoingBuffer:
         self._space.set()
 
     def take_expired(self, now: float) -> list[bytes]:
-        """Frames whose RTO has passed, oldest first, marked as resent now."""
+        """Frames whose RTO has passed, oldest first, marked as resent now; if there are
+        any, the RTO backs off (Karn's algorithm)."""
         frames: list[bytes] = []
         rto = self.rtt.rto
         for pending in self._pending.values():
@@ -106,6 +127,8 @@ class OutgoingBuffer:
             frames.append(pending.frame)
             if len(frames) >= MAX_RESENDS_PER_TICK:
                 break
+        if frames:
+            self.rtt.back_off()
         return frames
 
     def take_all_for_resend(self, now: float) -> list[bytes]:

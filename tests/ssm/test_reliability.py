@@ -5,6 +5,7 @@ the downstream reorder buffer."""
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 import pytest
 from hypothesis import given
@@ -142,19 +143,84 @@ def test_every_expired_message_is_resent_at_once_oldest_first() -> None:
     buffer.acknowledge(1, now=10.05)  # srtt 0.05 → rto = 0.05 + 4 * 0.025 = 0.15
     assert buffer.rtt.rto == pytest.approx(0.15)
     assert buffer.take_expired(10.2) == [frames[0], frames[2]]
-    # Resent at 10.2: not again until one more RTO has passed.
-    assert buffer.take_expired(10.25) == []
-    assert buffer.take_expired(10.4) == [frames[0], frames[2], frames[3]]
+    # Resent at 10.2, and the RTO backed off to 0.3: nothing again before 10.45.
+    assert buffer.take_expired(10.4) == []
+    assert buffer.take_expired(10.55) == [frames[0], frames[2], frames[3]]
+
+
+def test_acks_within_one_round_trip_feed_the_estimate_once() -> None:
+    """A window's acks arrive in a burst, a few microseconds apart. Fed to the estimator one
+    by one they would shrink RTTVAR to nothing and leave the RTO a hair above the last
+    round trip, so the next slightly slower one would resend the whole window."""
+    buffer = OutgoingBuffer(window=2000)
+    sent(buffer, 1000, at=0.0)
+    buffer.acknowledge(0, now=0.1)  # srtt 0.1, rttvar 0.05: rto 0.3
+    for seq in range(1, 1000):
+        buffer.acknowledge(seq, now=0.1 + seq * 1e-5)
+    assert buffer.rtt.rto == pytest.approx(0.3)
+    sent(buffer, 1, at=0.2)
+    buffer.acknowledge(1000, now=0.3)  # one round trip after the first sample: sampled
+    assert buffer.rtt.rttvar == pytest.approx(0.0375)
+
+
+def test_each_timeout_doubles_the_rto_until_a_message_sent_once_is_acked() -> None:
+    """Karn's algorithm (RFC 6298 §5.5): a timeout means the estimate is too short and no
+    resent message may correct it, so the RTO backs off for everything until a message
+    sent once is acked."""
+    buffer = OutgoingBuffer(window=8)
+    (first,) = sent(buffer, 1, at=0.0)
+    assert buffer.take_expired(RTO_INITIAL_S) == [first]
+    assert buffer.rtt.rto == pytest.approx(2 * RTO_INITIAL_S)
+    assert buffer.take_expired(RTO_INITIAL_S + 2 * RTO_INITIAL_S - 0.001) == []
+    assert buffer.take_expired(3 * RTO_INITIAL_S + 0.01) == [first]
+    assert buffer.rtt.rto == pytest.approx(4 * RTO_INITIAL_S)
+    buffer.acknowledge(0, now=0.65)  # a resent message's ack: no sample, still backed off
+    assert buffer.rtt.rto == pytest.approx(4 * RTO_INITIAL_S)
+    sent(buffer, 1, at=1.0)
+    assert buffer.take_expired(1.5) == []  # a new message waits the backed-off RTO too
+    buffer.acknowledge(1, now=1.5)
+    assert buffer.rtt.rto == pytest.approx(1.5)  # a fresh sample: 0.5 + 4 * 0.25
+
+
+def test_backing_off_stops_at_the_ceiling() -> None:
+    buffer = OutgoingBuffer(window=8)
+    sent(buffer, 1, at=0.0)
+    now = 0.0
+    for _ in range(20):
+        now += buffer.rtt.rto + 0.001
+        assert buffer.take_expired(now) != []
+    assert buffer.rtt.rto == RTO_MAX_S
+
+
+def test_a_round_trip_longer_than_a_second_is_learnt_and_then_nothing_is_resent() -> None:
+    """A lossless link whose acks come 1.5 s after each message, as on a slow uplink behind
+    a full window: after the first round trips the RTO covers it and the resends stop.
+    Capped at 1 s, the RTO once made every message go at least twice, for good."""
+    buffer = OutgoingBuffer(window=4096)
+    round_trip, tick = 1.5, 0.05
+    in_flight: deque[tuple[float, int]] = deque()
+    resent_after_warm_up = 0
+    for step in range(int(20 / tick)):
+        now = step * tick
+        while in_flight and in_flight[0][0] + round_trip <= now:
+            buffer.acknowledge(in_flight.popleft()[1], now)
+        for frame_sent in sent(buffer, 10, at=now):
+            in_flight.append((now, parse_frame(frame_sent).sequence_number))
+        resent = buffer.take_expired(now)
+        if now >= 10.0:
+            resent_after_warm_up += len(resent)
+    assert resent_after_warm_up == 0
+    assert buffer.rtt.srtt == pytest.approx(round_trip, rel=0.01)
 
 
 def test_an_ack_for_a_resent_message_does_not_sample_the_round_trip() -> None:
-    """Karn's rule: which copy the ack answers is unknown, so the RTO stays as it was."""
+    """Karn's rule: which copy the ack answers is unknown, so the RTO stays backed off."""
     buffer = OutgoingBuffer(window=8)
     sent(buffer, 1, at=0.0)
     assert len(buffer.take_expired(RTO_INITIAL_S)) == 1
     buffer.acknowledge(0, now=RTO_INITIAL_S + 0.01)
     assert buffer.rtt.srtt is None
-    assert buffer.rtt.rto == RTO_INITIAL_S
+    assert buffer.rtt.rto == 2 * RTO_INITIAL_S
 
 
 def test_resends_per_call_are_capped() -> None:
@@ -174,8 +240,9 @@ def test_a_message_whose_rto_passed_is_resent_even_behind_a_freshly_resent_head(
     buffer = OutgoingBuffer(window=8)
     first, second = sent(buffer, 1, at=0.0) + sent(buffer, 1, at=0.125)
     assert buffer.take_expired(0.25) == [first]
-    # The second message's RTO (0.2 s) has passed at 0.375; the first was resent at 0.25.
-    assert buffer.take_expired(0.375) == [second]
+    # The RTO backed off to 0.4 s: the second message's has passed at 0.525, while the
+    # first, resent at 0.25, is not due before 0.65.
+    assert buffer.take_expired(0.525) == [second]
 
 
 def test_after_resume_every_unacked_message_is_resent_in_order_once() -> None:
