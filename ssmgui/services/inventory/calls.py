@@ -24,12 +24,14 @@ from xml.etree import ElementTree
 from botocore import exceptions as boto_errors
 from botocore.credentials import ReadOnlyCredentials
 
+from ssmgui.core.errors import ServiceUnreachableError
 from ssmgui.services.inventory import parsing
 from ssmgui.services.inventory.connections import KeptForHttp
 from ssmgui.services.inventory.http import HttpError, HttpResponse
 from ssmgui.services.inventory.http import signed_headers as sign
 from ssmgui.services.inventory.low_priority import LowPriorityLane
 from ssmgui.services.inventory.records import Ec2Page
+from ssmgui.ssm.dial import CertificateError, ProxyRefusedError
 
 JSON_11 = "application/x-amz-json-1.1"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
@@ -143,6 +145,13 @@ class HttpPairCalls:
             try:
                 answer = await connection.request(path, signed, body)
             except HttpError as exc:
+                if isinstance(exc.dial_error, ProxyRefusedError | CertificateError):
+                    # Not the network: the proxy or the trust store says why, and trying
+                    # again would not change it.
+                    raise ServiceUnreachableError(
+                        f"Cannot reach AWS ({service}) in {self._region} for profile "
+                        f"'{self._profile}': {exc.dial_error}"
+                    ) from None
                 raise network_error(exc, url) from None
             if answer.status < 300:
                 return answer

@@ -44,10 +44,18 @@ class HttpError(Exception):
     """Connecting, the proxy, TLS, or the exchange failed. `timeout`: it took too long;
     `connecting`: no request reached the server (so nothing was processed)."""
 
-    def __init__(self, message: str, *, timeout: bool = False, connecting: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        timeout: bool = False,
+        connecting: bool = False,
+        dial_error: DialError | None = None,
+    ) -> None:
         super().__init__(message)
         self.timeout = timeout
         self.connecting = connecting
+        self.dial_error = dial_error  # why the connection could not be opened, if known
 
 
 class _StaleConnectionError(Exception):
@@ -198,7 +206,9 @@ class HttpConnection:
                 f"connecting to {self.origin} timed out ({exc})", timeout=True, connecting=True
             ) from None
         except DialError as exc:
-            raise HttpError(f"cannot connect to {self.origin}: {exc}", connecting=True) from None
+            raise HttpError(
+                f"cannot connect to {self.origin}: {exc}", connecting=True, dial_error=exc
+            ) from None
         self._reader, self._writer = reader, writer
         self.connections_opened += 1
 

@@ -177,15 +177,18 @@ async def test_no_proxy_bypasses_and_a_refusing_proxy_fails_only_its_pair(
     fleet.launch(*EU, ["direct"])
     proxy = ConnectProxy(refuse=True)
     async with serving(proxy) as proxy_url:
-        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.setenv("HTTP_PROXY", proxy_url.replace("http://", "http://me:wrong-pw@"))
         [refused] = await fleet.service().refresh([EU])
-        through_the_proxy = len(proxy.tunnels)  # tried again, as botocore retries it
+        through_the_proxy = len(proxy.tunnels)
         monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
         [direct] = await fleet.service().refresh([EU])
     assert isinstance(refused.error, ServiceUnreachableError)
-    assert "HTTPS_PROXY" in refused.error.user_message and EU[1] in refused.error.user_message
+    message = refused.error.user_message
+    assert "user name and password" in message and EU[1] in message  # the proxy's 407
+    assert "wrong-pw" not in message
+    assert through_the_proxy == 1  # a refusal is not tried again: it would not change
     assert direct.ok and [i.name for i in direct.instances] == ["direct"]
-    assert through_the_proxy >= 1 and len(proxy.tunnels) == through_the_proxy
+    assert len(proxy.tunnels) == through_the_proxy
 
 
 def test_signed_headers_are_botocores_with_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
