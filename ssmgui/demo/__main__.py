@@ -3,6 +3,13 @@
 The last line printed before serving is one JSON object with api_url, stream_host,
 region, the demo key pair and the instances, so benchmarks can start the fake in a
 separate process (the second core) and read its endpoints.
+
+`--recycle-every S` and `--drop-every S` inject the service's WebSocket faults into every
+live session on a timer (docs/protocol.md §11 item 9): a close 1000 "Bye", or an abrupt TCP
+drop. Only sessions past their handshake are hit, as the hourly recycle never meets a
+session still opening. With either timer, SIGINT/SIGTERM prints one more JSON line before
+the fake stops: {"faults": {"recycles": n, "drops": n}, "sessions": {sid: {...}}}, what was
+injected and what each session saw, for tests and benchmarks to report.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import contextlib
 import json
 import signal
 import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ssmgui.demo.faults import Faults
@@ -26,6 +35,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="one-way latency")
     parser.add_argument("--pace", action="store_true", help="pace agent output 1 ms per KiB")
     parser.add_argument("--sigv4", choices=("off", "present", "verify"), default="verify")
+    parser.add_argument(
+        "--recycle-every",
+        type=float,
+        metavar="S",
+        help='close every open session\'s WebSocket with 1000 "Bye" every S seconds',
+    )
+    parser.add_argument(
+        "--drop-every",
+        type=float,
+        metavar="S",
+        help="abort every open session's WebSocket connection (no close frame) every S seconds",
+    )
     return parser.parse_args(argv)
 
 
@@ -79,6 +100,56 @@ def _summary(fake: FakeAws) -> dict[str, Any]:
     }
 
 
+def _open_sessions(fake: FakeAws) -> list[str]:
+    """Sessions past their handshake with a WebSocket attached: the ones a fault can hit."""
+    return [
+        sid
+        for sid, session in fake.sessions.items()
+        if session.mode is not None and session.attached and not session.terminated
+    ]
+
+
+async def _inject_forever(
+    fake: FakeAws,
+    every_s: float,
+    fault: Callable[[str], Awaitable[None]],
+    name: str,
+    injected: Counter[str],
+) -> None:
+    """Every `every_s` seconds, `fault` each open session, counting the hits as `name`."""
+    while True:
+        await asyncio.sleep(every_s)
+        for sid in _open_sessions(fake):
+            injected[name] += 1
+            await fault(sid)
+
+
+def _report(fake: FakeAws, injected: Counter[str]) -> dict[str, Any]:
+    return {
+        "faults": {"recycles": injected["recycles"], "drops": injected["drops"]},
+        "sessions": {
+            sid: {
+                "websockets_opened": session.websockets_opened,
+                "bytes_from_client": session.bytes_from_client,
+                "bytes_to_client": session.bytes_to_client,
+                "agent_resends": session.reliability.resends,
+                "bad_frames": session.bad_frames,
+                "closed_reason": session.closed_reason,
+            }
+            for sid, session in fake.sessions.items()
+        },
+    }
+
+
+async def _stop_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` and wait for them; one that had failed raises its error here."""
+    for task in tasks:
+        task.cancel()
+    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(outcome, Exception):
+            raise outcome
+
+
 async def serve(args: argparse.Namespace) -> None:
     faults = Faults(latency_s=args.latency_ms / 1000, pace_agent=args.pace)
     echo, digest, web = EchoServer(), DigestServer(), DemoHttpServer("demo-web")
@@ -89,6 +160,8 @@ async def serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises instead
             loop.add_signal_handler(sig, stop.set)
+    injected: Counter[str] = Counter()
+    injectors: list[asyncio.Task[None]] = []
     try:
         async with FakeAws(faults=faults, sigv4=args.sigv4) as fake:
             for instance in demo_fleet(echo, digest, web):
@@ -103,7 +176,20 @@ async def serve(args: argparse.Namespace) -> None:
                     f"{info['ping_status']:<15} ports {', '.join(info['ports']) or '-'}"
                 )
             print(json.dumps(summary), flush=True)
+            if args.recycle_every:
+                recycles = _inject_forever(
+                    fake, args.recycle_every, fake.recycle, "recycles", injected
+                )
+                injectors.append(loop.create_task(recycles))
+            if args.drop_every:
+                drops = _inject_forever(
+                    fake, args.drop_every, fake.drop_connection, "drops", injected
+                )
+                injectors.append(loop.create_task(drops))
             await stop.wait()
+            if injectors:
+                await _stop_all(injectors)
+                print(json.dumps(_report(fake, injected)), flush=True)
     finally:
         for server in (echo, digest, web):
             await server.stop()
