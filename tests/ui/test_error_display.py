@@ -28,14 +28,15 @@ def visible_messages() -> list[str]:
 def test_an_expected_error_stays_on_the_screen_until_closed(qtbot: QtBot, tmp_path: Path) -> None:
     door = ErrorDoor(lambda: None, tmp_path / "ssmgui.log")
     closed: list[bool] = []
-    door.show_expected(
-        ClientNotFoundError("No Remote Desktop client found: install FreeRDP."),
-        then=lambda: closed.append(True),
-    )
+    text = "No Remote Desktop client found: install FreeRDP."
+    door.show_expected(ClientNotFoundError(text), then=lambda: closed.append(True))
     gc.collect()
-    qtbot.waitUntil(lambda: bool(visible_messages()), timeout=2000)
-    assert visible_messages() == ["No Remote Desktop client found: install FreeRDP."]
-    [box] = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    qtbot.waitUntil(lambda: text in visible_messages(), timeout=2000)
+    [box] = [
+        widget
+        for widget in QApplication.topLevelWidgets()
+        if isinstance(widget, QMessageBox) and widget.isVisible() and widget.text() == text
+    ]
     box.button(QMessageBox.StandardButton.Ok).click()
-    qtbot.waitUntil(lambda: not visible_messages(), timeout=2000)
+    qtbot.waitUntil(lambda: text not in visible_messages(), timeout=2000)
     assert closed == [True]

@@ -142,6 +142,9 @@ async def test_lost_acks_both_ways_are_recovered_by_resends(world: World) -> Non
         up = await upload(tunnel.local_port, 2 * MIB)
         await until(lambda: tunnel.channel.stats.resends > 0)
         faults.drop_acks_to_client = 0.0
+        # Each unanswered resend doubled the RTO (up to 10 s); new traffic acked at once gives
+        # a fresh round-trip sample, which brings it back down, as it would in a live tunnel.
+        assert (await upload(tunnel.local_port, 4 * KIB)).intact
         await until(lambda: unacked_upstream(tunnel) == 0)
         assert up.intact and session.acks_withheld >= 2 * MIB // MAX_STREAM_PAYLOAD
 
