@@ -20,7 +20,7 @@ from pathlib import Path
 import botocore.session
 from botocore import exceptions as boto_errors
 from botocore.tokens import SSOTokenProvider
-from botocore.utils import JSONFileCache, SSOTokenLoader
+from botocore.utils import JSONFileCache, SSOTokenLoader, parse_timestamp
 
 from ssmgui.core.credentials import TemporaryCredentials
 from ssmgui.core.errors import AwsFileError, ConfigurationError
@@ -128,7 +128,10 @@ def _settings(profile: Profile) -> SsoSettings:
 
 
 def _parse_time(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """An `expiresAt` in any form botocore and the AWS CLI write (botocore writes
+    "…T15:04:13UTC" when it refreshes a token), read by botocore's own parser. Raises
+    ValueError for text that is not a time."""
+    parsed = parse_timestamp(text)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
