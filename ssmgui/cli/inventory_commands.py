@@ -13,11 +13,13 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 
+import boto3
 import botocore.session
 
 from ssmgui.cli.arguments import profile_name, region_name
 from ssmgui.cli.identity_commands import identity_service
-from ssmgui.core.errors import ConfigurationError
+from ssmgui.cli.sessions import data_safe_prompt
+from ssmgui.core.errors import ConfigurationError, SsmGuiError
 from ssmgui.core.instance import Instance, filter_instances, instance_to_dict, sort_instances
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind, role_chain
 from ssmgui.services.aws import errors as aws_errors
@@ -63,13 +65,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with identity_service(args) as identity:
+    with identity_service(args, data_safe_prompt()) as identity:
         pairs = chosen_pairs(identity, args.profile, args.region)
-        sessions = {profile: identity.session_for(profile) for profile, _ in pairs}
+        sessions, refused = signed_in_profiles(identity, pairs)
     service = InventoryService(
         ProfileSessions(lambda profile: sessions[profile]), cache=InventoryCache()
     )
-    results = asyncio.run(_list_and_close(service, pairs))
+    listable = [pair for pair in pairs if pair[0] in sessions]
+    results = refused + asyncio.run(_list_and_close(service, listable))
     instances = sort_instances(i for result in results for i in result.instances)
     shown = filter_instances(instances, args.filter)
     failed = [result for result in results if result.error is not None]
@@ -84,6 +87,26 @@ def run_list(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_PARTIAL if failed else 0
+
+
+def signed_in_profiles(
+    identity: IdentityService, pairs: Sequence[tuple[str, str]]
+) -> tuple[dict[str, boto3.Session], list[RegionResult]]:
+    """A session for each profile that can sign in, and a failed result for each pair of
+    a profile that cannot (an expired SSO token, an MFA code with no terminal to ask on):
+    one profile must not stop the others from being listed."""
+    sessions: dict[str, boto3.Session] = {}
+    refused: list[RegionResult] = []
+    problems: dict[str, SsmGuiError] = {}
+    for profile, region in pairs:
+        if profile not in sessions and profile not in problems:
+            try:
+                sessions[profile] = identity.session_for(profile)
+            except SsmGuiError as exc:
+                problems[profile] = exc
+        if profile in problems:
+            refused.append(RegionResult(profile, region, error=problems[profile]))
+    return sessions, refused
 
 
 async def _list_and_close(

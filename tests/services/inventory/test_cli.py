@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,33 @@ async def test_list_reports_a_denied_region_and_exits_1(
     captured = capsys.readouterr()
     assert code == inventory_commands.EXIT_PARTIAL
     assert "ssm:DescribeInstanceInformation" in captured.err and "alpha/eu-north-1" in captured.err
+
+
+@pytest.mark.usefixtures("aws_files")
+async def test_one_profile_that_cannot_sign_in_does_not_sink_the_others(fleet: Fleet) -> None:
+    """Without --profile every profile is listed: one that needs an MFA code with no
+    terminal to ask on is reported with what to run, the others are listed, exit code 1.
+    The real command, in a session of its own so it has no controlling terminal."""
+    fleet.launch(*EU, ["web"])
+    config = Path(os.environ["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"\n[profile needs-mfa]\nregion = {EU[1]}\n"
+        "mfa_serial = arn:aws:iam::123456789012:mfa/alice\n",
+        encoding="utf-8",
+    )
+    credentials = Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"])
+    credentials.write_text(
+        credentials.read_text(encoding="utf-8")
+        + f"\n[needs-mfa]\naws_access_key_id = {KEY}\naws_secret_access_key = {KEY}\n",
+        encoding="utf-8",
+    )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ssmgui", "list",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(child.communicate(), 60)
+    assert child.returncode == inventory_commands.EXIT_PARTIAL, err.decode()
+    assert b"web" in out  # alpha was listed
+    assert f"needs-mfa/{EU[1]}".encode() in err and b"ssmgui login needs-mfa" in err
+    assert b"Traceback" not in err
