@@ -34,7 +34,12 @@ from ssmgui.core.errors import (
 
 log = logging.getLogger(__name__)
 
-_CLOCK_CODES = {"RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException"}
+_CLOCK_CODES = {"RequestExpired", "RequestTimeTooSkewed"}
+#: What AWS says when the request's time, not its key, is the problem ("Signature expired:
+#: 20261206T... is now earlier than ...", "Signature not yet current: ...").
+_CLOCK_MESSAGES = ("signature expired", "signature not yet current")
+#: A signature that does not verify: the secret key (or a signing bug), never the clock.
+_BAD_SIGNATURE_CODES = {"SignatureDoesNotMatch", "InvalidSignatureException"}
 _NETWORK_ERRORS = (
     boto_errors.EndpointConnectionError,
     boto_errors.ConnectTimeoutError,
@@ -152,7 +157,7 @@ def client_error(profile: str, action: str, exc: boto_errors.ClientError) -> Ssm
             f"AWS rejected the MFA code for '{profile}': it is wrong, expired, or was already "
             "used. Wait for the next code in your authenticator and enter that."
         )
-    if code in _CLOCK_CODES or ("expired" in message.lower() and "signature" in message.lower()):
+    if code in _CLOCK_CODES or any(words in message.lower() for words in _CLOCK_MESSAGES):
         return CredentialsError(
             "AWS says this computer's clock is wrong (requests must be within 5 minutes of AWS "
             "time). Turn on automatic time synchronisation and try again."
@@ -162,7 +167,7 @@ def client_error(profile: str, action: str, exc: boto_errors.ClientError) -> Ssm
             f"The access key of profile '{profile}' is not valid (deleted, inactive or "
             "mistyped). Put a current key in ~/.aws/credentials."
         )
-    if code == "SignatureDoesNotMatch":
+    if code in _BAD_SIGNATURE_CODES:
         return CredentialsError(
             f"The secret access key of profile '{profile}' does not match its access key id. "
             "Check ~/.aws/credentials."

@@ -11,6 +11,7 @@ from botocore import exceptions as boto_errors
 
 from ssmgui.core.errors import (
     AccessDeniedError,
+    CredentialsError,
     ServiceUnreachableError,
     SsmGuiError,
     ThrottledError,
@@ -32,8 +33,6 @@ THROTTLING_CODES = frozenset(
 _ACCESS_DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 )
-#: A region the account has not enabled (opt-in regions) answers these.
-_REGION_DISABLED_CODES = frozenset({"OptInRequired", "UnrecognizedClientException"})
 _NETWORK_ERRORS = (
     boto_errors.EndpointConnectionError,
     boto_errors.ConnectTimeoutError,
@@ -94,12 +93,19 @@ def _client_error(
             f"AWS is throttling {action} for profile '{profile}' in {region}. "
             "Refresh again in a minute."
         )
-    if code == "OptInRequired" or (
-        code in _REGION_DISABLED_CODES and "security token" in _message(exc).lower()
-    ):
+    if code == "OptInRequired":
         return ServiceUnreachableError(
-            f"Region {region} is not enabled for the account of profile '{profile}' (or the "
-            f"credentials are not valid there). Enable it, or deselect {region}."
+            f"Region {region} is not enabled for the account of profile '{profile}'. "
+            f"Enable it in the AWS console, or deselect {region}."
+        )
+    if code == "UnrecognizedClientException":
+        # AWS answers this both for an access key it does not know and for an opt-in
+        # region the account has not enabled: say both, key first (the commoner cause).
+        return CredentialsError(
+            f"AWS in {region} does not recognise the credentials of profile '{profile}': "
+            "the access key is not valid (deleted, inactive or mistyped), or the region is "
+            f"not enabled for the account. Check the key in ~/.aws/credentials, or enable or "
+            f"deselect {region}."
         )
     if code == "ExpiredTokenException":  # SSM's name for STS's ExpiredToken
         return aws_errors.client_error(
@@ -108,7 +114,3 @@ def _client_error(
             boto_errors.ClientError({"Error": {"Code": "ExpiredToken"}}, action),
         )
     return aws_errors.client_error(profile, f"list instances in {region} ({action})", exc)
-
-
-def _message(exc: boto_errors.ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Message", ""))
