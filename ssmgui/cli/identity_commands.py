@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ssmgui.cli.arguments import profile_name
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
-from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.aws.clients import AwsClients, environment_profile_name
 from ssmgui.services.identity.mfa_sessions import MfaPrompt
 from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
@@ -55,7 +55,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 def run_whoami(args: argparse.Namespace) -> int:
     with identity_service(args) as service:
-        default = "demo" if args.demo else os.environ.get("AWS_PROFILE", "default")
+        default = "demo" if args.demo else environment_profile_name()
         print_identity(service.whoami(args.profile or default))
     return 0
 

@@ -20,6 +20,7 @@ from ssmgui.cli.identity_commands import terminal_prompt
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.errors import ConfigurationError, MfaError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, role_chain
+from ssmgui.services.aws.clients import environment_profile_name
 from ssmgui.services.identity.mfa_sessions import MfaPrompt
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity_facade import IdentityFacade
@@ -31,7 +32,8 @@ CONTROLLING_TERMINAL = "/dev/tty"
 
 
 def chosen_profile(named: str | None) -> str:
-    """--profile, else keys in the environment, else AWS_PROFILE, else "default".
+    """--profile, else keys in the environment, else the profile botocore would use
+    (AWS_DEFAULT_PROFILE, AWS_PROFILE), else "default".
     Raises ConfigurationError for an empty --profile."""
     if named is not None:
         if not named.strip():
@@ -39,7 +41,7 @@ def chosen_profile(named: str | None) -> str:
         return named
     if os.environ.get("AWS_ACCESS_KEY_ID"):
         return ENVIRONMENT_PROFILE
-    return os.environ.get("AWS_PROFILE", "default")
+    return environment_profile_name()
 
 
 def chosen_region(identity: IdentityService, profile: str, named: str | None) -> str:

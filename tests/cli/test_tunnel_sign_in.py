@@ -33,7 +33,9 @@ CREDENTIALS = "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = 
 SSH_CLIENT_HELLO = b"SSH-2.0-OpenSSH_9.2p1\r\n"
 
 
-def run_detached(args: list[str], home: Path, stdin: bytes) -> subprocess.CompletedProcess[str]:
+def run_detached(
+    args: list[str], home: Path, stdin: bytes, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     (home / "config").write_text(CONFIG, encoding="utf-8")
     (home / "credentials").write_text(CREDENTIALS, encoding="utf-8")
     done = subprocess.run(
@@ -47,6 +49,7 @@ def run_detached(args: list[str], home: Path, stdin: bytes) -> subprocess.Comple
             "AWS_CONFIG_FILE": str(home / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
             "AWS_EC2_METADATA_DISABLED": "true",
+            **(env or {}),
         },
         start_new_session=True,  # no controlling terminal
         check=False,
@@ -73,3 +76,10 @@ def test_a_sign_in_without_a_terminal_says_to_log_in_first(
     assert "Run: ssmgui login admin" in done.stderr
     assert "Traceback" not in done.stderr
     assert "SSH-2.0" not in done.stderr  # the stream was not taken for a code
+
+
+@pytest.mark.parametrize("variable", ["AWS_DEFAULT_PROFILE", "AWS_PROFILE"])
+def test_the_profile_botocore_would_use_is_the_one_signed_in(variable: str, tmp_path: Path) -> None:
+    command = ["forward", "i-0123456789abcdef0", "--remote-port", "22"]
+    done = run_detached(command, tmp_path, b"", {variable: "admin"})
+    assert "Run: ssmgui login admin" in done.stderr, done.stderr

@@ -14,7 +14,9 @@ variable to fix (`errors.py`), never a botocore or OS exception.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
@@ -27,6 +29,7 @@ from ssmgui.core.credentials import TemporaryCredentials
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.services.aws import errors as aws_errors
 from ssmgui.services.aws.credential_process import TIME_LIMIT_S, CredentialProcessProvider
+from ssmgui.services.aws.shared_files import check_regular_file
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -70,7 +73,7 @@ class AwsClients:
         with aws_errors.settings_translated(core, label):
             resolver = core.get_component("credential_provider")
         where = aws_errors.config_file(core)
-        checked = _CheckedResolver(resolver.providers, core, label, where)
+        checked = _CheckedResolver(resolver.providers, core, label, where, profile_name is None)
         for index, provider in enumerate(checked.providers):
             if isinstance(provider, ProcessProvider):
                 checked.providers[index] = CredentialProcessProvider(
@@ -149,17 +152,24 @@ class _CheckedResolver(CredentialResolver):
     """botocore's credential chain, whose failures are `SsmGuiError`s naming the profile."""
 
     def __init__(
-        self, providers: list[Any], core: botocore.session.Session, profile: str, where: str
+        self,
+        providers: list[Any],
+        core: botocore.session.Session,
+        profile: str,
+        where: str,
+        environment_applies: bool,
     ) -> None:
         super().__init__(providers)
         self._core = core
         self._profile = profile
         self._where = where
+        self._environment_applies = environment_applies
 
     def load_credentials(self) -> Credentials | None:
         """botocore's credentials, fetched now: a role's (deferred by botocore until first
         use) too, so that its failures are translated here."""
         try:
+            self._check_token_file()
             credentials = super().load_credentials()
             if credentials is not None:
                 credentials.get_frozen_credentials()
@@ -169,6 +179,21 @@ class _CheckedResolver(CredentialResolver):
         except Exception as exc:  # botocore's, the OS's or a parser's: all mean "fix this"
             settings = _profile_settings(self._core, self._profile)
             raise aws_errors.credential_error(exc, self._profile, self._where, settings) from None
+
+    def _check_token_file(self) -> None:
+        """botocore reads a web identity token file with a plain open(): a FIFO there would
+        block it for good, so what the path names is checked first."""
+        settings = _profile_settings(self._core, self._profile)
+        path = settings.get("web_identity_token_file") if settings.get("role_arn") else None
+        source = f"web_identity_token_file of profile '{self._profile}' in {self._where}"
+        if not path and self._environment_applies and os.environ.get("AWS_ROLE_ARN"):
+            path, source = (
+                os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE"),
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+            )
+        if isinstance(path, str) and path:
+            advice = f"It is the {source}: point it at the token file."
+            check_regular_file(Path(os.path.expanduser(path)), advice)
 
 
 def _profile_settings(core: botocore.session.Session, profile: str) -> Mapping[str, object]:
@@ -186,3 +211,10 @@ def _label(core: botocore.session.Session) -> str:
         return str(core.get_config_variable("profile") or "default")
     except Exception:  # a name for a message only
         return "default"
+
+
+def environment_profile_name() -> str:
+    """The profile botocore uses when none is named: AWS_DEFAULT_PROFILE, then AWS_PROFILE
+    (botocore's order), else "default"."""
+    named = botocore.session.Session().get_config_variable("profile")
+    return str(named) if named else "default"

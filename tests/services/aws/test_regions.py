@@ -3,11 +3,14 @@ creation, which refuses a region name it cannot put in a host name."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import boto3
 import pytest
 from botocore.exceptions import InvalidRegionError
 
 from ssmgui.core.errors import ConfigurationError
+from ssmgui.services.aws.clients import environment_profile_name
 from ssmgui.services.aws.regions import checked_region
 
 CANDIDATES = [
@@ -63,3 +66,22 @@ def test_the_reference_refuses_the_injection_it_is_here_for() -> None:
 def test_an_empty_region_is_refused_with_where_it_came_from() -> None:
     with pytest.raises(ConfigurationError, match="in --region is not an AWS region name"):
         checked_region("", "--region")
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [{}, {"AWS_PROFILE": "b"}, {"AWS_DEFAULT_PROFILE": "a"},
+     {"AWS_DEFAULT_PROFILE": "a", "AWS_PROFILE": "b"}],
+)  # fmt: skip
+def test_the_unnamed_profile_is_botocores_choice(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile a]\n[profile b]\n[default]\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    expected = boto3.Session().profile_name  # the reference: what boto3 itself picks
+    assert environment_profile_name() == expected
