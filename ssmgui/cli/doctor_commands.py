@@ -39,13 +39,15 @@ def run_doctor(args: argparse.Namespace) -> int:
             with client_settings_translated(session):
                 return session.client(service, region_name=region, config=config)
 
-        settings = SettingsService(SettingsStore()).current
+        stored = SettingsService(SettingsStore())
+        settings = stored.current
         locator = PluginLocator(settings.plugin_path or None)
 
         async def diagnose() -> list[Finding]:
             findings = await Doctor(client_for, args.profile).run()
             required = settings.engine is Engine.PLUGIN
-            return [*findings, await plugin_finding(locator, required)]
+            noted = [Finding("settings", Status.WARN, problem) for problem in stored.problems]
+            return [*findings, *noted, await plugin_finding(locator, required)]
 
         findings = asyncio.run(diagnose())
     print_findings(findings, args.profile, region)

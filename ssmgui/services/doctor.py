@@ -25,7 +25,7 @@ from ssmgui.core.instance import (
     PORT_FORWARDING_MIN_AGENT,
     agent_version_tuple,
 )
-from ssmgui.services.aws.errors import client_error
+from ssmgui.services.aws.errors import botocore_error, client_error
 from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
 
 SIMULATED_ACTIONS = ("ssm:StartSession", "ssm:ResumeSession", "ssm:TerminateSession")
@@ -84,10 +84,16 @@ class Doctor:
             error = client_error(self._profile, "check who you are", exc)
             return Finding("credentials", Status.FAIL, error.user_message), {}, ""
         except boto_errors.BotoCoreError as exc:
-            return Finding("credentials", Status.FAIL, _botocore_text(exc)), {}, ""
+            return Finding("credentials", Status.FAIL, self._botocore_text(exc)), {}, ""
         arn = str(answer.get("Arn", ""))
         detail = f"account {answer.get('Account')}, {arn}"
         return Finding("credentials", Status.OK, detail), answer, arn
+
+    def _botocore_text(self, exc: boto_errors.BotoCoreError) -> str:
+        """What went wrong, as the sign-in commands say it: a proxy named, the profile."""
+        if isinstance(exc, boto_errors.NoCredentialsError):
+            return f"No credentials for this profile. Run: ssmgui login {self._profile}"
+        return botocore_error(exc, self._profile, "check who you are", "~/.aws/config").user_message
 
     def _clock_skew(self, answer: Mapping[str, Any]) -> Finding:
         header = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
@@ -190,12 +196,6 @@ def _principal_arn(caller_arn: str) -> str:
         partition, account, role = match.groups()
         return f"arn:{partition}:iam::{account}:role/{role}"
     return caller_arn
-
-
-def _botocore_text(exc: boto_errors.BotoCoreError) -> str:
-    if isinstance(exc, boto_errors.NoCredentialsError):
-        return "No credentials for this profile. Run: ssmgui login <profile>"
-    return f"Cannot reach AWS ({type(exc).__name__}). Check your network, VPN or proxy."
 
 
 async def plugin_finding(locator: PluginLocator, required: bool) -> Finding:

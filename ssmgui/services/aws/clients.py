@@ -84,8 +84,7 @@ class AwsClients:
 
     def profile_session(self, profile_name: str | None, region: str | None) -> boto3.Session:
         """A boto3 session on `core_session(profile_name)`."""
-        core = self.core_session(profile_name)
-        return boto3.Session(botocore_session=core, region_name=region or FALLBACK_REGION)
+        return checked_session(self.core_session(profile_name), region)
 
     def sts(self, session: boto3.Session) -> STSClient:
         client: STSClient = self._client(session, "sts")
@@ -137,6 +136,19 @@ class AwsClients:
             return session.client(  # type: ignore[call-overload]
                 service, config=self._config, endpoint_url=self._endpoint_url
             )
+
+
+def checked_session(core: botocore.session.Session, region: str | None) -> boto3.Session:
+    """A boto3 session on `core` whose `client()` names a setting botocore refuses (in a
+    `ConfigurationError`) instead of raising botocore's or a ValueError: every client made
+    from it, here or by a caller (the inventory, the tunnels), is covered."""
+    return _CheckedSession(botocore_session=core, region_name=region or FALLBACK_REGION)
+
+
+class _CheckedSession(boto3.Session):
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        with client_settings_translated(self):
+            return super().client(*args, **kwargs)
 
 
 @contextlib.contextmanager

@@ -11,8 +11,9 @@ What a caller may rely on:
 - the program gets `TIME_LIMIT_S` (60 s) to print its answer and exit; then it is killed and
   the wait ends, whatever its children do;
 - at most `MAX_OUTPUT_BYTES` of output are read; more ends the program too;
-- stdin is empty (a tunnel's stdin carries data); the program's own messages go to stderr
-  as it writes them, for the person to read;
+- stdin is empty (a tunnel's stdin carries data); the program's own messages are copied to
+  our stderr as it writes them, for the person to read; it never holds our stderr itself,
+  so a child it leaves running cannot keep a caller that reads our output waiting;
 - every failure is a `CredentialProcessError` naming the profile and the config file, never
   quoting the command line or the output (either may hold a secret).
 """
@@ -23,6 +24,7 @@ import errno
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -40,6 +42,8 @@ TIME_LIMIT_S = 60.0
 #: A credentials answer is a few kilobytes; this bounds the memory a runaway program takes.
 MAX_OUTPUT_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
+#: How long the program's last stderr lines get to reach ours once it has exited.
+_RELAY_GRACE_S = 0.5
 
 ProfileSettings = Callable[[], Mapping[str, object]]
 
@@ -132,7 +136,7 @@ class CredentialProcessProvider(CredentialProvider):
     def _run(self, argv: list[str]) -> bytes:
         try:
             process = subprocess.Popen(  # noqa: S603 - the user's own config names the program
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         except OSError as exc:
             raise self._error(_start_failure(exc)) from None
@@ -210,7 +214,8 @@ class _Output:
     The reading happens on a daemon thread that the caller waits for with a time limit: when
     the program exits but a child of its own keeps the pipe open, the read never ends, and
     the thread is left to finish whenever that child does, holding only the pipe. Nothing
-    else touches the pipe meanwhile (closing it under a blocked read would block too).
+    else touches the pipe meanwhile (closing it under a blocked read would block too). A
+    second daemon thread copies its stderr to ours, the same way.
     """
 
     def __init__(self, process: subprocess.Popen[bytes], time_limit: float) -> None:
@@ -218,11 +223,17 @@ class _Output:
         self.too_long = False
         self.timed_out = False
         assert process.stdout is not None, "the program's stdout is a pipe"
+        assert process.stderr is not None, "the program's stderr is a pipe"
         deadline = time.monotonic() + time_limit
         reader = threading.Thread(
             target=self._read, args=(process.stdout,), name="ssmgui-credential-process",
             daemon=True,
         )  # fmt: skip
+        relay = threading.Thread(
+            target=_relay, args=(process.stderr,), name="ssmgui-credential-process-stderr",
+            daemon=True,
+        )  # fmt: skip
+        relay.start()
         reader.start()
         reader.join(time_limit)
         if reader.is_alive():
@@ -232,6 +243,7 @@ class _Output:
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 self.timed_out = True
+            relay.join(_RELAY_GRACE_S)  # its last words before ours
 
     @property
     def data(self) -> bytes:
@@ -249,6 +261,19 @@ class _Output:
                 self._chunks.append(chunk)
         finally:
             stream.close()
+
+
+def _relay(stream: IO[bytes]) -> None:
+    """Copies the program's stderr to ours as it comes, until the pipe closes."""
+    descriptor = stream.fileno()
+    try:
+        while chunk := os.read(descriptor, _CHUNK):
+            sys.stderr.write(chunk.decode("utf-8", errors="replace"))
+            sys.stderr.flush()
+    except (OSError, ValueError):  # our stderr is closed: nobody is reading
+        pass
+    finally:
+        stream.close()
 
 
 def _start_failure(exc: OSError) -> str:

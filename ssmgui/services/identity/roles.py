@@ -80,13 +80,25 @@ class RoleCredentials:
         }
         if role.external_id:
             request["ExternalId"] = role.external_id
-        with aws_errors.translated(role.name, f"assume role {role.role_arn}", where):
+        with aws_errors.translated(role.name, _assuming(role), where):
             sts = self._clients.sts_with(core, role.region or root.region, base)
             response = sts.assume_role(**request)  # type: ignore[arg-type]
         fresh = from_sts(response["Credentials"])
         with self._lock:
             self._cache[key] = fresh
         return fresh
+
+
+#: A role ARN as IAM writes them; anything else in role_arn is not quoted back.
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
+
+
+def _assuming(role: Profile) -> str:
+    """The action for messages. role_arn is quoted only when it is a role ARN: a value
+    pasted there by mistake (a secret key, say) is never repeated."""
+    if role.role_arn and _ROLE_ARN.fullmatch(role.role_arn):
+        return f"assume role {role.role_arn}"
+    return "assume the role in its role_arn"
 
 
 def _session_name(profile_name: str) -> str:

@@ -29,7 +29,7 @@ from ssmgui.core.profile import (
     role_chain,
 )
 from ssmgui.services.aws import errors as aws_errors
-from ssmgui.services.aws.clients import FALLBACK_REGION, AwsClients
+from ssmgui.services.aws.clients import AwsClients, checked_session
 from ssmgui.services.identity.mfa_sessions import MfaPrompt, MfaSessions
 from ssmgui.services.identity.roles import RoleCredentials
 from ssmgui.services.identity.secrets import SecretStore
@@ -112,7 +112,7 @@ class IdentityService:
         provider = _ServiceProvider(lambda: self.credentials(name) or first)
         resolver = core.get_component("credential_provider")
         resolver.insert_before("assume-role", provider)
-        return boto3.Session(botocore_session=core, region_name=profile.region or FALLBACK_REGION)
+        return checked_session(core, profile.region)
 
     def expires_at(self, name: str) -> datetime | None:
         """When `name` needs the person again (MFA code or SSO sign-in); None if never.

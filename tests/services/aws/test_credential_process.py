@@ -98,6 +98,15 @@ def test_each_bad_answer_is_named(aws_files: AwsFiles, body: str, says: str) -> 
     assert says in failure(aws_files)
 
 
+def test_the_programs_own_messages_reach_our_stderr(
+    aws_files: AwsFiles, capfd: pytest.CaptureFixture[str]
+) -> None:
+    body = "echo 'helper: run helper login first' >&2\nexit 4"
+    use(aws_files, str(program(aws_files.config.parent, "helper", body)))
+    assert "exited with status 4" in failure(aws_files)
+    assert "helper: run helper login first" in capfd.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("command", "says"),
     [
@@ -114,7 +123,6 @@ def test_a_command_line_that_cannot_run_is_named(
     assert says in failure(aws_files)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may run files whatever their mode")
 def test_a_file_that_may_not_be_run_is_named(aws_files: AwsFiles) -> None:
     use(aws_files, str(program(aws_files.config.parent, "helper", prints(ANSWER), 0o644)))
     assert "may not be run (permission denied)" in failure(aws_files)

@@ -4,9 +4,12 @@ makes, with real botocore doing the refusing and nothing sent anywhere."""
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
-from ssmgui.core.errors import ConfigurationError, CredentialsError, SsmGuiError
+from ssmgui.core.errors import AwsFileError, ConfigurationError, CredentialsError, SsmGuiError
 from ssmgui.services.aws import errors as aws_errors
 from ssmgui.services.aws.clients import AwsClients
 from ssmgui.services.identity.profiles import AwsFiles
@@ -106,6 +109,24 @@ def test_credentials_botocore_cannot_load_are_explained(
         session.get_credentials()
     assert says in caught.value.user_message
     assert str(aws_files.config) in caught.value.user_message
+
+
+def test_a_web_identity_token_that_is_a_fifo_is_refused_without_waiting(
+    aws_files: AwsFiles,
+) -> None:
+    token = aws_files.config.parent / "token"
+    os.mkfifo(token)
+    configure(
+        aws_files,
+        "[profile p]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+        f"web_identity_token_file = {token}\n",
+    )
+    session = AwsClients(endpoint_url=CLOSED).profile_session("p", None)
+    began = time.monotonic()
+    with pytest.raises(AwsFileError, match="is a named pipe") as caught:
+        session.get_credentials()
+    assert "web_identity_token_file of profile 'p'" in caught.value.user_message
+    assert time.monotonic() - began < 1
 
 
 def test_a_chain_too_deep_for_botocore_is_refused_with_a_message(

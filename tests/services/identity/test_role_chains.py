@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ssmgui.core.errors import ConfigurationError
-from ssmgui.services.identity.profiles import AwsFiles
+from ssmgui.core.errors import ConfigurationError, SsmGuiError
+from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.identity.profiles import AwsFiles, load_profiles
 from ssmgui.services.identity.secrets import SecretStore
-from ssmgui.services.identity.service import MAX_ROLE_CHAIN
+from ssmgui.services.identity.service import MAX_ROLE_CHAIN, IdentityService
 from tests.services.identity.conftest import (
+    ONE_ATTEMPT,
     IamUser,
     ScriptedPrompt,
     ServiceFactory,
@@ -61,3 +63,23 @@ def test_a_chain_longer_than_ssmgui_follows_is_refused_with_a_message(
     assert "reaches its credentials through 1000 source_profile steps" in str(caught.value)
     assert f"ssmgui follows at most {MAX_ROLE_CHAIN - 1}" in str(caught.value)
     assert time.monotonic() - began < 2
+
+
+def test_a_role_arn_that_is_not_one_is_never_quoted(aws_home: Path) -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPASTEDHERE"
+    files = write_aws_files(
+        aws_home,
+        f"[profile r]\nrole_arn = {secret}\nsource_profile = k\n[profile k]\n",
+        "[k]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n",
+    )
+    service = IdentityService(
+        load_profiles=lambda: load_profiles(files, {}),
+        store=SecretStore(None),
+        clients=AwsClients(config=ONE_ATTEMPT, endpoint_url="http://127.0.0.1:9"),
+        prompt=ScriptedPrompt(),
+        sso_cache_dir=aws_home / ".aws" / "sso" / "cache",
+    )
+    with pytest.raises(SsmGuiError) as caught:
+        service.credentials("r")
+    assert "assume the role in its role_arn for profile 'r'" in caught.value.user_message
+    assert secret not in str(caught.value)
