@@ -403,7 +403,12 @@ class DataChannel:
             except SsmGuiError as exc:
                 self._finish(exc)
                 return
-            except (LinkOpenError, OSError, ConnectionError) as exc:
+            except LinkOpenError as exc:
+                if exc.final:  # the proxy or a certificate said no: it will say it again
+                    self._finish(ConnectionLostError(f"Cannot resume the session: {exc}"))
+                    return
+                last_error = str(exc)
+            except (OSError, ConnectionError) as exc:
                 last_error = str(exc)
             if self._loop.time() + delay > deadline:
                 break

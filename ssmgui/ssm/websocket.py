@@ -26,7 +26,14 @@ from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from ssmgui.ssm.dial import DIRECT, DialError, Route, dial
+from ssmgui.ssm.dial import (
+    DIRECT,
+    CertificateError,
+    DialError,
+    ProxyRefusedError,
+    Route,
+    dial,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +53,12 @@ class LinkOpenError(Exception):
     """The upgrade failed: refused connection, proxy, TLS error, or an HTTP status other
     than 101. The text says which (the dialer's words for the connection, ssm/dial.py)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, *, final: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        # Trying again cannot help: the proxy refused the tunnel, or a certificate did not
+        # verify. A network that may come back is not final.
+        self.final = final
 
 
 class _NoDebugLogger(logging.LoggerAdapter[logging.Logger]):
@@ -269,7 +279,8 @@ async def open_link(
         async with asyncio.timeout_at(deadline):
             await link.opened
     except DialError as exc:
-        raise LinkOpenError(str(exc)) from None
+        final = isinstance(exc, ProxyRefusedError | CertificateError)
+        raise LinkOpenError(str(exc), final=final) from None
     except TimeoutError as exc:
         link.abort()
         raise LinkOpenError(f"no answer from {uri.host} within {timeout:.0f} s") from exc

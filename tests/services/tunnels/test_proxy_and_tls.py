@@ -262,3 +262,23 @@ async def test_a_proxy_refusing_the_api_is_named_without_its_password(
     message = raised.value.user_message
     assert f"Cannot reach Session Manager in eu-west-1 through the proxy {proxy_url}." in message
     assert "s3cret" not in message
+
+
+@pytest.mark.slow  # a recycle and a refused resume
+async def test_a_proxy_refusing_the_resume_ends_the_session_at_once(
+    world: TlsWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy that stops letting the data channel through after the hourly recycle ends
+    the session with its reason at once, not after the whole resume budget (120 s)."""
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(world.certs.ca_file))
+    proxy = ConnectProxy()
+    async with proxy_server(proxy) as proxy_url:
+        monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+        tunnel = await world.tunnel(world.api())
+        assert await echo_once(tunnel.local_port, b"one") == b"one"
+        proxy.answers[world.fake.stream_host] = 407
+        await world.fake.recycle(tunnel.session_id)
+        error = await asyncio.wait_for(tunnel.wait_closed(), 10)
+        await tunnel.stop()
+    assert error is not None and "Cannot resume the session" in error.user_message
+    assert "user name and password" in error.user_message
