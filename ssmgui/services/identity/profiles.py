@@ -207,8 +207,9 @@ def _ini_problem(path: Path, error: configparser.Error) -> str:
         if isinstance(error, kind):
             return words.format(line=getattr(error, "lineno", "?"))
     if isinstance(error, configparser.ParsingError):
-        lines = ", ".join(str(number) for number, _text in error.errors[:5])
-        return f"line {lines} is neither a [section] header, a 'key = value' setting nor a comment."
+        numbers = [str(number) for number, _text in error.errors[:5]]
+        lines = f"lines {', '.join(numbers)} are" if len(numbers) > 1 else f"line {numbers[0]} is"
+        return f"{lines} neither a [section] header, a 'key = value' setting nor a comment."
     return f"botocore cannot parse it ({type(error).__name__})."
 
 

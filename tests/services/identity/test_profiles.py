@@ -173,6 +173,12 @@ def test_malformed_file_names_the_line_but_never_its_text(aws_home: Path) -> Non
     assert "TOPSECRET" not in message and "TOPSECRET" not in str(caught.value)
 
 
+def test_several_broken_lines_are_all_named(aws_home: Path) -> None:
+    files = write_aws_files(aws_home, "[profile p]\nregion = eu-west-1\njunk\nmore junk\n")
+    with pytest.raises(AwsFileError, match="lines 3, 4 are neither a"):
+        load_profiles(files, {})
+
+
 def test_file_without_a_section_header_is_a_clear_error(aws_home: Path) -> None:
     files = write_aws_files(aws_home, "region = eu-west-1\n")
     with pytest.raises(ConfigurationError, match="line 1"):
