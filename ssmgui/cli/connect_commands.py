@@ -11,7 +11,13 @@ import asyncio
 import contextlib
 
 from ssmgui.cli.identity_commands import identity_service
-from ssmgui.cli.sessions import API_CONFIG, chosen_profile, chosen_region, data_safe_prompt
+from ssmgui.cli.sessions import (
+    API_CONFIG,
+    checked_endpoint_url,
+    chosen_profile,
+    chosen_region,
+    data_safe_prompt,
+)
 from ssmgui.cli.tunnel_commands import (
     add_aws_options,
     channel_options,
@@ -46,11 +52,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_connect(args: argparse.Namespace) -> int:
     settings = SettingsService(SettingsStore())
+    endpoint = checked_endpoint_url(args.endpoint_url)
     with identity_service(args, data_safe_prompt()) as identity:
         profile = chosen_profile(args.profile)
         facade = IdentityFacade(
             identity,
-            ssm_endpoint_for=lambda _profile, _region: args.endpoint_url,
+            ssm_endpoint_for=lambda _profile, _region: endpoint,
             client_config=API_CONFIG,
         )
         region = chosen_region(identity, profile, args.region)

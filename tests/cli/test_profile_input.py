@@ -86,10 +86,14 @@ def test_an_empty_profile_for_a_tunnel_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("url", ["ht!tp://x y", "http://", "not a url", "http://[::1"])
+@pytest.mark.parametrize("tunnel", [["forward", INSTANCE, "--remote-port", "22"],
+                                    ["connect", INSTANCE, "ssh"]])  # fmt: skip
 @pytest.mark.slow
-def test_an_endpoint_url_botocore_refuses_is_named(url: str, tmp_path: Path) -> None:
+def test_an_endpoint_url_botocore_refuses_is_named(
+    url: str, tunnel: list[str], tmp_path: Path
+) -> None:
     write_profile(tmp_path)
-    command = ["forward", INSTANCE, "--remote-port", "22", "--profile", "p"]
+    command = [*tunnel, "--profile", "p"]
     done = run_ssmgui([*command, "--endpoint-url", url], tmp_path)
     assert done.returncode == 2
     assert "--endpoint-url (or AWS_ENDPOINT_URL_SSM) is not an endpoint URL" in done.stderr
