@@ -58,6 +58,10 @@ class ProxyAuthenticationError(ProxyRefusedError):
     """The proxy answered 407: it wants a user name and password, or refused those given."""
 
 
+class ProxyUrlError(DialError):
+    """The proxy setting is not an http:// or https:// URL with a host."""
+
+
 class CertificateError(DialError):
     """A TLS certificate (the target's or an https:// proxy's) did not verify."""
 
@@ -312,13 +316,13 @@ def _authority(host: str, port: int) -> str:
 def _proxy_address(proxy_url: str) -> tuple[str, str, int]:
     """Scheme, host and port of an http:// or https:// proxy URL; `DialError` otherwise
     (whose text never repeats the URL: it may hold a password)."""
-    parts = urlsplit(proxy_url)
     try:
+        parts = urlsplit(proxy_url)
         port = parts.port or _DEFAULT_PROXY_PORTS.get(parts.scheme, 0)
-    except ValueError:
+    except ValueError:  # "http://[::1" and the like
         port = 0
-    if parts.scheme not in _DEFAULT_PROXY_PORTS or not parts.hostname or not port:
-        raise DialError(
+    if not port or parts.scheme not in _DEFAULT_PROXY_PORTS or not parts.hostname:
+        raise ProxyUrlError(
             "the proxy URL (HTTPS_PROXY, or the system's proxy settings) is not "
             "http://host:port or https://host:port"
         )

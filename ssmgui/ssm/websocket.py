@@ -31,6 +31,7 @@ from ssmgui.ssm.dial import (
     CertificateError,
     DialError,
     ProxyRefusedError,
+    ProxyUrlError,
     Route,
     dial,
 )
@@ -279,7 +280,7 @@ async def open_link(
         async with asyncio.timeout_at(deadline):
             await link.opened
     except DialError as exc:
-        final = isinstance(exc, ProxyRefusedError | CertificateError)
+        final = isinstance(exc, ProxyRefusedError | ProxyUrlError | CertificateError)
         raise LinkOpenError(str(exc), final=final) from None
     except TimeoutError as exc:
         link.abort()

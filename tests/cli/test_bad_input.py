@@ -131,3 +131,19 @@ def test_a_region_from_the_config_cannot_either(
     assert f"in profile 'p' ({key}) is not an AWS region name" in done.stderr
     assert "Traceback" not in done.stderr
     assert listener.connections() == 0
+
+
+@pytest.mark.parametrize("proxy", ["http://[::1", "http://", "https://:8080"])
+def test_a_proxy_setting_that_is_not_a_url_is_named(proxy: str, tmp_path: Path) -> None:
+    write_profile(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "ssmgui", "list", "--profile", "p"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HTTPS_PROXY": proxy,
+             "AWS_CONFIG_FILE": str(tmp_path / "config"),
+             "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+             "AWS_EC2_METADATA_DISABLED": "true"},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "the proxy URL (HTTPS_PROXY, or the system's proxy settings) is not" in done.stderr
+    assert "Traceback" not in done.stderr and "ValueError" not in done.stderr

@@ -52,22 +52,32 @@ def route_for(
     with `config` (see the module docstring). May read the AWS config files and, on macOS
     and Windows, the system's proxy settings: call it off the event loop.
 
-    Raises `ConfigurationError` when botocore refuses the CA bundle setting (empty).
+    Raises `ConfigurationError` when botocore refuses the CA bundle setting (empty) or the
+    proxy setting is not a URL.
     """
     core = _botocore_session(session)
     http_url = _as_http(url)
     client_config = _client_config(core, config)
     # Config sets its options as attributes from keyword arguments; the stubs omit these.
     proxies: Any = getattr(client_config, "proxies", None)
-    if proxies is None:
-        proxies = get_environ_proxies(http_url)
     settings: dict[str, Any] = dict(getattr(client_config, "proxies_config", None) or {})
-    proxy_url = ProxyConfiguration(proxies, settings).proxy_url_for(http_url)
-    return Route(
-        proxy_url=proxy_url or None,
-        ca_bundle=_ca_bundle(core),
-        proxy_ca_bundle=settings.get("proxy_ca_bundle"),
-    )
+    ca_bundle = _ca_bundle(core)
+    try:
+        if proxies is None:
+            proxies = get_environ_proxies(http_url)
+        proxy_url = ProxyConfiguration(proxies, settings).proxy_url_for(http_url)
+        return Route(
+            proxy_url=proxy_url or None,
+            ca_bundle=ca_bundle,
+            proxy_ca_bundle=settings.get("proxy_ca_bundle"),
+        )
+    except ValueError:
+        # The value is not quoted: a proxy URL may hold a password.
+        raise ConfigurationError(
+            "The proxy setting (HTTPS_PROXY / HTTP_PROXY, or your system's proxy settings) "
+            "is not a URL ssmgui can use. Write it as http://host:port (or "
+            "http://user:password@host:port), or remove it."
+        ) from None
 
 
 def _ca_bundle(core: botocore.session.Session) -> str:
