@@ -7,34 +7,14 @@ process; the tests then ask it, as AWS would be asked, which sessions are still 
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import boto3
 
 ECHO_INSTANCE = "i-0de0000000000e001"  # python -m ssmgui.demo: ports 7 and 22 echo
-
-
-@contextlib.contextmanager
-def demo_process() -> Iterator[dict[str, Any]]:
-    """`python -m ssmgui.demo` while in the block, and the JSON line of endpoints it prints."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ssmgui.demo"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        info = next(json.loads(line) for line in process.stdout if line.startswith("{"))
-        yield info
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def sessions_in(info: dict[str, Any], state: Literal["Active", "History"]) -> set[str]:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.demo_process import demo_process
 from tests.leftover_fixtures import (
-    demo_process,
     session_records,
     sessions_in,
     ssmgui_env,

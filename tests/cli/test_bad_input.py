@@ -7,32 +7,14 @@ credentials, as a user's mistyped command would.
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli.commands import run_ssmgui
+
 FORWARD = ["forward", "i-0123456789abcdef0", "--remote-port", "22", "--region", "eu-west-1"]
-
-
-def run_ssmgui(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        "HOME": str(home),
-        "PATH": "/usr/bin:/bin",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "ssmgui", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -136,14 +118,7 @@ def test_a_region_from_the_config_cannot_either(
 @pytest.mark.parametrize("proxy", ["http://[::1", "http://", "https://:8080"])
 def test_a_proxy_setting_that_is_not_a_url_is_named(proxy: str, tmp_path: Path) -> None:
     write_profile(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "ssmgui", "list", "--profile", "p"],
-        capture_output=True, text=True, timeout=60, check=False,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HTTPS_PROXY": proxy,
-             "AWS_CONFIG_FILE": str(tmp_path / "config"),
-             "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-             "AWS_EC2_METADATA_DISABLED": "true"},
-    )  # fmt: skip
+    done = run_ssmgui(["list", "--profile", "p"], tmp_path, {"HTTPS_PROXY": proxy})
     assert done.returncode == 1
     assert "the proxy URL (HTTPS_PROXY, or the system's proxy settings) is not" in done.stderr
     assert "Traceback" not in done.stderr and "ValueError" not in done.stderr

@@ -18,9 +18,9 @@ from typing import IO, Any
 
 import pytest
 
+from tests.demo_process import demo_process
 from tests.leftover_fixtures import (
     ECHO_INSTANCE,
-    demo_process,
     session_records,
     sessions_in,
     ssmgui_env,

@@ -4,37 +4,14 @@ never a traceback, through the real `ssmgui` command."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.commands import run_ssmgui
 from tests.cli.test_bad_input import write_profile
 
 INSTANCE = "i-0123456789abcdef0"
-
-
-def run_ssmgui(
-    args: list[str], home: Path, extra: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`ssmgui args` with only `home`'s AWS files, nothing to reach, and `extra` variables."""
-    env = {
-        "HOME": str(home),
-        "PATH": "/usr/bin:/bin",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        **(extra or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "ssmgui", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,6 @@ arrive in batches that hide the race.
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +19,7 @@ import pytest
 from ssmgui.core.tunnel import port_forwarding_request
 from ssmgui.demo.servers.transfer import download, upload
 from ssmgui.services.tunnels.engines.native import open_port_tunnel
-from tests.demo_process import demo_process_api, demo_process_options
+from tests.demo_process import demo_process, demo_process_api, demo_process_options
 
 DIGEST_INSTANCE, DIGEST_PORT = "i-0de0000000000e001", 9000
 MIB = 1024 * 1024
@@ -31,17 +28,8 @@ MIB = 1024 * 1024
 @pytest.fixture(scope="module")
 def slow_link_demo() -> Iterator[dict[str, Any]]:
     """`python -m ssmgui.demo` with 20 ms one-way latency on every frame and API call."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ssmgui.demo", "--latency-ms", "20"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        yield next(json.loads(line) for line in process.stdout if line.startswith("{"))
-    finally:
-        process.terminate()
-        process.wait(10)
+    with demo_process("--latency-ms", "20") as info:
+        yield info
 
 
 @pytest.mark.slow

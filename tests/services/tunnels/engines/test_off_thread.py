@@ -9,10 +9,7 @@ which runs every test with both engines.
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -25,6 +22,7 @@ from ssmgui.services.tunnels.engines.native import NativeEngine
 from ssmgui.services.tunnels.engines.off_thread import OffThreadEngine
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.session import LOOPBACK_HOSTS
+from tests.demo_process import demo_process as start_demo_process
 from tests.demo_process import demo_process_api, demo_process_options
 
 DIGEST_INSTANCE, DIGEST_PORT = "i-0de0000000000e001", 9000
@@ -33,16 +31,8 @@ UPLOAD_BYTES = 4 << 20
 
 @pytest.fixture(scope="module")
 def demo_process() -> Iterator[dict[str, Any]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ssmgui.demo"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        info = next(json.loads(line) for line in process.stdout if line.startswith("{"))
+    with start_demo_process() as info:
         yield info
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ import gc
 import json
 import logging
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.channel import ChannelOptions, ChannelStats
 from ssmgui.ssm.message import MAX_STREAM_PAYLOAD
 from ssmgui.ssm.session import PortSession
-from tests.demo_process import demo_process_api, demo_process_options
+from tests.demo_process import demo_process_api, demo_process_options, demo_process_running
 
 pytestmark = pytest.mark.slow
 
@@ -79,31 +78,12 @@ class FakeProcess:
 
 @pytest.fixture
 def faulty_fake() -> Iterator[FakeProcess]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ssmgui.demo",
-            "--latency-ms",
-            str(LATENCY_MS),
-            "--recycle-every",
-            str(RECYCLE_EVERY_S),
-            "--drop-every",
-            str(DROP_EVERY_S),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        info = next(json.loads(line) for line in process.stdout if line.startswith("{"))
+    flags = ("--latency-ms", str(LATENCY_MS), "--recycle-every", str(RECYCLE_EVERY_S),
+             "--drop-every", str(DROP_EVERY_S))  # fmt: skip
+    with demo_process_running(*flags) as (info, process):
         fake = FakeProcess(info, process)
         yield fake
         fake.stop()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
 
 
 @pytest.fixture
