@@ -99,7 +99,10 @@ async def test_each_profile_reaches_the_endpoint_as_botocore_would(
     async with proxy_server(proxy, tls=certs.server_context()) as proxy_url:
         monkeypatch.setenv("HTTPS_PROXY", proxy_url)
         service = InventoryService(ProfileFileSessions(f"https://{target}"))
-        trusted, untrusted = await service.refresh([("corp", "eu-west-1"), ("plain", "eu-west-1")])
+        results = await service.refresh([("corp", "eu-west-1"), ("plain", "eu-west-1")])
+        # refresh gives results as pairs finish: the untrusted one often finishes first.
+        by_profile = {result.profile: result for result in results}
+        trusted, untrusted = by_profile["corp"], by_profile["plain"]
         await service.aclose()
     server.close()
     await server.wait_closed()
