@@ -8,7 +8,9 @@ already and `chmod` only sets the read-only bit, so nothing more is done there.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 PRIVATE_DIRECTORY_MODE = 0o700
@@ -30,3 +32,23 @@ def make_private(path: Path) -> None:
     """Narrow an existing file to its owner (POSIX); missing files are left alone."""
     if os.name == "posix" and path.exists():
         path.chmod(PRIVATE_FILE_MODE)
+
+
+def write_privately(path: Path, text: str) -> None:
+    """Replace `path` with `text` (UTF-8) at once: readers see the old file or the new one,
+    never half of either, and a crash leaves the old one.
+
+    The text goes to a temporary file of its own in the same, private folder (0600, as
+    mkstemp makes it; one per write, so two writers never rename each other's away), which
+    is then renamed over `path`; it is removed if anything fails. Raises OSError.
+    """
+    private_directory(path.parent)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import platformdirs
 
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.settings import Loaded, Settings, from_dict, to_dict
-from ssmgui.services.private_paths import private_directory
+from ssmgui.services.private_paths import write_privately
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +76,7 @@ class SettingsStore:
     def save(self, settings: Settings) -> None:
         text = json.dumps(to_dict(settings), indent=2, sort_keys=True)
         try:
-            private_directory(self._directory)
-            handle, temp = tempfile.mkstemp(dir=self._directory, prefix=".settings-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temp, self.path)
+            write_privately(self.path, text)
         except OSError as exc:
             raise ConfigurationError(
                 f"Could not save settings to {self.path} ({exc.strerror}). Check that the "

@@ -14,12 +14,9 @@ instance takes, and a refresh saves thousands. Format 1 files (one dict per inst
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +26,7 @@ from typing import Any
 import platformdirs
 
 from ssmgui.core.instance import Instance, PingStatus, Platform, instance_from_dict
-from ssmgui.services.private_paths import private_directory
+from ssmgui.services.private_paths import write_privately
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +152,6 @@ class InventoryCache:
 
         `listing.instances` must be of the listing's profile and region (the rows leave
         them out)."""
-        private_directory(self.directory)
         payload = _encode(
             {
                 "version": FORMAT_VERSION,
@@ -165,13 +161,4 @@ class InventoryCache:
                 "instances": [cache_row(i) for i in listing.instances],
             }
         )
-        target = self.path_for(listing.profile, listing.region)
-        handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        write_privately(self.path_for(listing.profile, listing.region), payload)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 
 import platformdirs
 
-from ssmgui.services.private_paths import private_directory
+from ssmgui.services.private_paths import write_privately
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +68,4 @@ class RecordFile:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
             return
-        private_directory(self.path.parent)
-        # A temporary file per write: two writers sharing one would find it renamed away.
-        handle, temporary = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.stem}-", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(json.dumps(entries))
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_privately(self.path, json.dumps(entries))
