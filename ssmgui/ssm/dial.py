@@ -39,7 +39,13 @@ _CREDENTIALS_HINT = "http://user:password@host:port"
 
 
 class DialError(Exception):
-    """The connection could not be opened; the text says why and holds no secret."""
+    """The connection could not be opened; the text says why and holds no secret.
+
+    `final`: dialling again cannot help (the proxy said no, the proxy setting is not a URL,
+    a certificate did not verify), where a network that may come back is worth a retry.
+    """
+
+    final = False
 
 
 class DialTimeoutError(DialError):
@@ -48,6 +54,8 @@ class DialTimeoutError(DialError):
 
 class ProxyRefusedError(DialError):
     """The proxy answered CONNECT with a status other than 2xx (`status`)."""
+
+    final = True
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
@@ -61,9 +69,13 @@ class ProxyAuthenticationError(ProxyRefusedError):
 class ProxyUrlError(DialError):
     """The proxy setting is not an http:// or https:// URL with a host."""
 
+    final = True
+
 
 class CertificateError(DialError):
     """A TLS certificate (the target's or an https:// proxy's) did not verify."""
+
+    final = True
 
 
 @dataclass(frozen=True, repr=False)

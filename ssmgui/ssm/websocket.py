@@ -26,15 +26,7 @@ from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from ssmgui.ssm.dial import (
-    DIRECT,
-    CertificateError,
-    DialError,
-    ProxyRefusedError,
-    ProxyUrlError,
-    Route,
-    dial,
-)
+from ssmgui.ssm.dial import DIRECT, DialError, Route, dial
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +49,7 @@ class LinkOpenError(Exception):
     def __init__(self, message: str, status: int | None = None, *, final: bool = False) -> None:
         super().__init__(message)
         self.status = status
-        # Trying again cannot help: the proxy refused the tunnel, or a certificate did not
-        # verify. A network that may come back is not final.
-        self.final = final
+        self.final = final  # as DialError.final: trying again cannot help
 
 
 class _NoDebugLogger(logging.LoggerAdapter[logging.Logger]):
@@ -280,8 +270,7 @@ async def open_link(
         async with asyncio.timeout_at(deadline):
             await link.opened
     except DialError as exc:
-        final = isinstance(exc, ProxyRefusedError | ProxyUrlError | CertificateError)
-        raise LinkOpenError(str(exc), final=final) from None
+        raise LinkOpenError(str(exc), final=exc.final) from None
     except TimeoutError as exc:
         link.abort()
         raise LinkOpenError(f"no answer from {uri.host} within {timeout:.0f} s") from exc

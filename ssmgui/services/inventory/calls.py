@@ -31,7 +31,6 @@ from ssmgui.services.inventory.http import HttpError, HttpResponse
 from ssmgui.services.inventory.http import signed_headers as sign
 from ssmgui.services.inventory.low_priority import LowPriorityLane
 from ssmgui.services.inventory.records import Ec2Page
-from ssmgui.ssm.dial import CertificateError, ProxyRefusedError, ProxyUrlError
 
 JSON_11 = "application/x-amz-json-1.1"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
@@ -145,7 +144,7 @@ class HttpPairCalls:
             try:
                 answer = await connection.request(path, signed, body)
             except HttpError as exc:
-                if isinstance(exc.dial_error, ProxyRefusedError | ProxyUrlError | CertificateError):
+                if exc.dial_error is not None and exc.dial_error.final:
                     # Not the network: the proxy or the trust store says why, and trying
                     # again would not change it.
                     raise ServiceUnreachableError(
