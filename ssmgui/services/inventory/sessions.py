@@ -33,7 +33,6 @@ class ProfileSessions:
         self._session_for = session_for
         self._endpoint_url_for = endpoint_url_for
         self._sessions: dict[str, boto3.Session] = {}
-        self._endpoints: dict[tuple[str, str, str], str] = {}
         self._lock = threading.Lock()
 
     def session(self, profile: str) -> boto3.Session:
@@ -44,17 +43,14 @@ class ProfileSessions:
             return self._sessions[profile]
 
     def endpoint_url(self, profile: str, region: str, service: str) -> str:
-        """The URL the listing sends `service`'s calls to (may block: botocore reads its
-        endpoint rules and the profile's configuration the first time)."""
+        """The URL the listing sends `service`'s calls to. Blocks while botocore makes a
+        client for it (its endpoint rules, the profile's configuration): callers keep the
+        answer (`KeptForHttp.endpoint` does, once per pair and service)."""
         if self._endpoint_url_for is not None:
             named = self._endpoint_url_for(profile, region, service)
             if named is not None:
                 return named
-        key = (profile, region, service)
-        with self._lock:
-            if key not in self._endpoints:
-                session = self._sessions.get(profile) or self._session_for(profile)
-                self._sessions.setdefault(profile, session)
-                client = session.client(service, region_name=region)  # type: ignore[call-overload]
-                self._endpoints[key] = str(client.meta.endpoint_url)
-            return self._endpoints[key]
+        session = self.session(profile)
+        with self._lock:  # a boto3 session makes one client at a time
+            client = session.client(service, region_name=region)  # type: ignore[call-overload]
+        return str(client.meta.endpoint_url)
