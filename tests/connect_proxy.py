@@ -14,8 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+
+from tests.loopback_servers import serving
+
+Serving = AbstractAsyncContextManager[str]
 
 _REASONS = {403: "Forbidden", 407: "Proxy Authentication Required", 502: "Bad Gateway"}
 
@@ -64,31 +68,6 @@ async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None
     sink.close()
 
 
-@contextlib.asynccontextmanager
-async def proxy_server(
-    proxy: ConnectProxy, *, tls: ssl.SSLContext | None = None
-) -> AsyncIterator[str]:
+def proxy_server(proxy: ConnectProxy, *, tls: ssl.SSLContext | None = None) -> Serving:
     """Serve `proxy` on 127.0.0.1; yields its URL (https:// with `tls`)."""
-    writers: list[asyncio.StreamWriter] = []
-    handlers: list[asyncio.Task[None]] = []
-
-    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writers.append(writer)
-        task = asyncio.current_task()
-        assert task is not None
-        handlers.append(task)
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
-            await proxy(reader, writer)
-        writer.close()
-
-    server = await asyncio.start_server(tracked, "127.0.0.1", 0, ssl=tls)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    finally:
-        server.close()
-        for writer in writers:
-            writer.transport.abort()
-        if handlers:
-            await asyncio.wait(handlers)
-        await server.wait_closed()
+    return serving(proxy, tls=tls)

@@ -23,7 +23,6 @@ from ssmgui.ssm.dial import Route
 
 API = "https://ssm.eu-west-1.amazonaws.com"
 STREAM = "wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/s-1?role=publish_subscribe"
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 
 
 @dataclass(frozen=True)
@@ -82,19 +81,6 @@ CASES = {
         config=Config(proxies_config={"proxy_ca_bundle": "/etc/proxy-ca.pem"}),
     ),
 }
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No proxy or CA variables from the machine; an AWS config file of the test's own."""
-    for name in (*PROXY_VARIABLES, "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    config_file = tmp_path / "config"
-    config_file.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    return config_file
 
 
 def botocores_route(session: boto3.Session, url: str, config: Config | None) -> Route:

@@ -28,8 +28,9 @@ from ssmgui.services.inventory.http import HttpResponse
 from ssmgui.services.inventory.records import Ec2Details, Ec2Page, ec2_details
 from ssmgui.services.inventory.service import InventoryService, RetryPolicy
 from ssmgui.services.inventory.sessions import ProfileSessions
+from tests.loopback_servers import serving
 from tests.services.inventory.conftest import KEY, ONE_ATTEMPT
-from tests.services.inventory.test_http import read_request, serving
+from tests.services.inventory.test_http import read_request
 
 REGION = "eu-west-1"
 REAL_SHAPED_XML = b"""<?xml version="1.0" encoding="UTF-8"?>

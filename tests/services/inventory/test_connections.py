@@ -15,8 +15,9 @@ from ssmgui.core.errors import ServiceUnreachableError
 from ssmgui.demo.servers.tls import LoopbackCertificates
 from ssmgui.services.inventory.service import InventoryService
 from tests.connect_proxy import ConnectProxy, proxy_server
+from tests.loopback_servers import serving
 from tests.services.inventory.conftest import KEY
-from tests.services.inventory.test_http import read_request, serving
+from tests.services.inventory.test_http import read_request
 
 
 class CountingSessions:
@@ -109,14 +110,3 @@ async def test_each_profile_reaches_the_endpoint_as_botocore_would(
     assert trusted.ok and trusted.instances == ()
     assert isinstance(untrusted.error, ServiceUnreachableError)
     assert proxy.tunnels == [target]
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No proxy or CA variables from the machine, no other AWS files."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    for name in ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import botocore.auth
 import pytest
@@ -18,39 +17,10 @@ from botocore.credentials import ReadOnlyCredentials
 from ssmgui.core.errors import ServiceUnreachableError
 from ssmgui.services.inventory.http import HttpConnection, HttpError, Timeouts, signed_headers
 from tests.connect_proxy import ConnectProxy
+from tests.loopback_servers import serving
 from tests.services.inventory.conftest import PAIRS, Fleet
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 EU = PAIRS[0]
-
-
-@contextlib.asynccontextmanager
-async def serving(handler: Handler) -> AsyncIterator[str]:
-    """`handler` per connection on loopback; yields the base URL."""
-    writers: list[asyncio.StreamWriter] = []
-    handlers: list[asyncio.Task[None]] = []
-
-    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writers.append(writer)
-        task = asyncio.current_task()
-        assert task is not None
-        handlers.append(task)
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-            await handler(reader, writer)
-        writer.close()
-
-    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        server.close()
-        # Abort the connections and let the handlers end: a handler cancelled at loop close
-        # makes asyncio 3.11 log a spurious CancelledError.
-        for writer in writers:
-            writer.transport.abort()
-        if handlers:
-            await asyncio.wait(handlers)
-        await server.wait_closed()
 
 
 async def read_request(reader: asyncio.StreamReader) -> bytes | None:

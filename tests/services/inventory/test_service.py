@@ -22,8 +22,9 @@ from ssmgui.services.inventory.cache import (
     instance_from_row,
 )
 from ssmgui.services.inventory.service import InventoryService, RegionResult
+from tests.loopback_servers import serving
 from tests.services.inventory.conftest import KEY, PAIRS, WINDOWS_AMI, Fleet
-from tests.services.inventory.test_http import read_request, serving
+from tests.services.inventory.test_http import read_request
 
 EU, AP, ME = PAIRS
 SSM_ACTION = "ssm:DescribeInstanceInformation"

@@ -33,7 +33,6 @@ from ssmgui.ssm.session import PortSession
 from tests.connect_proxy import ConnectProxy, proxy_server
 from tests.tunnel_fixtures import ECHO_PORT, LINUX, echo_once
 
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 #: One attempt per call: botocore would retry a refused proxy or certificate for seconds.
 ONE_ATTEMPT = Config(retries={"max_attempts": 1, "mode": "standard"})
 
@@ -75,20 +74,6 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> LoopbackCertificates:
 def stranger(tmp_path_factory: pytest.TempPathFactory) -> LoopbackCertificates:
     """A CA nobody was told to trust."""
     return LoopbackCertificates.make(tmp_path_factory.mktemp("stranger"), ca_name="stranger")
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No proxy or CA variables from the machine; AWS files of the test's own."""
-    for name in (*PROXY_VARIABLES, "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    config_file = tmp_path / "config"
-    config_file.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return config_file
 
 
 async def tls_world(
