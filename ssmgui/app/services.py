@@ -6,7 +6,6 @@ The only place (with the CLI) that constructs services and wires the demo in.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 from collections.abc import Awaitable, Callable
@@ -36,7 +35,7 @@ from ssmgui.services.tunnels.engines.native import NativeEngine
 from ssmgui.services.tunnels.engines.off_thread import OffThreadEngine
 from ssmgui.services.tunnels.engines.plugin.engine import PluginEngine
 from ssmgui.services.tunnels.engines.plugin.locator import PluginLocator
-from ssmgui.services.tunnels.leftover_sessions import QuietCredentials, end_leftover_sessions
+from ssmgui.services.tunnels.leftover_sessions import sweep_meanwhile
 from ssmgui.services.tunnels.manager import TunnelManager
 from ssmgui.services.tunnels.session_record import SessionRecord
 from ssmgui.services.worker_loop import WorkerLoop
@@ -109,19 +108,6 @@ def engine_for(
     return native_engine(data_loop, options, record)
 
 
-def end_leftovers_meanwhile(credentials: QuietCredentials) -> Closer:
-    """End the sessions a crashed run left open, beside the start (never holding it up:
-    tunnels/leftover_sessions.py); the closer stops waiting for it on quit."""
-    sweep = asyncio.get_running_loop().create_task(end_leftover_sessions(credentials))
-
-    async def stop_waiting() -> None:
-        sweep.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweep
-
-    return stop_waiting
-
-
 def started_launcher() -> tuple[Launcher, Closer]:
     """The launcher, after removing crashed runs' .rdp folders; the closer removes this
     run's on quit, when a client may still be open."""
@@ -161,7 +147,7 @@ async def build_real_services(
         engine=lambda: engine_for(settings.current, data_loop, channel_options, record),
         settings=settings,
     )
-    stop_sweeping = end_leftovers_meanwhile(identity)
+    stop_sweeping = sweep_meanwhile(identity)
     launcher, close_launcher = started_launcher()
     banner = "" if store.persistent else (
         "No usable OS keyring was found: MFA sessions are kept in memory only and you will be "

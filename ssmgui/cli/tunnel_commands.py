@@ -16,7 +16,7 @@ from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.tunnel import SessionRequest, port_forwarding_request, ssh_session_request
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.tunnels.engines.native import open_port_tunnel, run_stdio_tunnel
-from ssmgui.services.tunnels.leftover_sessions import SweepReport, end_leftover_sessions
+from ssmgui.services.tunnels.leftover_sessions import sweep_meanwhile
 from ssmgui.services.tunnels.session_record import SessionRecord
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ssm.session import LOOPBACK_HOSTS, LocalListener, PortSession
@@ -85,14 +85,8 @@ def end_leftovers_meanwhile(args: argparse.Namespace, identity: IdentityService)
     """End the sessions crashed runs left open, beside this command's own start, never
     holding it up. If the command ends first, `asyncio.run` stops the waiting; the sweep is
     time-limited, and what it did not reach waits for a later start."""
-    if getattr(args, "demo", False):
-        return
-    task = asyncio.get_running_loop().create_task(end_leftover_sessions(identity))
-    _BACKGROUND.add(task)  # the loop holds tasks weakly
-    task.add_done_callback(_BACKGROUND.discard)
-
-
-_BACKGROUND: set[asyncio.Task[SweepReport | None]] = set()
+    if not getattr(args, "demo", False):
+        sweep_meanwhile(identity)
 
 
 def run_forward(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -109,6 +109,25 @@ async def end_leftover_sessions(
     except TimeoutError:
         log.warning("ending sessions left by an earlier run took over %.0f s", time_limit_s)
         return None
+
+
+_SWEEPS: set[asyncio.Task[SweepReport | None]] = set()  # the loop holds tasks weakly
+
+
+def sweep_meanwhile(credentials: QuietCredentials) -> Callable[[], Awaitable[None]]:
+    """Start `end_leftover_sessions` beside the caller's own start, never holding it up;
+    returns what stops waiting for it (on quit). A caller may drop that: the sweep is
+    time-limited, and what it did not reach waits for a later start."""
+    sweep = asyncio.get_running_loop().create_task(end_leftover_sessions(credentials))
+    _SWEEPS.add(sweep)
+    sweep.add_done_callback(_SWEEPS.discard)
+
+    async def stop_waiting() -> None:
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
+
+    return stop_waiting
 
 
 def _settle(outcome: asyncio.Future[SweepReport | None], report: SweepReport | None) -> None:
