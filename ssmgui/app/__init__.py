@@ -69,7 +69,14 @@ def controller_for(services: AppServices) -> AppController:
     )
 
 
-def run(*, demo: bool, verbose: bool = False) -> int:
+def run(
+    *,
+    demo: bool,
+    verbose: bool = False,
+    on_ready: Callable[[AppController, MainSurface, AppServices], None] = lambda *_: None,
+) -> int:
+    """The GUI until Quit; the exit code. `on_ready` as in `main` (the acceptance journeys
+    start the app exactly as `ssmgui` does and act from it)."""
     log_file = start_log_file(default_log_path(), verbose)
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
@@ -80,7 +87,13 @@ def run(*, demo: bool, verbose: bool = False) -> int:
     asyncio.set_event_loop(loop)
     with loop:
         result: int = loop.run_until_complete(
-            main(app, demo=demo, log_path=log_file.path, log_notice=log_file.notice)
+            main(
+                app,
+                demo=demo,
+                log_path=log_file.path,
+                log_notice=log_file.notice,
+                on_ready=on_ready,
+            )
         )
     return result
 
