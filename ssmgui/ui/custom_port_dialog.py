@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from PySide6.QtWidgets import (
@@ -20,27 +21,52 @@ from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import validate_local_port, validate_remote_port
 from ssmgui.ui.mfa_dialog import ERROR_STYLE
 
-# A DNS name or IPv4/IPv6 literal as the ToRemoteHost document accepts: no spaces, no scheme.
-_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.\-:_]{0,252})$")
+# One DNS label: letters, digits, hyphens (underscores too: internal names use them), not
+# starting or ending with a hyphen.
+_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_\-]{0,61}[A-Za-z0-9_])?$")
 
 
 def validate_remote_host(text: str, *, required: bool) -> str:
+    """`text` as a host for ToRemoteHost: a DNS name or an IPv4/IPv6 address; "" when empty
+    and not `required`. A bare number ("9000", a port typed in the wrong field) or
+    digits-and-dots that are no IPv4 address ("10.0.3") are refused: the session would say
+    Ready and every connection through it would fail."""
     host = text.strip()
     if not host:
         if required:
             raise ConfigurationError("Enter the host to reach, for example db.internal.")
         return ""
-    if "://" in host or not _HOST.match(host):
+    if not _is_ip_address(host) and not _is_host_name(host):
+        hint = " — that looks like a port; the port goes below" if host.isdigit() else ""
         raise ConfigurationError(
-            f"{host!r} is not a host name or IP address (no http://, no spaces)."
+            f"{host!r} is not a host name or IP address{hint} (for example db.internal or "
+            "10.0.3.7; no http://, no spaces)."
         )
     return host
 
 
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_host_name(host: str) -> bool:
+    labels = host.removesuffix(".").split(".")
+    if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
+        return False
+    # A name's last label is never all digits: "9000" or "10.0.3" is a mistyped port or IP.
+    return not labels[-1].isdigit()
+
+
 class CustomPortDialog(QDialog):
     """Remote port (1–65535), local port (0 or empty: any free port) and, when
-    `ask_remote_host`, the host to reach through the instance. OK only when all are valid;
-    read `remote_port()`, `local_port()`, `remote_host()` after `accepted`."""
+    `ask_remote_host`, the host to reach through the instance. OK only when all are valid,
+    and what is wrong is shown under the fields; read `remote_port()`, `local_port()`,
+    `remote_host()` after `accepted`. `host_edit` exists only when a host is asked for (a
+    hidden one once took the focus and the typing), and the first field has the focus."""
 
     def __init__(
         self, instance: Instance, *, ask_remote_host: bool = False, parent: QWidget | None = None
@@ -49,8 +75,10 @@ class CustomPortDialog(QDialog):
         self.ask_remote_host = ask_remote_host
         title = "Reach a host through" if ask_remote_host else "Connect to a port on"
         self.setWindowTitle(f"{title} {instance.display_name}")
-        self.host_edit = QLineEdit(self)
-        self.host_edit.setPlaceholderText("db.internal or 10.0.3.7")
+        self.host_edit: QLineEdit | None = None
+        if ask_remote_host:
+            self.host_edit = QLineEdit(self)
+            self.host_edit.setPlaceholderText("db.internal or 10.0.3.7")
         self.remote_edit = QLineEdit(self)
         self.remote_edit.setPlaceholderText("for example 5432")
         self.local_edit = QLineEdit(self)
@@ -59,7 +87,7 @@ class CustomPortDialog(QDialog):
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet(ERROR_STYLE)
         form = QFormLayout()
-        if ask_remote_host:
+        if self.host_edit is not None:
             form.addRow("Host:", self.host_edit)
         form.addRow("Remote port:", self.remote_edit)
         form.addRow("Local port:", self.local_edit)
@@ -72,9 +100,15 @@ class CustomPortDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
-        for edit in (self.host_edit, self.remote_edit, self.local_edit):
+        for edit in self._edits():
             edit.textChanged.connect(self._validate)
+        self._edits()[0].setFocus()
         self._validate()
+
+    def _edits(self) -> list[QLineEdit]:
+        """The fields shown, top to bottom."""
+        shown = [self.host_edit] if self.host_edit is not None else []
+        return [*shown, self.remote_edit, self.local_edit]
 
     def problem(self) -> str:
         """Why OK is disabled ("" when the input is valid)."""
@@ -85,7 +119,8 @@ class CustomPortDialog(QDialog):
         return ""
 
     def _values(self) -> tuple[int, int, str]:
-        host = validate_remote_host(self.host_edit.text(), required=self.ask_remote_host)
+        typed_host = self.host_edit.text() if self.host_edit is not None else ""
+        host = validate_remote_host(typed_host, required=self.ask_remote_host)
         remote_text = self.remote_edit.text().strip()
         if not remote_text:
             raise ConfigurationError("Enter the port to connect to on the other side.")
@@ -96,7 +131,7 @@ class CustomPortDialog(QDialog):
     def _validate(self) -> None:
         problem = self.problem()
         # An empty form is not an error yet: say nothing until something was typed.
-        typed = any(e.text() for e in (self.host_edit, self.remote_edit, self.local_edit))
+        typed = any(edit.text() for edit in self._edits())
         self.problem_label.setText(problem)
         self.problem_label.setVisible(bool(problem) and typed)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from ssmgui.core.credentials import MfaRequest
+from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.settings import Engine, Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSpec
-from ssmgui.ui.custom_port_dialog import CustomPortDialog
+from ssmgui.ui.custom_port_dialog import CustomPortDialog, validate_remote_host
 from ssmgui.ui.mfa_dialog import MfaDialog, clean_code
 from ssmgui.ui.settings_dialog import SettingsDialog
 from tests.ui.sample_fleet import make_instance
@@ -94,6 +96,7 @@ def test_remote_host_dialog_needs_a_host(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     dialog.remote_edit.setText("5432")
     assert "Enter the host" in dialog.problem()
+    assert dialog.host_edit is not None
     dialog.host_edit.setText("http://db")
     assert "not a host name" in dialog.problem()
     dialog.host_edit.setText("db.internal")
@@ -101,6 +104,56 @@ def test_remote_host_dialog_needs_a_host(qtbot: QtBot) -> None:
     assert (dialog.remote_host(), dialog.remote_port(), dialog.local_port()) == (
         "db.internal", 5432, 15432
     )  # fmt: skip
+
+
+def _shown_dialog(qtbot: QtBot, *, ask_remote_host: bool) -> CustomPortDialog:
+    dialog = CustomPortDialog(make_instance(), ask_remote_host=ask_remote_host)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is not None)
+    return dialog
+
+
+def test_typing_at_once_fills_the_remote_port_and_no_field_is_hidden(qtbot: QtBot) -> None:
+    """Issue 17 item 3: a hidden host field had the focus; "9000" typed at once went there
+    and made a tunnel to host "9000". Now the keys reach the first visible field."""
+    dialog = _shown_dialog(qtbot, ask_remote_host=False)
+    edits = dialog.findChildren(QLineEdit)
+    assert edits and all(edit.isVisible() for edit in edits)
+    assert dialog.focusWidget() is dialog.remote_edit
+    QTest.keyClicks(dialog.focusWidget(), "9000")
+    assert dialog.remote_edit.text() == "9000"
+    assert (dialog.remote_host(), dialog.remote_port()) == ("", 9000)
+    QTest.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted.value
+
+
+def test_the_host_field_comes_first_and_a_port_there_is_refused_visibly(qtbot: QtBot) -> None:
+    dialog = _shown_dialog(qtbot, ask_remote_host=True)
+    assert dialog.focusWidget() is dialog.host_edit
+    QTest.keyClicks(dialog.host_edit, "9000")
+    QTest.keyClick(dialog.host_edit, Qt.Key.Key_Tab)
+    QTest.keyClicks(dialog.focusWidget(), "5432")
+    assert dialog.remote_edit.text() == "5432"
+    assert dialog.problem_label.isVisible()
+    assert "'9000' is not a host name" in dialog.problem_label.text()
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("host", "valid"),
+    [("db.internal", True), ("10.0.3.7", True), ("fd00::7", True),
+     ("ip-10-0-3-7.eu-west-1.compute.internal", True), ("my_db", True), ("db.", True),
+     ("9000", False), ("10.0.3", False), ("300.1.1.1", False), ("http://db", False),
+     ("db internal", False), ("-db", False), ("db..internal", False), ("a" * 64, False)],
+)  # fmt: skip
+def test_remote_host_rules(host: str, valid: bool) -> None:
+    if valid:
+        assert validate_remote_host(host, required=True) == host
+    else:
+        with pytest.raises(ConfigurationError, match="not a host name"):
+            validate_remote_host(host, required=True)
 
 
 EDITED = Settings(
