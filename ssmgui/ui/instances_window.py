@@ -99,6 +99,13 @@ class InstancesWindow(QMainWindow):
         toolbar.addWidget(self.filter_edit)
         toolbar.addAction(self.refresh_action)
         self.addToolBar(toolbar)
+        # Ctrl+F (the platform's Find) from anywhere in the window: to the filter, its text
+        # selected so typing replaces it.
+        self.find_action = QAction("Find", self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.find_action.triggered.connect(self.focus_filter)
+        self.addAction(self.find_action)
 
         page = QWidget(self)
         layout = QVBoxLayout(page)
@@ -214,6 +221,12 @@ class InstancesWindow(QMainWindow):
             self.table.selectRow(row)
 
     # --- requests ------------------------------------------------------------------------
+
+    def focus_filter(self) -> None:
+        """Show the instances and put the keyboard in the filter, its text selected."""
+        self.tabs.setCurrentIndex(0)
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
 
     def _filter_changed(self, text: str) -> None:
         self.model.set_filter_text(text)

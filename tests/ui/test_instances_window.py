@@ -121,3 +121,21 @@ def test_tunnels_tab_shows_tunnels(window: InstancesWindow) -> None:
     window.show_tunnels([sample_snapshot(1), sample_snapshot(2, TunnelState.FAILED)])
     assert window.tunnels.model.rowCount() == 2
     assert window.tabs.tabText(1) == "Tunnels (1)"
+
+
+def test_ctrl_f_from_the_table_puts_the_keys_in_the_filter(
+    window: InstancesWindow, qtbot: QtBot
+) -> None:
+    """Issue 17 item 11: Ctrl+F did not reach the filter. From the table (or the tunnels
+    tab) it selects the filter's text, so what is typed next replaces it."""
+    window.filter_edit.setText("old")
+    window.tabs.setCurrentIndex(1)
+    window.activateWindow()
+    window.tunnels.setFocus()
+    qtbot.waitUntil(lambda: window.focusWidget() is not window.filter_edit)
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 0
+    assert window.filter_edit.hasFocus()
+    QTest.keyClicks(window.focusWidget(), "web")
+    assert window.filter_edit.text() == "web"
+    assert window.model.rowCount() == 1
