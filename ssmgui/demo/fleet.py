@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from ssmgui.demo.ec2.server import FakeEc2, FakeEc2Instance
+from ssmgui.demo.ec2.windows_key import DEMO_KEY_NAME
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.stopping import stop_each
@@ -106,7 +107,17 @@ def _member(rng: random.Random, n: int, region: str, account: str, reservation: 
         public_ip=f"203.0.113.{rng.randrange(1, 255)}" if public else "",
         tags=tags,
     )
+    if windows:
+        ec2.key_name, ec2.password = windows_password(ssm.instance_id, n)
     return FleetMember(ssm, ec2)
+
+
+def windows_password(instance_id: str, n: int) -> tuple[str, str]:
+    """A Windows member's key pair and password; every fourth one was launched minutes ago
+    and has no password yet. Made from the id, not the fleet's random numbers, so every
+    other member stays as it was."""
+    password = "" if n % 4 == 3 else f"Demo!{instance_id[-6:]}"
+    return DEMO_KEY_NAME, password
 
 
 def populate(fake: FakeAws, ec2: FakeEc2 | None, members: list[FleetMember]) -> None:

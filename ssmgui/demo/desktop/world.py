@@ -14,6 +14,9 @@
   → an SSH identification banner, see `targets.py`), `demo-files` (port 9000 → the
   digest server the self-check moves bytes through), `demo-offline` (ConnectionLost) and
   `demo-old-agent` (an agent too old for port forwarding);
+- the demo's Windows key pair (`windows_key_file`, mode 0600, beside the AWS files): every
+  demo Windows instance's password is encrypted for it (demo-rdp's is `DEMO_RDP_PASSWORD`);
+  about one in four fleet Windows instances has none yet, as if just launched;
 - AWS files in a private temp directory (credentials mode 0600). botocore reads them from
   the environment: `apply_environment()` points `os.environ` at them (the GUI runs in one
   process) and returns the function that restores it; `stop()` restores it too.
@@ -43,6 +46,7 @@ from ssmgui.demo.desktop.files import (
 )
 from ssmgui.demo.desktop.targets import SshBanner, WelcomePage
 from ssmgui.demo.ec2.server import FakeEc2Instance
+from ssmgui.demo.ec2.windows_key import DEMO_KEY_FILE_NAME, DEMO_KEY_NAME, DEMO_WINDOWS_KEY_PEM
 from ssmgui.demo.fleet import DEMO_REGIONS, DemoFleet, account_for
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.servers.targets import DigestServer, EchoServer
@@ -54,6 +58,7 @@ REGIONS = DEMO_REGIONS[:3]
 PER_PAIR = 40
 OLD_AGENT = "2.3.444.0"
 MFA_CODE_HINT = "any 6 digits (000000 shows a wrong code)"
+DEMO_RDP_PASSWORD = "Demo-Rdp-Pa55!"  # noqa: S105 - a fake instance's, shown by the demo
 
 
 class _Server(Protocol):
@@ -94,6 +99,7 @@ class DemoDesktop:
         self.featured_by_profile: dict[str, dict[str, str]] = {}
         self.config_file = Path()
         self.credentials_file = Path()
+        self.windows_key_file = Path()  # the private key of every demo Windows instance
         self.environment: dict[str, str] = {}
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._applied: AppliedEnvironment | None = None
@@ -217,6 +223,8 @@ def _ec2_twin(instance: FakeInstance, account: str, n: int) -> FakeEc2Instance:
         platform="windows" if instance.platform == "Windows" else "",
         private_ip=instance.ip_address,
         tags={"Name": instance.name, "Team": "demo", "Environment": "demo"},
+        key_name=DEMO_KEY_NAME if instance.platform == "Windows" else "",
+        password=DEMO_RDP_PASSWORD if instance.platform == "Windows" else "",
     )
 
 
@@ -228,3 +236,6 @@ def _write_files(desktop: DemoDesktop, users: DemoUsers, directory: Path | None)
     regions = {profile: REGIONS for profile in PROFILES}
     desktop.config_file, desktop.credentials_file = write_aws_files(directory, users, regions)
     desktop.environment = demo_environment(desktop.config_file, desktop.credentials_file)
+    desktop.windows_key_file = directory / DEMO_KEY_FILE_NAME
+    desktop.windows_key_file.touch(mode=0o600)
+    desktop.windows_key_file.write_text(DEMO_WINDOWS_KEY_PEM)

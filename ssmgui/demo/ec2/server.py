@@ -1,4 +1,5 @@
-"""FakeEc2: just enough of EC2's DescribeInstances (query protocol) for the inventory.
+"""FakeEc2: just enough of EC2's DescribeInstances (query protocol) for the inventory, and
+GetPasswordData for "Get Windows password…".
 
 moto serves EC2 well but too slowly for a 7,200-instance benchmark, so the demo fleet and
 `bench/inventory.py` use this. `POST /` with a form-encoded body (`Action=DescribeInstances`,
@@ -7,6 +8,10 @@ the answer is EC2's XML. Unknown ids in a filter are skipped (as in EC2); unknow
 `InstanceId.N` give `InvalidInstanceID.NotFound` and more than 200 values in one filter
 `FilterLimitExceeded` (as in EC2). Each answer waits
 `2 * faults.latency_s`, like the fake SSM API.
+
+`GetPasswordData` (`InstanceId`) answers an instance's `password` encrypted for the demo key
+pair (windows_key.py), or an empty `passwordData` when it has none, as EC2 does for a few
+minutes after a Windows instance is launched.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from ssmgui.demo.ec2.windows_key import encrypted_password
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.remade import RemadeWhenChanged
 from ssmgui.demo.servers.query import QueryServer
@@ -37,6 +43,8 @@ class FakeEc2Instance:
     private_ip: str = ""
     public_ip: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    key_name: str = ""  # the key pair it was launched with ("" for none)
+    password: str = ""  # the Administrator password; "" while "not available yet"
 
 
 class Ec2Error(Exception):
@@ -78,9 +86,10 @@ class FakeEc2:
             return exc.status, _error_xml(exc)
 
     def _answer(self, params: Mapping[str, str]) -> str:
-        if params.get("Action") != "DescribeInstances":
-            raise Ec2Error("InvalidAction", f"The action {params.get('Action')} is not valid")
-        self.calls += 1
+        action = params.get("Action")
+        if action not in ("DescribeInstances", "GetPasswordData"):
+            raise Ec2Error("InvalidAction", f"The action {action} is not valid")
+        self.calls += action == "DescribeInstances"
         if self.deny:
             raise Ec2Error(
                 "UnauthorizedOperation",
@@ -90,12 +99,28 @@ class FakeEc2:
         if self.throttle > 0:
             self.throttle -= 1
             raise Ec2Error("RequestLimitExceeded", "Request limit exceeded.", 503)
+        if action == "GetPasswordData":
+            return self._password_data(params.get("InstanceId", ""))
         chosen = self._select(params)
         start = int(params.get("NextToken") or 0)
         limit = int(params.get("MaxResults") or 1000)
         page = chosen[start : start + limit]
         token = str(start + limit) if start + limit < len(chosen) else None
         return _describe_xml(page, token, self._items)
+
+    def _password_data(self, instance_id: str) -> str:
+        instance = self.instances.get(instance_id)
+        if instance is None:
+            raise Ec2Error(
+                "InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist"
+            )
+        data = encrypted_password(instance.password) if instance.password else ""
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<GetPasswordDataResponse xmlns="{_NS}">'
+            f"<requestId>{uuid.uuid4()}</requestId><instanceId>{instance_id}</instanceId>"
+            f"<timestamp>2026-01-01T00:00:00.000Z</timestamp>"
+            f"<passwordData>{data}</passwordData></GetPasswordDataResponse>"
+        )
 
     def _select(self, params: Mapping[str, str]) -> list[FakeEc2Instance]:
         named = [value for key, value in params.items() if key.startswith("InstanceId.")]
@@ -138,6 +163,7 @@ def _xml_fields(instance: FakeEc2Instance) -> tuple[object, ...]:
         instance.private_ip,
         instance.public_ip,
         tuple(instance.tags.items()),
+        instance.key_name,
     )
 
 
@@ -153,6 +179,8 @@ def _instance_xml(instance: FakeEc2Instance) -> str:
         optional += f"<privateIpAddress>{instance.private_ip}</privateIpAddress>"
     if instance.public_ip:
         optional += f"<ipAddress>{instance.public_ip}</ipAddress>"
+    if instance.key_name:
+        optional += f"<keyName>{escape(instance.key_name)}</keyName>"
     details = "Windows" if instance.platform == "windows" else "Linux/UNIX"
     return (
         f"<item><instanceId>{instance.instance_id}</instanceId>"
