@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.instance_choices import (
+    InstanceChoice,
+    choice_key,
+    choice_to_dict,
+    choices_from_dict,
+    key_files_from_dict,
+    with_choice,
+)
 from ssmgui.core.tunnel import TunnelKind, TunnelSpec
 
 MFA_DURATION_MIN_S = 900
@@ -59,6 +67,9 @@ class Settings:
     reason_template: str = "ssmgui {kind} tunnel for {user}"
     preferred_ports: Mapping[str, int] = field(default_factory=dict)  # "instance/kind" → port
     favourites: tuple[Favourite, ...] = ()
+    # "profile/region/instance-id" → the person's own action and SSH user for that instance
+    instance_choices: Mapping[str, InstanceChoice] = field(default_factory=dict)
+    key_files: Mapping[str, str] = field(default_factory=dict)  # key pair name → its .pem
 
     def with_preferred_port(self, instance_id: str, kind: TunnelKind, port: int) -> Settings:
         ports = dict(self.preferred_ports)
@@ -67,6 +78,25 @@ class Settings:
 
     def preferred_port(self, instance_id: str, kind: TunnelKind) -> int | None:
         return self.preferred_ports.get(preferred_port_key(instance_id, kind))
+
+    def choice_for(self, profile: str, region: str, instance_id: str) -> InstanceChoice:
+        """What the person chose for this instance (empty: as the settings say)."""
+        key = choice_key(profile, region, instance_id)
+        return self.instance_choices.get(key, InstanceChoice())
+
+    def with_choice(
+        self, profile: str, region: str, instance_id: str, choice: InstanceChoice
+    ) -> Settings:
+        key = choice_key(profile, region, instance_id)
+        choices = with_choice(self.instance_choices, key, choice)
+        return dataclasses.replace(self, instance_choices=choices)
+
+    def with_key_file(self, key_name: str, path: str) -> Settings:
+        """`path` remembered for `key_name` ("" forgets it)."""
+        files = {name: kept for name, kept in self.key_files.items() if name != key_name}
+        if path:
+            files[key_name] = path
+        return dataclasses.replace(self, key_files=files)
 
 
 def preferred_port_key(instance_id: str, kind: TunnelKind) -> str:
@@ -88,6 +118,8 @@ def to_dict(settings: Settings) -> dict[str, Any]:
     data["profiles"] = list(settings.profiles)
     data["regions"] = list(settings.regions)
     data["favourites"] = [_favourite_dict(f) for f in settings.favourites]
+    data["instance_choices"] = {k: choice_to_dict(c) for k, c in settings.instance_choices.items()}
+    data["key_files"] = dict(settings.key_files)
     return data
 
 
@@ -209,4 +241,6 @@ _PARSERS: dict[str, Any] = {
     "reason_template": _string,
     "preferred_ports": _ports,
     "favourites": _favourites,
+    "instance_choices": choices_from_dict,
+    "key_files": key_files_from_dict,
 }
