@@ -25,6 +25,9 @@ class ProfileKind(enum.Enum):
     SSO = "IAM Identity Center (SSO)"
     CREDENTIAL_PROCESS = "credential_process"
     ENVIRONMENT = "environment variables"
+    #: No credentials of its own, in an environment offering container credentials
+    #: (AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI): botocore fetches them.
+    CONTAINER = "container credentials"
     NO_CREDENTIALS = "no credentials"
 
 

@@ -4,11 +4,13 @@ Tests and the demo pass an `endpoint_url` (a moto server on loopback) and a boto
 `Config` (e.g. one attempt only); production uses neither. Clients are made per call so each
 worker thread has its own (boto3 clients are not shared across threads here).
 
-Every session made here resolves credentials the way botocore does, with two differences a
-caller may rely on: a profile's `credential_process` runs under a time limit with its
-failures named (`credential_process.py`), and any failure to load credentials or to make a
-client from the profile's settings is an `SsmGuiError` naming the profile and the file or
-variable to fix (`errors.py`), never a botocore or OS exception.
+Every session made here resolves credentials the way botocore does, with three differences
+a caller may rely on: a profile's `credential_process` runs under a time limit with its
+failures named (`credential_process.py`); container credentials are fetched with their
+token file checked and their failures named (`container.py`); and any failure to load
+credentials or to make a client from the profile's settings is an `SsmGuiError` naming
+the profile and the file or variable to fix (`errors.py`), never a botocore or OS
+exception.
 """
 
 from __future__ import annotations
@@ -23,11 +25,17 @@ import boto3
 import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.credentials import CredentialResolver, Credentials, ProcessProvider
+from botocore.credentials import (
+    ContainerProvider,
+    CredentialResolver,
+    Credentials,
+    ProcessProvider,
+)
 
 from ssmgui.core.credentials import TemporaryCredentials
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.services.aws import errors as aws_errors
+from ssmgui.services.aws.container import CheckedContainerProvider, container_error
 from ssmgui.services.aws.credential_process import TIME_LIMIT_S, CredentialProcessProvider
 from ssmgui.services.aws.shared_files import check_regular_file
 
@@ -79,6 +87,8 @@ class AwsClients:
                 checked.providers[index] = CredentialProcessProvider(
                     label, lambda: _profile_settings(core, label), where, self._process_time_limit
                 )
+            elif isinstance(provider, ContainerProvider):
+                checked.providers[index] = CheckedContainerProvider()
         core.register_component("credential_provider", checked)
         return core
 
@@ -190,7 +200,9 @@ class _CheckedResolver(CredentialResolver):
             raise
         except Exception as exc:  # botocore's, the OS's or a parser's: all mean "fix this"
             settings = _profile_settings(self._core, self._profile)
-            raise aws_errors.credential_error(exc, self._profile, self._where, settings) from None
+            raise container_error(exc, self._profile) or aws_errors.credential_error(
+                exc, self._profile, self._where, settings
+            ) from None
 
     def _check_token_file(self) -> None:
         """botocore reads a web identity token file with a plain open(): a FIFO there would

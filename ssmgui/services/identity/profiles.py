@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import configparser
+import dataclasses
 import locale
 import os
 from collections.abc import Mapping
@@ -126,16 +127,47 @@ def load_profiles(files: AwsFiles, env: Mapping[str, str] | None = None) -> dict
         if isinstance(section, dict)
     }
     profiles = {}
+    container = offers_container_credentials(env)
     for name, section in sections.items():
         place = _Place(name, files, in_credentials=set(credentials.get(name, {})))
-        profiles[name] = _build_profile(place, section, sso_sessions)
+        profiles[name] = _with_container(_build_profile(place, section, sso_sessions), container)
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        profiles[ENVIRONMENT_PROFILE] = _environment_profile(env)
+        profiles[ENVIRONMENT_PROFILE] = _environment_profile(env, ProfileKind.ENVIRONMENT)
+    elif container and _unnamed_profile(env) not in profiles:
+        # botocore's unnamed session reaches the container provider: nothing before it.
+        profiles[ENVIRONMENT_PROFILE] = _environment_profile(env, ProfileKind.CONTAINER)
     return profiles
 
 
-def _environment_profile(env: Mapping[str, str]) -> Profile:
-    kind, keys = ProfileKind.ENVIRONMENT, env["AWS_ACCESS_KEY_ID"]
+#: The variables by which a container (ECS, EKS Pod Identity, CodeBuild…) offers
+#: credentials; botocore's ContainerProvider applies when either is set.
+CONTAINER_URI_VARIABLES = (
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+
+
+def offers_container_credentials(env: Mapping[str, str] | None = None) -> bool:
+    """True when botocore's container credential provider applies in `env` (as botocore,
+    set is enough, even empty)."""
+    env = os.environ if env is None else env
+    return any(name in env for name in CONTAINER_URI_VARIABLES)
+
+
+def _with_container(profile: Profile, container: bool) -> Profile:
+    """A profile without credentials of its own gets the container's, as in botocore."""
+    if container and profile.kind is ProfileKind.NO_CREDENTIALS and profile.problem is None:
+        return dataclasses.replace(profile, kind=ProfileKind.CONTAINER)
+    return profile
+
+
+def _unnamed_profile(env: Mapping[str, str]) -> str:
+    """The profile botocore reads when none is named (AWS_DEFAULT_PROFILE, AWS_PROFILE)."""
+    return env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
+
+
+def _environment_profile(env: Mapping[str, str], kind: ProfileKind) -> Profile:
+    keys = env.get("AWS_ACCESS_KEY_ID") if kind is ProfileKind.ENVIRONMENT else None
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     try:
         checked = checked_region(region, "AWS_REGION / AWS_DEFAULT_REGION") if region else None

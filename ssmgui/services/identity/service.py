@@ -44,7 +44,12 @@ _MANDATORY_REFRESH = 60
 #: Longest source_profile chain followed (target and root included). Real chains have 2-4
 #: profiles; botocore itself fails at about 150 (RecursionError).
 MAX_ROLE_CHAIN = 64
-_NO_PROMPT_KINDS = (ProfileKind.STATIC, ProfileKind.CREDENTIAL_PROCESS, ProfileKind.ENVIRONMENT)
+_NO_PROMPT_KINDS = (
+    ProfileKind.STATIC,
+    ProfileKind.CREDENTIAL_PROCESS,
+    ProfileKind.ENVIRONMENT,
+    ProfileKind.CONTAINER,
+)
 
 
 def utc_now() -> datetime:
@@ -177,6 +182,8 @@ class IdentityService:
             return self._mfa.kept_in(root.name)
         if root.kind is ProfileKind.ENVIRONMENT:
             return "environment variables"
+        if root.kind is ProfileKind.CONTAINER:
+            return "the container's credential endpoint (AWS_CONTAINER_CREDENTIALS_*)"
         return f"AWS shared files / botocore ({root.kind.value})"
 
     def forget(self, name: str | None = None) -> list[str]:
