@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -17,11 +18,13 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from ssmgui.app.display_check import display_problem
 from ssmgui.app.log_file import default_log_path, start_log_file
 from ssmgui.app.quit_events import QuitEventsToShutdown
 from ssmgui.app.quit_signals import QuitOnSignals
 from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
 from ssmgui.app.services import AppServices, build_demo_services, build_real_services
+from ssmgui.app.single_instance import SingleInstance, instance_name
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
@@ -77,25 +80,65 @@ def run(
 ) -> int:
     """The GUI until Quit; the exit code. `on_ready` as in `main` (the acceptance journeys
     start the app exactly as `ssmgui` does and act from it)."""
-    log_file = start_log_file(default_log_path(), verbose)
-    app = QApplication.instance() or QApplication(sys.argv)
+    problem = display_problem(os.environ)
+    if problem is not None:  # Qt would abort the process (exit 134) with an xcb hint
+        print(problem, file=sys.stderr)
+        return 2
+    app = QApplication.instance() or _new_application()
     assert isinstance(app, QApplication)
-    app.setApplicationName("ssmgui")
+    try:
+        guard = SingleInstance.claim(instance_name(demo=demo))
+    except OSError as exc:  # no private folder: run on without the guard
+        log.warning("cannot make sure ssmgui runs once: %s", exc)
+        guard = None
+    else:
+        if guard is None:
+            print("ssmgui is already running: its window was brought forward.")
+            return 0
+    log_file = start_log_file(default_log_path(), verbose)
     app.setWindowIcon(icons.app_icon())
     app.setQuitOnLastWindowClosed(False)  # a tray app: closing a window is not quitting
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
-        result: int = loop.run_until_complete(
-            main(
-                app,
-                demo=demo,
-                log_path=log_file.path,
-                log_notice=log_file.notice,
-                on_ready=on_ready,
+    try:
+        with loop:
+            result: int = loop.run_until_complete(
+                main(
+                    app,
+                    demo=demo,
+                    log_path=log_file.path,
+                    log_notice=log_file.notice,
+                    on_ready=_shown_on_second_launch(guard, on_ready),
+                )
             )
-        )
+    finally:
+        if guard is not None:
+            guard.release()
     return result
+
+
+def _new_application() -> QApplication:
+    """The QApplication, named "ssmgui" whatever started it: the window manager's WM_CLASS
+    (instance from argv[0], class from the application name) and Wayland's app id (the
+    desktop file name) were "__main__.py" for `python -m ssmgui`, so docks and taskbars
+    could not match the window to ssmgui.desktop."""
+    QApplication.setApplicationName("ssmgui")
+    QApplication.setDesktopFileName("ssmgui")
+    return QApplication(["ssmgui", *sys.argv[1:]])
+
+
+def _shown_on_second_launch(
+    guard: SingleInstance | None,
+    on_ready: Callable[[AppController, MainSurface, AppServices], None],
+) -> Callable[[AppController, MainSurface, AppServices], None]:
+    """`on_ready`, after pointing a later launch's request at the window."""
+
+    def ready(controller: AppController, surface: MainSurface, services: AppServices) -> None:
+        if guard is not None:
+            guard.on_show(surface.open_window)
+        on_ready(controller, surface, services)
+
+    return ready
 
 
 async def main(
