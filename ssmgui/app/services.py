@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from ssmgui.core.credentials import IdentitySettings
 from ssmgui.core.settings import Engine, Settings
+from ssmgui.core.tunnel import TunnelKind
 from ssmgui.services.aws.clients import AwsClients
 from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
@@ -108,10 +109,10 @@ def engine_for(
     return native_engine(data_loop, options, record)
 
 
-def started_launcher() -> tuple[Launcher, Closer]:
-    """The launcher, after removing crashed runs' .rdp folders; the closer removes this
-    run's on quit, when a client may still be open."""
-    launcher = Launcher()
+def started_launcher(notes: Mapping[TunnelKind, str] | None = None) -> tuple[Launcher, Closer]:
+    """The launcher (`notes` as in `Launcher`), after removing crashed runs' .rdp folders;
+    the closer removes this run's on quit, when a client may still be open."""
+    launcher = Launcher(notes=notes)
     launcher.remove_leftovers()
 
     async def close() -> None:
@@ -204,13 +205,8 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
             restore()
             shutil.rmtree(cache_dir, ignore_errors=True)
 
-    banner = (
-        "Welcome to the ssmgui demo: a fake AWS runs on this computer. Type demo- in the "
-        "filter, double-click demo-rdp (Remote Desktop) or right-click demo-web → Connect "
-        f"HTTP. When asked for an MFA code, type {desktop.mfa_code_hint}. Demo MFA sessions "
-        "are short: about a minute after you sign in, ssmgui offers to renew yours."
-    )
-    launcher, close_launcher = started_launcher()
+    launcher, close_launcher = started_launcher(notes=desktop.client_notes)
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
-                       closers=[close_demo, data_loop.close, close_launcher], banner=banner,
+                       closers=[close_demo, data_loop.close, close_launcher],
+                       banner=desktop.welcome,
                        demo=desktop)  # fmt: skip

@@ -13,7 +13,7 @@ import posixpath
 import shlex
 import subprocess
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.settings import Settings
@@ -39,14 +39,41 @@ class HostOs(enum.StrEnum):
         return cls.LINUX
 
 
-def default_action(platform: str, settings: Settings) -> TunnelKind:
-    """What a double-click opens: `windows_action` for Windows, `linux_action` otherwise.
+#: An instance tag naming what a double-click opens on it: rdp, ssh, http or https
+#: (e.g. `ssmgui:action=http` on a web server). Any other value is ignored.
+ACTION_TAG = "ssmgui:action"
+
+
+def default_action(
+    platform: str, settings: Settings, tags: Mapping[str, str] | None = None
+) -> TunnelKind:
+    """What a double-click opens: the instance's `ssmgui:action` tag when it names a client
+    kind (rdp, ssh, http, https; any case); else `windows_action` for Windows and
+    `linux_action` otherwise.
 
     `platform` is SSM's PlatformType ("Windows", "Linux", "MacOS", any case).
     """
+    tagged = tagged_action(tags or {})
+    if tagged is not None:
+        return tagged
     if platform.strip().lower() == "windows":
         return settings.windows_action
     return settings.linux_action
+
+
+def tagged_action(tags: Mapping[str, str]) -> TunnelKind | None:
+    """The client kind the `ssmgui:action` tag names (key and value in any case), if any."""
+    for key, value in tags.items():
+        if key.lower() == ACTION_TAG:
+            try:
+                kind = TunnelKind(value.strip().lower())
+            except ValueError:
+                return None
+            return kind if kind in _TAGGABLE else None
+    return None
+
+
+_TAGGABLE = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
 
 
 def rdp_file_text(

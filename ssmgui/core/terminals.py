@@ -109,6 +109,27 @@ def _linux_terminal(terminal: str, command_argv: Sequence[str]) -> list[str]:
     return [terminal, "-e", *command_argv]
 
 
+#: Runs "$@"; on failure prints the program, its exit status and the note ($1), then waits
+#: for Enter. On success the window closes as before: the person ended the session.
+_HOLD_ON_FAILURE = (
+    'note=$1; shift; "$@"; status=$?; [ "$status" -eq 0 ] && exit 0; '
+    'printf "\\n%s exited with status %s.\\n" "${1##*/}" "$status"; '
+    '[ -n "$note" ] && printf "%s\\n" "$note"; '
+    'printf "Press Enter to close this window. "; read -r _; exit "$status"'
+)
+
+
+def held_on_failure(command_argv: Sequence[str], note: str = "") -> list[str]:
+    """`command_argv` run by /bin/sh so that, when it fails, the terminal window stays open
+    showing the program's exit status and `note` until Enter is pressed: an ssh that
+    cannot connect no longer flashes a window that closes before anyone reads why.
+    POSIX terminals only (cmd /k, Terminal.app's shell already stay open). Nothing is
+    pasted into the script: the note and the command travel as arguments."""
+    if not command_argv:
+        raise ConfigurationError("There is no command to run in the terminal.")
+    return ["/bin/sh", "-c", _HOLD_ON_FAILURE, "ssmgui", note, *command_argv]
+
+
 def split_template(template: str, os_name: HostOs) -> list[str]:
     """Split a user's command template into words.
 

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from ssmgui.core.errors import ConfigurationError, SsmGuiError
-from ssmgui.core.instance import Instance, Platform
+from ssmgui.core.instance import Instance
+from ssmgui.core.launch import default_action
 from ssmgui.core.settings import Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
 from ssmgui.services.inventory.service import InventoryService, RegionResult
@@ -177,9 +178,9 @@ class AppController(QObject):
         return [i for result in self.regions.values() for i in result.instances]
 
     def default_kind(self, instance: Instance) -> TunnelKind:
-        if instance.platform is Platform.WINDOWS:
-            return self.settings.windows_action
-        return self.settings.linux_action
+        """What a double-click opens: the instance's `ssmgui:action` tag, else the
+        settings' action for its platform (`ssmgui.core.launch.default_action`)."""
+        return default_action(instance.platform.value, self.settings, dict(instance.tags))
 
     # --- inventory ------------------------------------------------------------------------
 

@@ -38,7 +38,8 @@ CONNECT_LABELS = {
     TunnelKind.HTTP: "Web page (HTTP)",
     TunnelKind.HTTPS: "Web page (HTTPS)",
 }
-FILTER_HELP = "Filter: name, id, IP or region; env=prod for a tag (all terms must match)"
+#: Names every field a word is searched in (`ssmgui.core.instance.searched_fields`).
+FILTER_HELP = "Filter: name, id, IP, platform, profile or region; env=prod for a tag"
 _WIDTHS = {
     InstanceColumn.NAME: 230,
     InstanceColumn.ID: 170,

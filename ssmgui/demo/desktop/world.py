@@ -7,8 +7,10 @@
 - a fake STS + IAM (`FakeSts`) that signs people in: `demo-prod` (IAM user keys + MFA),
   `demo-staging` (a role assumed from demo-prod with MFA: one code serves both) and
   `demo-dev` (keys, no MFA). MFA codes: any 6 digits; `000000` is refused like a wrong code;
-- featured instances per profile, in its first region, with real targets a newcomer can
-  click: `demo-web` (the welcome page on ports 80 and 8080), `demo-rdp` (Windows, port
+- featured instances per profile, in its first region, tagged Team=demo (the filter
+  `team=demo` shows them and nothing else), with real targets a newcomer can
+  click: `demo-web` (the welcome page on ports 80 and 8080; tagged `ssmgui:action=http`, so
+  a double-click opens it in the browser), `demo-rdp` (Windows, port
   3389 → an echo server: the tunnel works, but no real RDP server is embedded, so a
   Remote Desktop client will connect and then fail the RDP handshake), `demo-ssh` (port 22
   → an SSH identification banner, see `targets.py`), `demo-files` (port 9000 → the
@@ -35,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ssmgui.core.launch import ACTION_TAG
+from ssmgui.demo.desktop import guide
 from ssmgui.demo.desktop.files import (
     DEV,
     PROD,
@@ -58,6 +62,11 @@ REGIONS = DEMO_REGIONS[:3]
 PER_PAIR = 40
 OLD_AGENT = "2.3.444.0"
 MFA_CODE_HINT = "any 6 digits (000000 shows a wrong code)"
+#: Every featured instance has these tags, and no fleet instance has them: typing
+#: `guide.FEATURED_FILTER` in the window's filter shows the featured instances only.
+FEATURED_TAGS = {"Team": "demo", "Environment": "demo"}
+#: demo-web opens its page on a double-click (the product's per-instance action tag).
+_ACTIONS = {"demo-web": {ACTION_TAG: "http"}}
 DEMO_RDP_PASSWORD = "Demo-Rdp-Pa55!"  # noqa: S105 - a fake instance's, shown by the demo
 
 
@@ -91,6 +100,8 @@ class DemoDesktop:
     """A running demo world. See the module doc; `await stop()` closes everything."""
 
     mfa_code_hint = MFA_CODE_HINT
+    welcome = guide.welcome(MFA_CODE_HINT)  # the GUI's first banner (guide.py)
+    client_notes = guide.CLIENT_NOTES  # what clients cannot show here, said as they open
 
     def __init__(self, fleet: DemoFleet, sts: FakeSts, targets: _Targets) -> None:
         self.fleet, self.sts, self._targets = fleet, sts, targets
@@ -222,7 +233,7 @@ def _ec2_twin(instance: FakeInstance, account: str, n: int) -> FakeEc2Instance:
         state="running" if instance.online else "stopped",
         platform="windows" if instance.platform == "Windows" else "",
         private_ip=instance.ip_address,
-        tags={"Name": instance.name, "Team": "demo", "Environment": "demo"},
+        tags={"Name": instance.name, **FEATURED_TAGS, **_ACTIONS.get(instance.name, {})},
         key_name=DEMO_KEY_NAME if instance.platform == "Windows" else "",
         password=DEMO_RDP_PASSWORD if instance.platform == "Windows" else "",
     )

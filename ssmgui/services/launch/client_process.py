@@ -106,6 +106,7 @@ class LaunchedClient:
     ) -> None:
         self.argv = tuple(argv)
         self.handed_off = handed_off
+        self.note = ""  # what the person should read as it opens (Launcher's `notes`)
         self._process = process
         self._private_dir = private_dir
 

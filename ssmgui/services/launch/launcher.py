@@ -32,6 +32,7 @@ from ssmgui.core.terminals import (
     LINUX_TERMINALS,
     MACOS_TERMINAL,
     expand_template,
+    held_on_failure,
     terminal_argv,
 )
 from ssmgui.core.tunnel import TunnelKind
@@ -58,10 +59,15 @@ class Launcher:
         desktop: Desktop | None = None,
         spawn: Spawn = spawn_process,
         temp_root: str | None = None,
+        notes: Mapping[TunnelKind, str] | None = None,
     ) -> None:
+        """`notes`: a sentence per client kind for the person to read when that client
+        opens (the demo says what its instances cannot serve); each `LaunchedClient`
+        carries its kind's as `note`, and a terminal that ssh fails in shows it too."""
         self.desktop = desktop or Desktop.current()
         self._spawn = spawn
         self._temp_root = temp_root
+        self._notes = dict(notes or {})
         self._with_files: list[LaunchedClient] = []
 
     def remove_leftovers(self) -> list[Path]:
@@ -86,12 +92,16 @@ class Launcher:
         path: str = "/",
     ) -> LaunchedClient:
         """Open the client `kind` calls for on 127.0.0.1:`port` (what `ssmgui connect` does)."""
+        launched: LaunchedClient | None = None
         if kind is TunnelKind.RDP:
-            return await self.open_rdp(port, settings, title=title or instance_id)
-        if kind is TunnelKind.SSH:
-            return await self.open_ssh(port, settings, instance_id=instance_id)
-        if kind in (TunnelKind.HTTP, TunnelKind.HTTPS):
-            return await self.open_url(kind, port, settings, path=path)
+            launched = await self.open_rdp(port, settings, title=title or instance_id)
+        elif kind is TunnelKind.SSH:
+            launched = await self.open_ssh(port, settings, instance_id=instance_id)
+        elif kind in (TunnelKind.HTTP, TunnelKind.HTTPS):
+            launched = await self.open_url(kind, port, settings, path=path)
+        if launched is not None:
+            launched.note = self._notes.get(kind, "")
+            return launched
         raise ConfigurationError(
             f"ssmgui has no client for {kind} tunnels: connect to 127.0.0.1:{port} yourself."
         )
@@ -150,6 +160,8 @@ class Launcher:
             argv = self._custom(settings.terminal_command, {"command": command}, "terminal command")
             return LaunchedClient(argv, await self._start(argv, new_console=True), handed_off=False)
         terminal = self._terminal()
+        if self.desktop.os_name is HostOs.LINUX:
+            command = held_on_failure(command, self._notes.get(TunnelKind.SSH, ""))
         argv = terminal_argv(self.desktop.os_name, terminal, command)
         # Terminal.app and Windows Terminal run the command in their own long-lived process.
         handed_off = self.desktop.os_name is HostOs.MACOS or terminal.lower().endswith("wt.exe")

@@ -21,6 +21,7 @@ import pytest
 from ssmgui.core.errors import ClientNotFoundError, ClientStartError, ConfigurationError
 from ssmgui.core.launch import HostOs, rdp_file_bytes, rdp_file_text
 from ssmgui.core.settings import Settings
+from ssmgui.core.terminals import held_on_failure
 from ssmgui.core.tunnel import TunnelKind
 from ssmgui.services.launch.client_process import ClientProcess, Desktop, SpawnRequest
 from ssmgui.services.launch.launcher import Launcher
@@ -211,8 +212,10 @@ async def test_ssh_on_linux_opens_the_first_terminal(tmp_path: Path) -> None:
     client = await launcher(host, recorder, tmp_path).open(
         TunnelKind.SSH, 40022, KEYED, instance_id="i-0abc"
     )
+    # ssh runs inside held_on_failure: a failing ssh leaves its window open to be read.
     assert recorder.requests[0].argv == (
-        "/usr/bin/gnome-terminal", "--wait", "--", "/usr/bin/ssh", *SSH_TAIL,
+        "/usr/bin/gnome-terminal", "--wait", "--",
+        *held_on_failure(["/usr/bin/ssh", *SSH_TAIL]),
     )  # fmt: skip
     assert not client.handed_off
 

@@ -1,0 +1,44 @@
+"""What the demo tells a newcomer: the welcome banner, the filter that shows the featured
+instances, and what a client cannot show because the demo has no server behind it.
+
+Every step the welcome names works as written (tests/app/test_demo_guide.py follows it in
+the composed app): the filter shows the featured instances and nothing else, a double-click
+on demo-web opens its page in the browser (its `ssmgui:action=http` tag), and demo-ssh and
+demo-rdp open their clients with a note saying plainly where the demo stops.
+"""
+
+from __future__ import annotations
+
+from ssmgui.core.tunnel import TunnelKind
+
+#: Typed in the window's filter: every featured instance (tagged Team=demo), no other row.
+FEATURED_FILTER = "team=demo"
+
+
+def welcome(mfa_code_hint: str) -> str:
+    """The banner the demo window opens with."""
+    return (
+        "Welcome to the ssmgui demo: a fake AWS runs on this computer. When asked for an MFA "
+        f"code, type {mfa_code_hint}. Then type {FEATURED_FILTER} in the filter to see the "
+        "instances made for trying, and double-click demo-web: its page opens in your "
+        "browser through a Session Manager tunnel. demo-ssh and demo-rdp open ssh and your "
+        "Remote Desktop client through their tunnels, but the demo has no SSH or RDP server, "
+        "so those clients stop at the handshake (ssmgui says so). Demo MFA sessions are "
+        "short: about a minute after you sign in, ssmgui offers to renew yours."
+    )
+
+
+#: Shown as each client opens in the demo (Launcher's `notes`); the ssh one also stays in
+#: the terminal ssh ran in, under its exit status.
+CLIENT_NOTES = {
+    TunnelKind.SSH: (
+        "The demo has no SSH server: ssh reaches the instance through the tunnel, then the "
+        "connection ends at the handshake (demo-ssh only sends a greeting). On a real "
+        "instance ssh would log you in here."
+    ),
+    TunnelKind.RDP: (
+        "The demo has no Remote Desktop server: your RDP client reaches the instance through "
+        "the tunnel, then stops at the handshake. On a real Windows instance it would show "
+        "the desktop."
+    ),
+}
