@@ -23,6 +23,8 @@ class ProfileKind(enum.Enum):
     STATIC_MFA = "static keys + MFA"
     ASSUME_ROLE = "assume role"
     SSO = "IAM Identity Center (SSO)"
+    #: `login_session` (`aws login`): botocore reads and renews its cached sign-in.
+    LOGIN = "aws login"
     CREDENTIAL_PROCESS = "credential_process"
     ENVIRONMENT = "environment variables"
     #: No credentials of its own, in an environment offering container credentials

@@ -111,6 +111,8 @@ def botocore_error(
         return sso_login_required(profile)
     if isinstance(exc, boto_errors.ProfileNotFound):
         return unknown_profile(profile, where)
+    if isinstance(exc, boto_errors.LoginError):
+        return aws_login_required(profile)
     if isinstance(exc, boto_errors.ParamValidationError):
         return _refused_parameters(exc, profile, action, where)
     return _unusable_credentials_or_network(exc, profile, action, where)
@@ -191,6 +193,25 @@ def sso_login_required(
     )
 
 
+def aws_login_required(profile: str) -> CredentialsError:
+    """The error for an `aws login` session that has ended, was never started on this
+    computer, or whose cached sign-in cannot be read or renewed."""
+    return CredentialsError(
+        f"The 'aws login' session of profile '{profile}' has ended or cannot be renewed "
+        f"(or was never started here). Run: aws login --profile {profile}"
+    )
+
+
+def login_dependency_missing(profile: str) -> ConfigurationError:
+    """The error for a `login_session` profile when botocore lacks its CRT part (awscrt),
+    which it needs to renew an `aws login` session."""
+    return ConfigurationError(
+        f"Profile '{profile}' uses 'aws login' (login_session), which botocore can only use "
+        "with its CRT extra installed: pip install 'botocore[crt]' (the awscrt package) "
+        "next to ssmgui, then try again. Or use a profile with another sign-in."
+    )
+
+
 def unknown_profile(profile: str, where: str) -> ConfigurationError:
     if not profile.strip():
         return ConfigurationError("An empty name names no AWS profile. Give a profile's name.")
@@ -259,6 +280,8 @@ def credential_error(
         )
     if isinstance(exc, boto_errors.ClientError):
         return client_error(profile, "assume the profile's role", exc)
+    if isinstance(exc, boto_errors.MissingDependencyException) and settings.get("login_session"):
+        return login_dependency_missing(profile)
     if isinstance(exc, boto_errors.BotoCoreError):
         return botocore_error(exc, profile, "load the credentials", where)
     return CredentialsError(

@@ -52,6 +52,7 @@ KEYS_READ = frozenset(
         "sso_account_id",
         "sso_role_name",
         "credential_process",
+        "login_session",
     }
 )
 #: How botocore (configparser, opening with the default encoding) decodes the files.
@@ -337,6 +338,8 @@ def _kind(section: Section) -> ProfileKind:
         return ProfileKind.ASSUME_ROLE
     if section.get("sso_session") or section.get("sso_start_url"):
         return ProfileKind.SSO
+    if section.get("login_session"):  # botocore's order: after SSO, before the rest
+        return ProfileKind.LOGIN
     if section.get("credential_process"):
         return ProfileKind.CREDENTIAL_PROCESS
     if section.get("aws_access_key_id"):

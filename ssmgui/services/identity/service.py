@@ -30,6 +30,7 @@ from ssmgui.core.profile import (
 )
 from ssmgui.services.aws import errors as aws_errors
 from ssmgui.services.aws.clients import AwsClients, checked_session
+from ssmgui.services.aws.login_sessions import require_login_support
 from ssmgui.services.identity.mfa_sessions import MfaPrompt, MfaSessions
 from ssmgui.services.identity.roles import RoleCredentials
 from ssmgui.services.identity.secrets import SecretStore
@@ -182,6 +183,8 @@ class IdentityService:
             return self._mfa.kept_in(root.name)
         if root.kind is ProfileKind.ENVIRONMENT:
             return "environment variables"
+        if root.kind is ProfileKind.LOGIN:
+            return "the AWS CLI's 'aws login' cache (~/.aws/login/cache), renewed by botocore"
         if root.kind is ProfileKind.CONTAINER:
             return "the container's credential endpoint (AWS_CONTAINER_CREDENTIALS_*)"
         return f"AWS shared files / botocore ({root.kind.value})"
@@ -230,6 +233,9 @@ class IdentityService:
     ) -> TemporaryCredentials | None:
         if root.kind is ProfileKind.SSO:
             return self._sso.credentials(root)
+        if root.kind is ProfileKind.LOGIN:
+            require_login_support(root.name)
+            return None  # botocore reads and renews the `aws login` session itself
         if root.kind is ProfileKind.NO_CREDENTIALS:
             raise CredentialsError(
                 f"Profile '{root.name}' has no credentials (no keys, role, SSO or "
