@@ -4,9 +4,13 @@ status, and a SessionApi per (profile, region) built from fresh credentials."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+import botocore.session
 
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
@@ -51,6 +55,13 @@ class IdentityFacade:
 
     def forget(self, profile: str) -> None:
         self._identity.forget(profile)
+
+    def profile_files(self) -> tuple[Path, ...]:
+        """The config and credentials files botocore reads profiles from, as botocore names
+        them (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE honoured, ~ expanded)."""
+        core = botocore.session.Session()
+        names = ("config_file", "credentials_file")
+        return tuple(Path(os.path.expanduser(core.get_config_variable(name))) for name in names)
 
     async def api_for(self, profile: str, region: str) -> SessionApi:
         """A SessionApi on fresh credentials; may prompt for MFA (on a worker thread)."""

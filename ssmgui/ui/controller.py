@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -27,6 +28,7 @@ from ssmgui.services.inventory.service import InventoryService, RegionResult
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
 from ssmgui.services.worker_loop import WorkerLoop
+from ssmgui.ui.first_run import first_run_text
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class IdentityPort(Protocol):
     def needs_login(self, profile: str) -> bool: ...
 
     def forget(self, profile: str) -> None: ...
+
+    def profile_files(self) -> tuple[Path, ...]: ...
 
 
 ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[None]]
@@ -81,6 +85,7 @@ class AppController(QObject):
     credentials_changed = Signal()
     notify = Signal(object)  # Notice
     failed = Signal(object)  # SsmGuiError
+    first_run_help = Signal(str)  # no profile at all: what to do (rich text); "" once found
 
     def __init__(
         self,
@@ -107,6 +112,7 @@ class AppController(QObject):
         # pairs() when last asked: a result for any other pair comes from before a change
         self._chosen: set[tuple[str, str]] = set()
         self._told_configuration = ""  # the AWS-files problem last told, if any
+        self._first_run_said = ""  # the first-run help last shown, if any
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: WorkerLoop | None = None  # where the inventory runs, from the 1st refresh
         tunnels.subscribe(self._on_tunnel)
@@ -153,7 +159,9 @@ class AppController(QObject):
     def pairs(self) -> list[tuple[str, str]]:
         """(profile, region) pairs to list: the chosen profiles × their chosen regions."""
         pairs: list[tuple[str, str]] = []
-        for profile in self.profile_names():
+        names = self.profile_names()
+        self._say_whether_profiles_are_missing(names)
+        for profile in names:
             try:
                 regions = self.settings.regions or self._identity.regions_of(profile)
             except ConfigurationError as exc:
@@ -162,6 +170,19 @@ class AppController(QObject):
             pairs.extend((profile, region) for region in regions)
         self._chosen = set(pairs)
         return pairs
+
+    def _say_whether_profiles_are_missing(self, names: list[str]) -> None:
+        """With no profile, the window says which files were read and how to add one
+        (instead of looking for instances forever); a refresh that finds one clears it."""
+        text = ""
+        if not names:
+            text = first_run_text(
+                self._identity.profile_files(),
+                configuration_problem=bool(self._told_configuration),
+            )
+        if text != self._first_run_said:
+            self._first_run_said = text
+            self.first_run_help.emit(text)
 
     def _configuration_unreadable(self, error: ConfigurationError) -> None:
         """Tell the person what is wrong with their AWS files; the app runs on without

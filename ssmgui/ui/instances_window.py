@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
+from ssmgui.ui.first_run import FirstRunPanel
 from ssmgui.ui.icons import app_icon, kind_icon
 from ssmgui.ui.instance_delegate import InstanceCellDelegate
 from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel
@@ -111,6 +112,8 @@ class InstancesWindow(QMainWindow):
         page = QWidget(self)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(4, 4, 4, 4)
+        self.first_run = self._make_first_run(page)
+        layout.addWidget(self.first_run, 1)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.regions)
         self.tabs = QTabWidget(self)
@@ -128,6 +131,13 @@ class InstancesWindow(QMainWindow):
         self.model.modelReset.connect(self._update_counts)
         self.resize(1200, 720)
         self._update_counts()
+
+    def _make_first_run(self, page: QWidget) -> FirstRunPanel:
+        """The help shown instead of the table while there is no profile (hidden)."""
+        panel = FirstRunPanel(page)
+        panel.refresh_requested.connect(self.refresh_requested)
+        panel.hide()
+        return panel
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)
@@ -186,6 +196,14 @@ class InstancesWindow(QMainWindow):
     def show_region_error(self, profile: str, region: str, message: str) -> None:
         """Why (profile, region) could not be read; its saved rows, if any, stay."""
         self.regions.set_error(profile, region, message)
+
+    def show_first_run(self, text: str) -> None:
+        """No profile to list: `text` (rich text) says why and what to do, in place of the
+        empty table and its "Looking for instances…"; "" puts the table back."""
+        self.first_run.text.setText(text)
+        self.first_run.setVisible(bool(text))
+        self.table.setVisible(not text)
+        self.regions.setVisible(not text)
 
     def show_tunnels(self, snapshots: Iterable[TunnelSnapshot]) -> None:
         listed = list(snapshots)

@@ -114,6 +114,7 @@ class MainSurface:
         self._controller.refresh_finished.connect(self._flush_regions)
         self._controller.tunnel_changed.connect(self.window.update_tunnel)
         self._controller.notify.connect(self._show_notice)
+        self._controller.first_run_help.connect(self.window.show_first_run)
         self._expiring: list[str] = []  # profiles the notice bar offers to sign in
         self.window.notice.action_requested.connect(self._sign_in_expiring)
         self.window.notice.dismissed.connect(self._forget_expiring)
