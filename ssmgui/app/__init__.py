@@ -44,11 +44,12 @@ def client_opener(
     ready notification names the address instead."""
 
     async def open_client(snapshot: TunnelSnapshot, _instance: Instance | None) -> None:
-        kind = snapshot.spec.kind
+        kind, spec, settings = snapshot.spec.kind, snapshot.spec, services.settings.current
         if kind is TunnelKind.CUSTOM:
             return
         launched = await services.launcher.open(
-            kind, snapshot.local_port, services.settings.current,
+            kind, snapshot.local_port,
+            settings.for_instance(spec.profile, spec.region, spec.instance_id),
             instance_id=snapshot.spec.instance_id, title=snapshot.spec.title,
         )  # fmt: skip
 
@@ -69,6 +70,7 @@ def controller_for(services: AppServices) -> AppController:
         tunnels=services.tunnels,
         settings=services.settings,
         open_client=client_opener(services),
+        passwords=services.passwords,
     )
 
 

@@ -29,6 +29,7 @@ from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.inventory.sessions import ProfileSessions
 from ssmgui.services.launch.launcher import Launcher
+from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.owned_temp_dirs import owned_temp_dir, remove_leftovers
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 from ssmgui.services.tunnels.engines.base import TunnelEngine
@@ -68,6 +69,7 @@ class AppServices:
     closers: list[Closer] = field(default_factory=list)
     banner: str = ""  # a first message for the person (demo hints, memory-only keyring)
     demo: DemoDesktop | None = None  # the embedded world, when running on it
+    passwords: WindowsPasswords | None = None  # Windows passwords, on the same sign-ins
 
     async def close(self) -> None:
         """Run every closer even if one fails; failures are logged, not raised (on quit)."""
@@ -156,6 +158,7 @@ async def build_real_services(
     )  # fmt: skip
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
                        closers=[stop_sweeping, data_loop.close, close_launcher],
+                       passwords=WindowsPasswords(identity.session_for),
                        banner=banner)  # fmt: skip
 
 
@@ -207,6 +210,7 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
 
     launcher, close_launcher = started_launcher(notes=desktop.client_notes)
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
+                       passwords=WindowsPasswords(identity.session_for, desktop.endpoint_for),
                        closers=[close_demo, data_loop.close, close_launcher],
                        banner=desktop.welcome,
                        demo=desktop)  # fmt: skip

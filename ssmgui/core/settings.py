@@ -91,6 +91,11 @@ class Settings:
         choices = with_choice(self.instance_choices, key, choice)
         return dataclasses.replace(self, instance_choices=choices)
 
+    def for_instance(self, profile: str, region: str, instance_id: str) -> Settings:
+        """These settings as a client of that instance uses them: its own SSH user."""
+        user = self.choice_for(profile, region, instance_id).ssh_user
+        return dataclasses.replace(self, ssh_user=user) if user else self
+
     def with_key_file(self, key_name: str, path: str) -> Settings:
         """`path` remembered for `key_name` ("" forgets it)."""
         files = {name: kept for name, kept in self.key_files.items() if name != key_name}

@@ -15,16 +15,24 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from ssmgui.core.errors import ConfigurationError, SsmGuiError
+from ssmgui.core.errors import (
+    ConfigurationError,
+    PasswordNotAvailableError,
+    SsmGuiError,
+    WindowsPasswordError,
+)
 from ssmgui.core.instance import Instance
+from ssmgui.core.instance_choices import InstanceChoice
 from ssmgui.core.launch import default_action
 from ssmgui.core.settings import Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
 from ssmgui.services.inventory.service import InventoryService, RegionResult
+from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
 from ssmgui.services.worker_loop import WorkerLoop
@@ -85,6 +93,8 @@ class AppController(QObject):
     credentials_changed = Signal()
     notify = Signal(object)  # Notice
     failed = Signal(object)  # SsmGuiError
+    password_ready = Signal(object, str)  # Instance, its Windows password: never log it
+    key_file_needed = Signal(object, str)  # Instance, its key pair's name ("" if unknown)
     first_run_help = Signal(str)  # no profile at all: what to do (rich text); "" once found
 
     def __init__(
@@ -95,6 +105,7 @@ class AppController(QObject):
         tunnels: TunnelManager,
         settings: SettingsService,
         open_client: ClientOpener,
+        passwords: WindowsPasswords | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -103,6 +114,7 @@ class AppController(QObject):
         self._tunnels = tunnels
         self._settings = settings
         self._open_client = open_client
+        self._passwords = passwords
         self.regions: dict[tuple[str, str], RegionResult] = {}
         self.tunnels: dict[int, TunnelSnapshot] = {}
         self._instance_of_tunnel: dict[int, Instance] = {}
@@ -199,6 +211,11 @@ class AppController(QObject):
         return [i for result in self.regions.values() for i in result.instances]
 
     def default_kind(self, instance: Instance) -> TunnelKind:
+        """What a double-click opens: the person's own choice for this instance (the
+        context menu's "Default action", kept in the settings) before anything else."""
+        return self.choice_for(instance).action or self._usual_kind(instance)
+
+    def _usual_kind(self, instance: Instance) -> TunnelKind:
         """What a double-click opens: the instance's `ssmgui:action` tag, else the
         settings' action for its platform (`ssmgui.core.launch.default_action`)."""
         return default_action(instance.platform.value, self.settings, dict(instance.tags))
@@ -335,6 +352,56 @@ class AppController(QObject):
         if message is not None:
             self.notify.emit(Notice(snapshot.spec.title, message))
 
+    # --- per-instance choices and Windows passwords ---------------------------------------
+
+    def choice_for(self, instance: Instance) -> InstanceChoice:
+        """What the person chose for `instance` (empty: as the settings and tags say)."""
+        return self.settings.choice_for(instance.profile, instance.region, instance.instance_id)
+
+    def choose(self, instance: Instance, choice: InstanceChoice) -> None:
+        """Remember `choice` for `instance` in the settings (empty: forget it)."""
+        where = (instance.profile, instance.region, instance.instance_id)
+        self._keep_settings(self.settings.with_choice(*where, choice))
+
+    async def windows_password(self, instance: Instance, key_file: Path | None = None) -> None:
+        """`instance`'s Administrator password to `password_ready` (never to a log).
+
+        EC2's password data is read first, so nobody chooses a key for a password that is
+        not generated yet (`PasswordNotAvailableError` says so through `failed`). Without
+        `key_file`, the file remembered for the instance's key pair is used; with none,
+        `key_file_needed` asks the view, which calls this again with the chosen file. A file
+        that decrypts is remembered for its key pair; a remembered one that no longer
+        matches is forgotten, so the next attempt asks again.
+        """
+        if self._passwords is None:
+            return
+        passwords, remembered = self._passwords, ""
+        where = (instance.profile, instance.region, instance.instance_id)
+        try:
+            data = await asyncio.to_thread(passwords.password_data, *where)
+            key_name = await asyncio.to_thread(passwords.key_name, *where)
+            remembered = self.settings.key_files.get(key_name, "") if key_name else ""
+            chosen = key_file or (Path(remembered) if remembered else None)
+            if chosen is None:
+                self.key_file_needed.emit(instance, key_name)
+                return
+            password = await asyncio.to_thread(passwords.decrypt, data, chosen)
+        except SsmGuiError as exc:
+            if remembered and key_file is None and _key_refused(exc):
+                self._keep_settings(self.settings.with_key_file(key_name, ""))
+            self.failed.emit(exc)
+            return
+        if key_name and key_file is not None:
+            self._keep_settings(self.settings.with_key_file(key_name, str(key_file)))
+        self.password_ready.emit(instance, password)
+
+    def _keep_settings(self, settings: Settings) -> None:
+        """Keep `settings`; a file that cannot be written is told through `failed`."""
+        try:
+            self._settings.update(settings)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+
     # --- credentials ----------------------------------------------------------------------
 
     def update_credentials(self) -> None:
@@ -402,6 +469,13 @@ class AppController(QObject):
         self.update_credentials()
         if after - before:
             self.spawn(self.refresh())
+
+
+def _key_refused(error: SsmGuiError) -> bool:
+    """The key file was the problem (unreadable, or not the instance's key pair)."""
+    return isinstance(error, WindowsPasswordError) and not isinstance(
+        error, PasswordNotAvailableError
+    )
 
 
 def _transition_message(previous: TunnelSnapshot | None, now: TunnelSnapshot) -> str | None:

@@ -43,11 +43,13 @@ def windows_password(
     `WindowsPasswordError` for an unreadable key file or one that does not match the
     instance's key pair.
     """
-    data = _password_data(ec2, instance_id, profile)
+    data = password_data(ec2, instance_id, profile)
     return decrypt_password(data, load_private_key(key_file, passphrase))
 
 
-def _password_data(ec2: Any, instance_id: str, profile: str) -> str:
+def password_data(ec2: Any, instance_id: str, profile: str) -> str:
+    """EC2's encrypted PasswordData for `instance_id`; `PasswordNotAvailableError` when it
+    is empty (a few minutes after launch, or never for some images)."""
     with translated(profile, "read the Windows password"):
         try:
             response = ec2.get_password_data(InstanceId=instance_id)

@@ -17,7 +17,12 @@ from typing import Any
 import boto3
 
 from ssmgui.services.aws.errors import translated
-from ssmgui.services.launch.windows_password import windows_password
+from ssmgui.services.launch.windows_password import (
+    decrypt_password,
+    load_private_key,
+    password_data,
+    windows_password,
+)
 
 #: (profile, region, service) → an endpoint URL to use instead of botocore's, or None.
 EndpointFor = Callable[[str, str, str], str | None]
@@ -51,6 +56,17 @@ class WindowsPasswords:
                 return str(instance.get("KeyName") or "")
         return ""
 
+    def password_data(self, profile: str, region: str, instance_id: str) -> str:
+        """The encrypted password; `PasswordNotAvailableError` while EC2 has none. Asked
+        before the key file, so nobody chooses a key for a password that does not exist."""
+        return password_data(self._ec2(profile, region), instance_id, profile)
+
+    @staticmethod
+    def decrypt(data: str, key_file: Path, passphrase: bytes | None = None) -> str:
+        """`data` decrypted with the key in `key_file`; `WindowsPasswordError` for a key
+        that cannot be read or does not match."""
+        return decrypt_password(data, load_private_key(key_file, passphrase))
+
     def password(
         self,
         profile: str,
@@ -59,8 +75,7 @@ class WindowsPasswords:
         key_file: Path,
         passphrase: bytes | None = None,
     ) -> str:
-        """The decrypted password; raises `PasswordNotAvailableError` while EC2 has none and
-        `WindowsPasswordError` for a key that cannot be read or does not match."""
+        """The decrypted password (`password_data`, then `decrypt`)."""
         ec2 = self._ec2(profile, region)
         return windows_password(ec2, instance_id, key_file, passphrase=passphrase, profile=profile)
 
