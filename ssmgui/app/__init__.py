@@ -33,31 +33,27 @@ from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.error_display import ErrorDoor
 from ssmgui.ui.main_surface import MainSurface
+from ssmgui.ui.tunnel_clients import ClientRun
 
 log = logging.getLogger(__name__)
 
 
 def client_opener(
     services: AppServices,
-) -> Callable[[TunnelSnapshot, Instance | None], Awaitable[None]]:
-    """Open the tunnel's client (RDP, SSH terminal, browser); custom ports get none — the
-    ready notification names the address instead."""
+) -> Callable[[TunnelSnapshot, Instance | None], Awaitable[ClientRun | None]]:
+    """Open the tunnel's client (RDP, SSH terminal, browser) and return it: the controller
+    watches it exit, says how on the tunnel's row, and closes its files. Custom ports get
+    none — the ready notification names the address instead."""
 
-    async def open_client(snapshot: TunnelSnapshot, _instance: Instance | None) -> None:
+    async def open_client(snapshot: TunnelSnapshot, _instance: Instance | None) -> ClientRun | None:
         kind, spec, settings = snapshot.spec.kind, snapshot.spec, services.settings.current
         if kind is TunnelKind.CUSTOM:
-            return
-        launched = await services.launcher.open(
+            return None
+        return await services.launcher.open(
             kind, snapshot.local_port,
             settings.for_instance(spec.profile, spec.region, spec.instance_id),
             instance_id=snapshot.spec.instance_id, title=snapshot.spec.title,
         )  # fmt: skip
-
-        async def clean_up_when_done() -> None:
-            await launched.wait()
-            launched.close()
-
-        asyncio.get_running_loop().create_task(clean_up_when_done())
 
     return open_client
 

@@ -63,6 +63,7 @@ class Settings:
     engine: Engine = Engine.NATIVE
     plugin_path: str = ""
     keepalive: bool = False  # policy: off, so the service's idle timeout still protects users
+    close_tunnel_with_client: bool = False  # stop a tunnel when the client it opened exits
     start_at_login: bool = False
     reason_template: str = "ssmgui {kind} tunnel for {user}"
     preferred_ports: Mapping[str, int] = field(default_factory=dict)  # "instance/kind" → port
@@ -242,6 +243,7 @@ _PARSERS: dict[str, Any] = {
     "engine": Engine,
     "plugin_path": _string,
     "keepalive": _boolean,
+    "close_tunnel_with_client": _boolean,
     "start_at_login": _boolean,
     "reason_template": _string,
     "preferred_ports": _ports,

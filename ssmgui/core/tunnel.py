@@ -248,6 +248,7 @@ class TunnelSnapshot:
     uptime_s: float = 0.0
     detail: str = ""  # why it failed, or what it is doing now
     last_target_error: str = ""
+    client: str = ""  # what became of the client the app opened for it (set by the app)
 
     @property
     def address(self) -> str:

@@ -37,6 +37,7 @@ from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ui.first_run import first_run_text
+from ssmgui.ui.tunnel_clients import ClientRun, TunnelClients
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class IdentityPort(Protocol):
     def profile_files(self) -> tuple[Path, ...]: ...
 
 
-ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[None]]
+#: Opens the tunnel's client; the started client to watch, or None when it has none (CUSTOM).
+ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[ClientRun | None]]
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class AppController(QObject):
     refresh_started = Signal()
     refresh_finished = Signal()
     tunnel_changed = Signal(object)  # TunnelSnapshot
+    tunnels_polled = Signal(object)  # list[TunnelSnapshot]: fresh figures, no state change
+    tunnels_listed = Signal(object)  # list[TunnelSnapshot]: the whole list (rows cleared)
     credentials_changed = Signal()
     notify = Signal(object)  # Notice
     failed = Signal(object)  # SsmGuiError
@@ -118,6 +122,7 @@ class AppController(QObject):
         self.regions: dict[tuple[str, str], RegionResult] = {}
         self.tunnels: dict[int, TunnelSnapshot] = {}
         self._instance_of_tunnel: dict[int, Instance] = {}
+        self._clients = TunnelClients()
         self.credentials: dict[str, CredentialStatus] = {}
         self.refreshing = False
         self._refresh_again = False
@@ -298,16 +303,21 @@ class AppController(QObject):
                 instance.profile, instance.region, instance.instance_id, kind, remote_port,
                 label=f"{kind.upper()} {instance.display_name}", **options,
             )  # fmt: skip
+            live = self._live_tunnel_like(spec)
+            if live is not None:  # a second double-click: its client again, not a new port
+                if live.state is TunnelState.READY:
+                    await self._launch_client(live, self._instance_of_tunnel.get(live.tunnel_id))
+                return
             snapshot = await self._tunnels.open(spec)
             self._instance_of_tunnel[snapshot.tunnel_id] = instance
-            await self._open_client(snapshot, instance)
+            await self._launch_client(snapshot, instance)
         except SsmGuiError as exc:
             self.failed.emit(exc)
 
     async def open_favourite(self, favourite: Favourite) -> None:
         try:
             snapshot = await self._tunnels.open(favourite_spec(favourite))
-            await self._open_client(snapshot, None)
+            await self._launch_client(snapshot, None)
         except SsmGuiError as exc:
             self.failed.emit(exc)
 
@@ -319,9 +329,71 @@ class AppController(QObject):
         if snapshot is None or snapshot.state is not TunnelState.READY:
             return
         try:
-            await self._open_client(snapshot, self._instance_of_tunnel.get(tunnel_id))
+            await self._launch_client(snapshot, self._instance_of_tunnel.get(tunnel_id))
         except SsmGuiError as exc:
             self.failed.emit(exc)
+
+    def _live_tunnel_like(self, spec: TunnelSpec) -> TunnelSnapshot | None:
+        """A tunnel not yet ended to the same place for the same client as `spec` (CUSTOM
+        tunnels are never reused: a person asking again may want another local port)."""
+        if spec.kind is TunnelKind.CUSTOM:
+            return None
+        for snapshot in self._tunnels.snapshots():  # includes tunnels still starting
+            if not snapshot.state.is_final and _same_place(snapshot.spec, spec):
+                return snapshot
+        return None
+
+    async def _launch_client(self, snapshot: TunnelSnapshot, instance: Instance | None) -> None:
+        """Open the tunnel's client and watch it: its row says when and how it exits."""
+        run = await self._open_client(snapshot, instance)
+        if run is None:
+            return
+        self._clients.started(snapshot.tunnel_id, run)
+        self._show_client(snapshot.tunnel_id)
+        self.spawn(self._watch_client(snapshot.tunnel_id, run))
+
+    async def _watch_client(self, tunnel_id: int, run: ClientRun) -> None:
+        ended = await self._clients.watch(tunnel_id, run)
+        snapshot = self._show_client(tunnel_id)
+        if snapshot is None:
+            return
+        if ended.code != 0:
+            self.notify.emit(Notice(snapshot.spec.title, f"{ended.text}."))
+        closes = ended.last_one and not ended.handed_off and not snapshot.state.is_final
+        if closes and self.settings.close_tunnel_with_client:
+            log.info("tunnel %d: its client exited, closing it as the settings ask", tunnel_id)
+            await self._tunnels.stop(tunnel_id)
+
+    def _show_client(self, tunnel_id: int) -> TunnelSnapshot | None:
+        """Put the client's line on the listed tunnel and tell the views; None if unlisted."""
+        snapshot = self.tunnels.get(tunnel_id)
+        if snapshot is None:
+            return None
+        snapshot = self.tunnels[tunnel_id] = self._clients.dress(snapshot)
+        self.tunnel_changed.emit(snapshot)
+        return snapshot
+
+    def poll_tunnels(self) -> None:
+        """Fresh figures (bytes, connections, uptime, last error) of the tunnels not yet
+        ended, as one `tunnels_polled`; no notification, no state change. Cheap (counters
+        read in place): for views to call about once a second while they are shown."""
+        fresh = [
+            self._clients.dress(snapshot)
+            for snapshot in self._tunnels.snapshots()
+            if snapshot.tunnel_id in self.tunnels and not snapshot.state.is_final
+        ]
+        for snapshot in fresh:
+            self.tunnels[snapshot.tunnel_id] = snapshot
+        if fresh:
+            self.tunnels_polled.emit(fresh)
+
+    def clear_finished(self) -> None:
+        """Unlist stopped and failed tunnels; the views get the list that remains."""
+        for tunnel_id in self._tunnels.forget_finished():
+            self.tunnels.pop(tunnel_id, None)
+            self._instance_of_tunnel.pop(tunnel_id, None)
+            self._clients.forget(tunnel_id)
+        self.tunnels_listed.emit(list(self.tunnels.values()))
 
     async def stop_all(self) -> None:
         await self._tunnels.stop_all()
@@ -345,6 +417,7 @@ class AppController(QObject):
         self._settings.update(replace(current, favourites=(*kept, favourite)))
 
     def _on_tunnel(self, snapshot: TunnelSnapshot) -> None:
+        snapshot = self._clients.dress(snapshot)
         previous = self.tunnels.get(snapshot.tunnel_id)
         self.tunnels[snapshot.tunnel_id] = snapshot
         self.tunnel_changed.emit(snapshot)
@@ -469,6 +542,16 @@ class AppController(QObject):
         self.update_credentials()
         if after - before:
             self.spawn(self.refresh())
+
+
+def _same_place(listed: TunnelSpec, asked: TunnelSpec) -> bool:
+    """Whether `listed` serves what `asked` asks for (a fixed local port must match too)."""
+    return (
+        (listed.profile, listed.region, listed.instance_id, listed.kind)
+        == (asked.profile, asked.region, asked.instance_id, asked.kind)
+        and (listed.remote_port, listed.remote_host) == (asked.remote_port, asked.remote_host)
+        and asked.local_port in (0, listed.local_port)
+    )
 
 
 def _key_refused(error: SsmGuiError) -> bool:

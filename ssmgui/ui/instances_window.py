@@ -212,6 +212,13 @@ class InstancesWindow(QMainWindow):
 
     def update_tunnel(self, snapshot: TunnelSnapshot) -> None:
         self.tunnels.update_snapshot(snapshot)
+        self._update_tunnel_tab(self.tunnels.model.snapshots())
+
+    def update_tunnels(self, snapshots: Iterable[TunnelSnapshot]) -> None:
+        """Fresh figures for several rows (a poll while the tab shows): no state changed,
+        so the tab's count stays."""
+        for snapshot in snapshots:
+            self.tunnels.update_snapshot(snapshot)
 
     def selected_instance(self) -> Instance | None:
         rows = self.table.selectionModel().selectedRows()

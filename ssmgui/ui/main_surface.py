@@ -20,6 +20,7 @@ from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.settings_dialog import SettingsDialog
 from ssmgui.ui.tray import TrayIcon, TrayMenu
+from ssmgui.ui.tunnel_ticker import TunnelTicker
 
 REGION_BATCH_MS = 150
 
@@ -102,6 +103,7 @@ class MainSurface:
             lambda tunnel_id: controller.spawn(controller.reopen_client(tunnel_id))
         )
         tunnels.copy_requested.connect(copy_to_clipboard)
+        tunnels.clear_requested.connect(controller.clear_finished)
 
     def _wire_controller(self) -> None:
         self._pending_regions: dict[tuple[str, str], RegionResult] = {}
@@ -113,6 +115,9 @@ class MainSurface:
         self._controller.region_dropped.connect(self._drop_region)
         self._controller.refresh_finished.connect(self._flush_regions)
         self._controller.tunnel_changed.connect(self.window.update_tunnel)
+        self._controller.tunnels_polled.connect(self.window.update_tunnels)
+        self._controller.tunnels_listed.connect(self.window.show_tunnels)
+        self._watch_tunnel_figures()
         self._controller.notify.connect(self._show_notice)
         self._controller.first_run_help.connect(self.window.show_first_run)
         self._expiring: list[str] = []  # profiles the notice bar offers to sign in
@@ -126,6 +131,18 @@ class MainSurface:
                 f"{len(self._controller.instances())} instances", 5000
             )
         )
+
+    def _watch_tunnel_figures(self) -> None:
+        """Fresh tunnel figures each second while the Tunnels tab or the tray menu shows
+        them; nothing while neither does (tunnel_ticker.py)."""
+        self.ticker = TunnelTicker(self._controller.poll_tunnels)
+        self.window.tunnels.shown_changed.connect(
+            lambda shown: self.ticker.watching("tunnels tab", shown)
+        )
+        if self.tray is not None:
+            menu = self.tray.menu
+            menu.aboutToShow.connect(lambda: self.ticker.watching("tray menu", True))
+            menu.aboutToHide.connect(lambda: self.ticker.watching("tray menu", False))
 
     def _queue_region(self, result: RegionResult) -> None:
         # Each table update resets and re-filters every row, whatever the region's size:

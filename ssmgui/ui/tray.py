@@ -10,15 +10,18 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from ssmgui.core.instance import Instance, sort_instances
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelState
+from ssmgui.core.tunnel_figures import throughput
 from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController, Notice
+from ssmgui.ui.tunnels_model import tunnel_line
 
 MAX_INSTANCES_PER_REGION = 25
+RATE_SAMPLE_MAX_S = 3.0  # samples further apart give an average, not a current rate
 KIND_ACTIONS = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
 
 
@@ -33,13 +36,9 @@ def tray_state(tunnels: Iterable[TunnelSnapshot]) -> str:
     return "idle"
 
 
-def human_bytes(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
+def live_count(tunnels: Iterable[TunnelSnapshot]) -> int:
+    """How many tunnels have not ended (starting, ready or reconnecting)."""
+    return sum(1 for tunnel in tunnels if not tunnel.state.is_final)
 
 
 def expiry_text(expires_at: datetime | None, now: datetime) -> str:
@@ -71,6 +70,10 @@ class TrayMenu:
         self._quit = quit_app
         self._ask_custom_port = ask_custom_port
         self._clock = clock
+        # The shown menu's tunnel entries, retitled in place by `refresh_tunnels` (a rebuilt
+        # menu would close the submenu the person is in); the snapshots they show, for rates.
+        self._tunnel_entries: dict[int, QAction] = {}
+        self._shown: dict[int, TunnelSnapshot] = {}
 
     def fill(self, menu: QMenu) -> None:
         menu.clear()
@@ -131,26 +134,51 @@ class TrayMenu:
         menu.addAction("Custom port…").triggered.connect(lambda: self._ask_custom_port(instance))
 
     def _tunnels(self, menu: QMenu) -> None:
+        self._tunnel_entries.clear()
         live = [t for t in self._controller.tunnels.values() if not t.state.is_final]
         failed = [t for t in self._controller.tunnels.values() if t.state is TunnelState.FAILED]
         if not live and not failed:
             return
         menu.addSeparator()
+        header = menu.addAction(f"Tunnels: {len(live)} open")
+        header.setEnabled(False)
         for tunnel in [*live, *failed]:
             self._tunnel_menu(menu, tunnel)
+        if failed:
+            menu.addAction("Clear finished tunnels").triggered.connect(
+                self._controller.clear_finished
+            )
+
+    def refresh_tunnels(self, snapshots: Iterable[TunnelSnapshot]) -> None:
+        """Retitle the shown entries with fresh figures (while the menu is open)."""
+        for snapshot in snapshots:
+            entry = self._tunnel_entries.get(snapshot.tunnel_id)
+            if entry is not None:
+                entry.setText(self._line(snapshot))
+
+    def _line(self, tunnel: TunnelSnapshot) -> str:
+        """The entry's text; its rate compares with the sample shown before, when that is
+        a recent one (a menu opened again after an hour has no current rate yet)."""
+        before = self._shown.get(tunnel.tunnel_id)
+        elapsed = tunnel.uptime_s - before.uptime_s if before is not None else 0.0
+        if before is not None and elapsed <= 0:
+            return tunnel_line(tunnel, None)
+        self._shown[tunnel.tunnel_id] = tunnel
+        recent = before is not None and elapsed <= RATE_SAMPLE_MAX_S
+        return tunnel_line(tunnel, throughput(before, tunnel) if recent else None)
 
     def _tunnel_menu(self, menu: QMenu, tunnel: TunnelSnapshot) -> None:
         controller = self._controller
-        traffic = f"↑{human_bytes(tunnel.stats.bytes_up)} ↓{human_bytes(tunnel.stats.bytes_down)}"
-        title = f"{tunnel.spec.title} — {tunnel.address} — {tunnel.state} — {traffic}"
-        submenu = menu.addMenu(icons.kind_icon(tunnel.spec.kind), title)
+        submenu = menu.addMenu(icons.kind_icon(tunnel.spec.kind), self._line(tunnel))
+        self._tunnel_entries[tunnel.tunnel_id] = submenu.menuAction()
         if tunnel.detail:
             note = submenu.addAction(tunnel.detail[:120])
             note.setEnabled(False)
         if tunnel.state is TunnelState.READY:
-            submenu.addAction("Open client").triggered.connect(
-                lambda: controller.spawn(controller.reopen_client(tunnel.tunnel_id))
-            )
+            if tunnel.spec.kind is not TunnelKind.CUSTOM:  # a custom port has no client
+                submenu.addAction("Open client").triggered.connect(
+                    lambda: controller.spawn(controller.reopen_client(tunnel.tunnel_id))
+                )
             submenu.addAction("Copy address").triggered.connect(lambda: _copy(tunnel.address))
         if not tunnel.state.is_final:
             submenu.addAction("Stop").triggered.connect(
@@ -202,13 +230,16 @@ class TrayIcon:
         self.menu = QMenu(parent)
         self.menu.aboutToShow.connect(lambda: menu.fill(self.menu))
         menu.fill(self.menu)  # some platforms read the menu before it is first shown
+        self._state = "idle"
         self.icon = QSystemTrayIcon(self._icon_for("idle"))
-        self.icon.setToolTip("ssmgui")
+        self.icon.setToolTip("ssmgui — no tunnels")
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self.icon.messageClicked.connect(self._notice_clicked)
         self._last_notice: Notice | None = None
         controller.tunnel_changed.connect(self._update_icon)
+        controller.tunnels_listed.connect(self._update_icon)
+        controller.tunnels_polled.connect(menu.refresh_tunnels)
         controller.notify.connect(self._notify)
 
     @staticmethod
@@ -222,9 +253,14 @@ class TrayIcon:
         return tray_icon_for_platform(state, sys.platform)
 
     def _update_icon(self, _snapshot: object = None) -> None:
-        state = tray_state(self._controller.tunnels.values())
-        self.icon.setIcon(self._icon_for(state))
-        self.icon.setToolTip(f"ssmgui — {state}")
+        tunnels = self._controller.tunnels.values()
+        state = tray_state(tunnels)
+        if state != self._state:  # the tray host redraws on every setIcon: only on a change
+            self._state = state
+            self.icon.setIcon(self._icon_for(state))
+        count = live_count(tunnels)
+        opened = f"{count} tunnel{'s' if count != 1 else ''} open" if count else "no tunnels"
+        self.icon.setToolTip(f"ssmgui — {opened}" + (f" ({state})" if count else ""))
 
     def _notify(self, notice: Notice) -> None:
         self._last_notice = notice  # the OS shows one notification of ours at a time

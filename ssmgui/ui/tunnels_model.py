@@ -13,6 +13,7 @@ from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
 from ssmgui.core.tunnel import TunnelSnapshot, TunnelState
+from ssmgui.core.tunnel_figures import Throughput, throughput
 from ssmgui.ui.headed_table import AnyIndex, HeadedTableModel
 from ssmgui.ui.icons import STATE_COLOURS, kind_icon, state_icon
 
@@ -26,10 +27,12 @@ class TunnelColumn(enum.IntEnum):
     MODE = 3
     UP = 4
     DOWN = 5
-    CONNECTIONS = 6
-    UPTIME = 7
-    RECONNECTS = 8
-    DETAIL = 9
+    RATE = 6
+    CONNECTIONS = 7
+    UPTIME = 8
+    RECONNECTS = 9
+    CLIENT = 10
+    DETAIL = 11
 
 
 HEADERS = (
@@ -39,9 +42,11 @@ HEADERS = (
     "Mode",
     "Sent",
     "Received",
+    "Rate",
     "Connections",
     "Up for",
     "Reconnects",
+    "Client",
     "Details",
 )
 STATE_TEXT = {
@@ -53,7 +58,10 @@ STATE_TEXT = {
 }
 _UNITS = ("B", "KB", "MB", "GB", "TB")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_NUMERIC = {TunnelColumn.UP, TunnelColumn.DOWN, TunnelColumn.UPTIME, TunnelColumn.RECONNECTS}
+_NUMERIC = {
+    TunnelColumn.UP, TunnelColumn.DOWN, TunnelColumn.RATE, TunnelColumn.UPTIME,
+    TunnelColumn.RECONNECTS,
+}  # fmt: skip
 
 
 def human_bytes(count: int) -> str:
@@ -83,13 +91,41 @@ def human_duration(seconds: float) -> str:
     return f"{days} d {hours} h"
 
 
+def rate_text(rate: Throughput | None) -> str:
+    """'↑1.5 KB/s ↓15 MB/s'; '—' before there are two samples to compare."""
+    if rate is None:
+        return "—"
+    return f"↑{human_bytes(round(rate.up_per_s))}/s ↓{human_bytes(round(rate.down_per_s))}/s"
+
+
+def address_text(snapshot: TunnelSnapshot) -> str:
+    """127.0.0.1:port, or '—' for a tunnel that never listened (it failed to start)."""
+    return snapshot.address if snapshot.local_port else "—"
+
+
+def tunnel_line(snapshot: TunnelSnapshot, rate: Throughput | None) -> str:
+    """The tunnel in one line (the tray menu): title, address, state, traffic and rate,
+    connections, uptime, and how its client ended."""
+    stats = snapshot.stats
+    parts = [
+        snapshot.spec.title,
+        address_text(snapshot),
+        str(snapshot.state),
+        f"↑{human_bytes(stats.bytes_up)} ↓{human_bytes(stats.bytes_down)}",
+    ]
+    if rate is not None and not snapshot.state.is_final:
+        parts.append(rate_text(rate))
+    parts.append(_connections(snapshot))
+    if snapshot.uptime_s:
+        parts.append(f"up {human_duration(snapshot.uptime_s)}")
+    if snapshot.client:
+        parts.append(snapshot.client)
+    return " — ".join(parts)
+
+
 def _connections(snapshot: TunnelSnapshot) -> str:
     stats = snapshot.stats
     return f"{stats.open_connections} open · {stats.total_connections} total"
-
-
-def _address(snapshot: TunnelSnapshot) -> str:
-    return snapshot.address if snapshot.local_port else "—"
 
 
 def _detail(snapshot: TunnelSnapshot) -> str:
@@ -101,13 +137,14 @@ def _detail(snapshot: TunnelSnapshot) -> str:
 _DISPLAY: dict[TunnelColumn, Callable[[TunnelSnapshot], str]] = {
     TunnelColumn.STATE: lambda s: STATE_TEXT[s.state],
     TunnelColumn.TITLE: lambda s: s.spec.title,
-    TunnelColumn.ADDRESS: _address,
+    TunnelColumn.ADDRESS: address_text,
     TunnelColumn.MODE: lambda s: s.mode or "—",
     TunnelColumn.UP: lambda s: human_bytes(s.stats.bytes_up),
     TunnelColumn.DOWN: lambda s: human_bytes(s.stats.bytes_down),
     TunnelColumn.CONNECTIONS: _connections,
     TunnelColumn.UPTIME: lambda s: human_duration(s.uptime_s) if s.uptime_s else "—",
     TunnelColumn.RECONNECTS: lambda s: str(s.reconnects),
+    TunnelColumn.CLIENT: lambda s: s.client or "—",
     TunnelColumn.DETAIL: _detail,
 }
 
@@ -117,6 +154,7 @@ class TunnelsTableModel(HeadedTableModel):
 
     `set_snapshots` replaces the whole list (rows of tunnels no longer listed go);
     `update_snapshot` changes one row in place (a dataChanged, no reset), or appends it.
+    Each row's rate compares its snapshot with the one it replaced (`throughput`).
     """
 
     headers = HEADERS
@@ -125,11 +163,13 @@ class TunnelsTableModel(HeadedTableModel):
         super().__init__(parent)
         self._rows: list[TunnelSnapshot] = []
         self._row_of: dict[int, int] = {}
+        self._rates: dict[int, Throughput] = {}
 
     def set_snapshots(self, snapshots: Iterable[TunnelSnapshot]) -> None:
         self.beginResetModel()
         self._rows = list(snapshots)
         self._row_of = {s.tunnel_id: row for row, s in enumerate(self._rows)}
+        self._rates = {i: rate for i, rate in self._rates.items() if i in self._row_of}
         self.endResetModel()
 
     def update_snapshot(self, snapshot: TunnelSnapshot) -> None:
@@ -141,11 +181,22 @@ class TunnelsTableModel(HeadedTableModel):
             self._row_of[snapshot.tunnel_id] = row
             self.endInsertRows()
             return
-        self._rows[row] = snapshot
+        previous, self._rows[row] = self._rows[row], snapshot
+        if snapshot.uptime_s > previous.uptime_s:  # a new sample, not only a new client line
+            self._rates[snapshot.tunnel_id] = throughput(previous, snapshot)
+        if snapshot.state.is_final:
+            self._rates.pop(snapshot.tunnel_id, None)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def snapshot_at(self, row: int) -> TunnelSnapshot:
         return self._rows[row]
+
+    def snapshots(self) -> list[TunnelSnapshot]:
+        return list(self._rows)
+
+    def rate_of(self, tunnel_id: int) -> Throughput | None:
+        """The tunnel's latest rate; None before two samples, or once it ended."""
+        return self._rates.get(tunnel_id)
 
     def row_of(self, tunnel_id: int) -> int | None:
         return self._row_of.get(tunnel_id)
@@ -159,6 +210,8 @@ class TunnelsTableModel(HeadedTableModel):
         snapshot = self._rows[index.row()]
         column = TunnelColumn(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
+            if column is TunnelColumn.RATE:
+                return rate_text(self._rates.get(snapshot.tunnel_id))
             return _DISPLAY[column](snapshot)
         if role == SNAPSHOT_ROLE:
             return snapshot
@@ -196,6 +249,8 @@ def _foreground(snapshot: TunnelSnapshot, column: TunnelColumn) -> QColor | None
 def _tooltip(snapshot: TunnelSnapshot, column: TunnelColumn) -> str | None:
     if column is TunnelColumn.DETAIL:
         return _detail(snapshot) or None
+    if column is TunnelColumn.CLIENT:
+        return snapshot.client or None
     if column is TunnelColumn.TITLE:
         spec = snapshot.spec
         where = f"{spec.remote_host}:" if spec.remote_host else "port "

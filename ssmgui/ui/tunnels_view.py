@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, Qt, Signal, SignalInstance
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ssmgui.core.tunnel import TunnelSnapshot
+from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.ui.tunnels_model import HEADERS, TunnelColumn, TunnelsTableModel
 
 _WIDTHS = {
@@ -30,23 +30,29 @@ _WIDTHS = {
     TunnelColumn.MODE: 95,
     TunnelColumn.UP: 70,
     TunnelColumn.DOWN: 75,
+    TunnelColumn.RATE: 150,
     TunnelColumn.CONNECTIONS: 115,
     TunnelColumn.UPTIME: 85,
     TunnelColumn.RECONNECTS: 80,
+    TunnelColumn.CLIENT: 200,
 }
 
 
 class TunnelsView(QWidget):
-    """A table of tunnels with Stop / Open again / Copy address.
+    """A table of tunnels with Stop / Open again / Copy address / Clear finished.
 
     Signals (requests): `stop_requested(int)` and `reopen_requested(int)` carry a tunnel id,
-    `copy_requested(str)` the text to copy. Slots: `show_tunnels(list[TunnelSnapshot])`
+    `copy_requested(str)` the text to copy, `clear_requested()` asks to unlist stopped and
+    failed tunnels. `shown_changed(bool)` says whether the table is on the screen (its
+    figures need refreshing only then). Slots: `show_tunnels(list[TunnelSnapshot])`
     replaces the list; `update_snapshot(TunnelSnapshot)` changes one row in place (cheap).
     """
 
     stop_requested = Signal(int)
     reopen_requested = Signal(int)
     copy_requested = Signal(str)
+    clear_requested = Signal()
+    shown_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,8 +71,13 @@ class TunnelsView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
-        self.model.modelReset.connect(self._update_actions)
-        self.model.dataChanged.connect(self._update_actions)
+        # Every way rows come and go: a reset, a change, and the first snapshot of a new
+        # tunnel, which is an insert (the table stayed hidden behind "No tunnels open").
+        for signal in (
+            self.model.modelReset, self.model.dataChanged, self.model.rowsInserted,
+            self.model.rowsRemoved,
+        ):  # fmt: skip
+            signal.connect(self._update_actions)
 
         self.stop_action = QAction("Stop", self)
         self.stop_action.setToolTip("Close this tunnel")
@@ -77,11 +88,16 @@ class TunnelsView(QWidget):
         self.copy_action = QAction("Copy address", self)
         self.copy_action.setToolTip("Copy 127.0.0.1:port, to paste into another client")
         self.copy_action.triggered.connect(self._copy_address)
-        self.table.doubleClicked.connect(lambda _index: self.reopen_action.trigger())
+        self.clear_action = QAction("Clear finished", self)
+        self.clear_action.setToolTip("Remove stopped and failed tunnels from this list")
+        self.clear_action.triggered.connect(self.clear_requested)
+        self.table.doubleClicked.connect(lambda _index: self._reopen_if_possible())
 
         toolbar = QToolBar(self)
         for action in (self.reopen_action, self.copy_action, self.stop_action):
             toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.clear_action)
         self.empty_label = QLabel(
             "No tunnels open. Double-click an instance to connect to it.", self
         )
@@ -119,11 +135,22 @@ class TunnelsView(QWidget):
         snapshot = self.selected_snapshot()
         live = snapshot is not None and not snapshot.state.is_final
         self.stop_action.setEnabled(live)
-        self.reopen_action.setEnabled(live and bool(snapshot and snapshot.local_port))
+        self.reopen_action.setEnabled(live and _has_client(snapshot))
         self.copy_action.setEnabled(bool(snapshot and snapshot.local_port))
-        has_rows = self.model.rowCount() > 0
-        self.table.setVisible(has_rows)
-        self.empty_label.setVisible(not has_rows)
+        rows = self.model.snapshots()
+        self.clear_action.setEnabled(any(row.state.is_final for row in rows))
+        self.table.setVisible(bool(rows))
+        self.empty_label.setVisible(not rows)
+
+    # --- on the screen or not ------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.shown_changed.emit(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        self.shown_changed.emit(False)
 
     # --- requests ------------------------------------------------------------------------
 
@@ -131,6 +158,10 @@ class TunnelsView(QWidget):
         snapshot = self.selected_snapshot()
         if snapshot is not None:
             signal.emit(snapshot.tunnel_id)
+
+    def _reopen_if_possible(self) -> None:
+        if self.reopen_action.isEnabled():
+            self.reopen_action.trigger()
 
     def _copy_address(self) -> None:
         snapshot = self.selected_snapshot()
@@ -143,8 +174,14 @@ class TunnelsView(QWidget):
         menu = QMenu(self)
         menu.addActions([self.reopen_action, self.copy_action])
         menu.addSeparator()
-        menu.addAction(self.stop_action)
+        menu.addActions([self.stop_action, self.clear_action])
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # popup(), not exec(): a nested event loop would break qasync (docs/architecture.md,
         # qasync trap 2).
         menu.popup(self.table.viewport().mapToGlobal(position))
+
+
+def _has_client(snapshot: TunnelSnapshot | None) -> bool:
+    """Whether "Open again" can do anything: a listening tunnel whose kind has a client
+    (RDP, SSH, a browser); a custom port has none."""
+    return bool(snapshot and snapshot.local_port and snapshot.spec.kind is not TunnelKind.CUSTOM)

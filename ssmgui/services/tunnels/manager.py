@@ -85,10 +85,13 @@ class TunnelManager:
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
-        """Called with a fresh snapshot on every state change (for views, notifications)."""
+        """Called with a fresh snapshot on every state change (for views, notifications),
+        starting with the tunnel's first, `starting`, as soon as it is asked for."""
         self._listeners.append(listener)
 
     def snapshots(self) -> list[TunnelSnapshot]:
+        """Every listed tunnel now, with its current byte counts and uptime: cheap (counters
+        read in place, no I/O), so views may poll it while they are shown."""
         return [tunnel.snapshot() for tunnel in self._tunnels.values()]
 
     def get(self, tunnel_id: int) -> TunnelSnapshot:
@@ -99,6 +102,7 @@ class TunnelManager:
         running, and the failed tunnel stays listed with its reason)."""
         tunnel = ManagedTunnel(next(self._ids), spec, self)
         self._tunnels[tunnel.tunnel_id] = tunnel
+        self._changed(tunnel)  # listed at once: a second request can find it starting
         await tunnel.start()
         return tunnel.snapshot()
 
@@ -109,9 +113,12 @@ class TunnelManager:
         """Stop every tunnel (TerminateSession each): on quit."""
         await asyncio.gather(*(t.stop() for t in self._tunnels.values()))
 
-    def forget_finished(self) -> None:
-        for tunnel_id in [i for i, t in self._tunnels.items() if t.state.is_final]:
+    def forget_finished(self) -> list[int]:
+        """Unlist every stopped or failed tunnel; the ids unlisted."""
+        finished = [i for i, t in self._tunnels.items() if t.state.is_final]
+        for tunnel_id in finished:
             del self._tunnels[tunnel_id]
+        return finished
 
     async def open_auto_start(self) -> list[SsmGuiError]:
         """Open the favourites marked auto-start; the errors of those that failed."""
@@ -154,6 +161,7 @@ class ManagedTunnel:
         self._bind_hosts = LAN_HOSTS if spec.share_on_lan else LOOPBACK_HOSTS
         self._reconnects = 0
         self._started_at = 0.0
+        self._ended_at = 0.0  # when it stopped or failed: its uptime stops counting there
         self._supervisor: asyncio.Task[None] | None = None
         self._keepalive: asyncio.Task[None] | None = None
         self._stopping = False
@@ -172,13 +180,20 @@ class ManagedTunnel:
             session_id=running.session_id if running is not None else "",
             stats=replace(stats, reconnects=stats.reconnects + self._reconnects),
             reconnects=self._reconnects,
-            uptime_s=time.monotonic() - self._started_at if self._started_at else 0.0,
+            uptime_s=self._uptime(),
             detail=self.detail,
             last_target_error=(running.last_target_error if running is not None else None) or "",
         )
 
+    def _uptime(self) -> float:
+        if not self._started_at:
+            return 0.0
+        return (self._ended_at or time.monotonic()) - self._started_at
+
     def _set(self, state: TunnelState, detail: str = "") -> None:
         self.state, self.detail = state, detail
+        if state.is_final and not self._ended_at:
+            self._ended_at = time.monotonic()
         self._manager._changed(self)
 
     async def start(self) -> None:
@@ -189,6 +204,7 @@ class ManagedTunnel:
             )
             self._running = await self._open_session()
         except SsmGuiError as exc:
+            self._local_port = 0  # it never listened: no address to show or copy
             self._set(TunnelState.FAILED, exc.user_message)
             raise
         self._local_port = self._running.local_port

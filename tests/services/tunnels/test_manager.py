@@ -86,7 +86,7 @@ async def test_open_reports_ready_with_reason_and_stats(harness: Harness) -> Non
     session = harness.world.fake.sessions[tunnel.session_id]
     assert session.reason == f"ssmgui CUSTOM tunnel for {getpass.getuser()}"
     await harness.manager.stop_all()
-    assert harness.states == [TunnelState.READY, TunnelState.STOPPED]
+    assert harness.states == [TunnelState.STARTING, TunnelState.READY, TunnelState.STOPPED]
 
 
 async def test_a_recycle_is_absorbed_by_the_session_without_a_state_change(
@@ -96,7 +96,7 @@ async def test_a_recycle_is_absorbed_by_the_session_without_a_state_change(
     await harness.world.fake.recycle(tunnel.session_id)
     assert await echo_once(tunnel.local_port, b"after bye") == b"after bye"
     assert harness.manager.get(tunnel.tunnel_id).stats.reconnects == 1
-    assert harness.states == [TunnelState.READY]
+    assert harness.states == [TunnelState.STARTING, TunnelState.READY]
     await harness.manager.stop_all()
 
 
@@ -113,7 +113,9 @@ async def test_a_lost_session_is_replaced_on_the_same_port(harness: Harness) -> 
     now = harness.manager.get(tunnel.tunnel_id)
     assert now.session_id != first_session and now.local_port == tunnel.local_port
     assert await echo_once(tunnel.local_port, b"new session") == b"new session"
-    assert harness.states == [TunnelState.READY, TunnelState.RECONNECTING, TunnelState.READY]
+    assert harness.states == [
+        TunnelState.STARTING, TunnelState.READY, TunnelState.RECONNECTING, TunnelState.READY
+    ]  # fmt: skip
     assert harness.api_calls == 2
     await harness.manager.stop_all()
 
@@ -161,6 +163,26 @@ async def test_offline_instance_fails_cleanly(harness: Harness) -> None:
         await harness.manager.open(spec)
     (failed,) = harness.manager.snapshots()
     assert failed.state is TunnelState.FAILED and "not connected" in failed.detail
+    assert failed.local_port == 0, "a tunnel that never listened has no address"
+    assert harness.states == [TunnelState.STARTING, TunnelState.FAILED]
+    assert harness.manager.forget_finished() == [failed.tunnel_id]
+    assert harness.manager.snapshots() == []
+
+
+async def test_snapshots_carry_live_figures_and_uptime_stops_with_the_tunnel(
+    harness: Harness,
+) -> None:
+    """Views poll `snapshots()` while shown: bytes move without any state change, and a
+    stopped tunnel's "up for" no longer counts."""
+    tunnel = await harness.manager.open(harness.spec())
+    assert await echo_once(tunnel.local_port, b"x" * 1000) == b"x" * 1000
+    (live,) = harness.manager.snapshots()
+    assert (live.stats.bytes_up, live.stats.bytes_down) == (1000, 1000)
+    assert harness.states == [TunnelState.STARTING, TunnelState.READY]
+    await harness.manager.stop(tunnel.tunnel_id)
+    ended = harness.manager.get(tunnel.tunnel_id).uptime_s
+    await asyncio.sleep(0.05)
+    assert harness.manager.get(tunnel.tunnel_id).uptime_s == ended > live.uptime_s
 
 
 async def test_refused_target_is_visible_in_the_snapshot(harness: Harness) -> None:
