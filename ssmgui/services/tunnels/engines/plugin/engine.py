@@ -28,6 +28,7 @@ from typing import Protocol
 from ssmgui.core.errors import ConfigurationError, PortInUseError, SessionClosedError, SsmGuiError
 from ssmgui.core.tunnel import Document, SessionRequest, TunnelStats
 from ssmgui.services.tunnels.engines.plugin.locator import PluginProgram
+from ssmgui.services.tunnels.engines.plugin.network import Reached, network_env
 from ssmgui.services.tunnels.engines.plugin.process import (
     EventKind,
     PluginProcess,
@@ -39,6 +40,7 @@ from ssmgui.services.tunnels.engines.plugin.process import (
 from ssmgui.services.tunnels.engines.plugin.reaper import ProcessRecord
 from ssmgui.services.tunnels.engines.plugin.watchdog import LivenessProbe, probe_for_remote_port
 from ssmgui.services.tunnels.session_api import SessionApi
+from ssmgui.ssm.channel import StreamEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,34 @@ class PluginEngine:
         return tunnel
 
 
+async def child_command(
+    engine: PluginEngine,
+    program: PluginProgram,
+    api: SessionApi,
+    request: SessionRequest,
+    endpoint: StreamEndpoint,
+) -> tuple[list[str], dict[str, str]]:
+    """The plugin's argv and environment for `endpoint`: the SSM endpoint botocore resolved
+    for the profile in argv, the credentials and the response in the environment with the
+    proxy and CA variables saying botocore's route to each URL the plugin dials (network.py).
+    Secrets never in argv."""
+    api_url = api.endpoint_url
+    network = network_env(
+        Reached(api_url, await api.route(api_url)),
+        Reached(endpoint.stream_url, await api.route(endpoint.stream_url)),
+    )
+    argv = plugin_argv(program.command, request, api.region, api_url)
+    env = plugin_env(
+        engine.environ,
+        await api.frozen_credentials(),
+        api.region,
+        response_json(endpoint),
+        engine.extra_env,
+        network=network,
+    )
+    return argv, env
+
+
 def _remote_port(request: SessionRequest) -> int:
     values = request.parameters.get("portNumber") or ["0"]
     return int(values[0])
@@ -218,17 +248,7 @@ class PluginTunnel:
         request = with_local_port(self._request, port)
         endpoint = await self._api.start(request)
         try:
-            credentials = await self._api.frozen_credentials()
-            argv = plugin_argv(
-                self._program.command, request, self._api.region, self._api.endpoint_url
-            )
-            env = plugin_env(
-                engine.environ,
-                credentials,
-                self._api.region,
-                response_json(endpoint),
-                engine.extra_env,
-            )
+            argv, env = await child_command(engine, self._program, self._api, request, endpoint)
             process = await PluginProcess.spawn(argv, env, engine.flags)
             engine.record.add(process.pid)
             try:

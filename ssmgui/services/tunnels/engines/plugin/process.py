@@ -28,6 +28,7 @@ from botocore.credentials import ReadOnlyCredentials
 
 from ssmgui.core.errors import PluginFailedError
 from ssmgui.core.tunnel import SessionRequest
+from ssmgui.services.tunnels.engines.plugin.network import NETWORK_VARIABLES
 from ssmgui.ssm.channel import StreamEndpoint
 
 log = logging.getLogger(__name__)
@@ -143,9 +144,19 @@ def plugin_env(
     region: str,
     response: str,
     extra: Mapping[str, str] | None = None,
+    *,
+    network: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Only what the child needs: a few OS variables, proxies, and the AWS ones."""
-    env = {name: parent[name] for name in _KEPT_VARIABLES if name in parent}
+    """Only what the child needs: a few OS variables, proxies, and the AWS ones.
+
+    `network` (from `network.network_env`: botocore's proxy and CA choice) replaces the
+    parent's proxy and CA variables; without it they are passed on as they are.
+    """
+    kept: tuple[str, ...] = _KEPT_VARIABLES
+    if network is not None:
+        kept = tuple(name for name in kept if name not in NETWORK_VARIABLES)
+    env = {name: parent[name] for name in kept if name in parent}
+    env |= dict(network or {})
     env |= {
         "AWS_ACCESS_KEY_ID": credentials.access_key or "",
         "AWS_SECRET_ACCESS_KEY": credentials.secret_key or "",
