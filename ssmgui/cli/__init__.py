@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="use the embedded demo AWS (no account needed); alone, it starts the tray app",
+        help="use the embedded demo AWS, the tray app's demo world (profiles demo-prod, "
+        "demo-staging, demo-dev; no account needed); alone, it starts the tray app",
     )
     parser.add_argument(
         "--check",

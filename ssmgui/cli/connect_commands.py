@@ -17,6 +17,8 @@ from ssmgui.cli.sessions import (
     chosen_profile,
     chosen_region,
     data_safe_prompt,
+    demo_world,
+    ssm_endpoint_for,
 )
 from ssmgui.cli.tunnel_commands import (
     add_aws_options,
@@ -51,14 +53,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_connect(args: argparse.Namespace) -> int:
-    settings = SettingsService(SettingsStore())
-    endpoint = checked_endpoint_url(args.endpoint_url)
+    # The demo never touches the person's settings (as in the GUI's demo).
+    settings = SettingsService(None if getattr(args, "demo", False) else SettingsStore())
+    checked_endpoint_url(args.endpoint_url)  # a bad one is told before any sign-in
     with identity_service(args, data_safe_prompt()) as identity:
         profile = chosen_profile(args.profile)
         facade = IdentityFacade(
-            identity,
-            ssm_endpoint_for=lambda _profile, _region: endpoint,
-            client_config=API_CONFIG,
+            identity, ssm_endpoint_for=ssm_endpoint_for(args), client_config=API_CONFIG
         )
         region = chosen_region(identity, profile, args.region)
         spec = spec_for(
@@ -71,7 +72,8 @@ def run_connect(args: argparse.Namespace) -> int:
             engine=lambda: NativeEngine(channel_options(args), record=record),
             settings=settings,
         )
-        launcher = Launcher()
+        world = demo_world(args)
+        launcher = Launcher(notes=world.client_notes if world is not None else None)
         launcher.remove_leftovers()
         try:
             connecting = _connect(manager, spec, settings, launcher, args=args, identity=identity)
@@ -98,6 +100,8 @@ async def _connect(
             spec.kind, tunnel.local_port, settings.current,
             instance_id=spec.instance_id, title=spec.title,
         )  # fmt: skip
+        if client.note:  # the demo saying where it stops
+            print(client.note, flush=True)
         await _hold(client, stop, tunnel)
     finally:
         await manager.stop_all()

@@ -1,15 +1,15 @@
 """`ssmgui login`, `ssmgui whoami` and `ssmgui forget`: identity from a terminal.
 
 The composition root for identity: builds `IdentityService` with the OS keyring, boto3 and a
-terminal MFA prompt — or, with `--demo`, with the demo IAM world on loopback and a
-memory-only store, so the demo never touches the user's keyring or AWS files.
+terminal MFA prompt — or, with `--demo`, with the GUI's demo world on loopback
+(`demo_world.py`) and a memory-only store, so the demo never touches the user's keyring or
+AWS files.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ssmgui.cli.arguments import profile_name
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
+from ssmgui.core.errors import MfaError
 from ssmgui.services.aws.clients import AwsClients, environment_profile_name
 from ssmgui.services.identity.mfa_sessions import MfaPrompt
 from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
@@ -55,8 +56,8 @@ def run_login(args: argparse.Namespace) -> int:
 
 def run_whoami(args: argparse.Namespace) -> int:
     with identity_service(args) as service:
-        default = "demo" if args.demo else environment_profile_name()
-        print_identity(service.whoami(args.profile or default))
+        # Inside the service's block: under --demo the environment names demo-prod.
+        print_identity(service.whoami(args.profile or environment_profile_name()))
     return 0
 
 
@@ -94,7 +95,9 @@ def identity_service(
     args: argparse.Namespace, prompt: MfaPrompt | None = None
 ) -> Iterator[IdentityService]:
     """The service for this command: real AWS and keyring, or the demo world. `prompt`
-    asks for MFA codes (default: on this terminal, reading stdin)."""
+    asks for MFA codes (default: on this terminal, reading stdin). Under --demo the world
+    runs until the block ends, and `args.demo_world` holds it for the command's other calls
+    (`sessions.demo_world`)."""
     prompt = prompt or terminal_prompt
     if not getattr(args, "demo", False):
         files = AwsFiles.from_environment()
@@ -107,38 +110,34 @@ def identity_service(
         )
         return
     # Imported only when asked: real use never loads the demo world.
-    from ssmgui.demo.sts.identity import DemoIdentity  # noqa: PLC0415
+    from ssmgui.cli.demo_world import running_demo  # noqa: PLC0415
 
-    demo = DemoIdentity()
-    world = demo.start()
-    try:
-        print(
-            "Demo: any 6 digits are accepted as an MFA code (000000 shows a wrong code).",
-            file=sys.stderr,
+    with running_demo() as desktop:
+        args.demo_world = desktop  # where the command's other calls go (sessions.py)
+        yield IdentityService(
+            load_profiles=ProfileCache(AwsFiles(desktop.config_file, desktop.credentials_file), {}),
+            store=SecretStore(None),
+            clients=AwsClients(endpoint_url=desktop.sts_endpoint),
+            prompt=_demo_prompt(prompt, desktop.profiles[-1]),
+            sso_cache_dir=desktop.config_file.parent / "sso-cache",
         )
-        demo_files = AwsFiles(world.config_file, world.credentials_file)
-        saved = {key: os.environ.get(key) for key in world.environment}
-        os.environ.update(world.environment)  # botocore reads the files from the environment
+
+
+def _demo_prompt(prompt: MfaPrompt, without_mfa: str) -> MfaPrompt:
+    """`prompt`, whose "run ssmgui login" advice cannot help in the demo: each demo
+    command runs a world of its own, so a sign-in is not kept for the next one."""
+
+    def ask(request: MfaRequest) -> str | None:
         try:
-            yield IdentityService(
-                load_profiles=ProfileCache(demo_files, {}),
-                store=SecretStore(None),
-                clients=AwsClients(endpoint_url=world.endpoint_url),
-                prompt=prompt,
-                sso_cache_dir=world.config_file.parent / "sso-cache",
-            )
-        finally:
-            _restore_environment(saved)
-    finally:
-        demo.stop()
+            return prompt(request)
+        except MfaError:
+            raise MfaError(
+                f"Profile '{request.profile_name}' needs an MFA code and there is no terminal "
+                f"to ask on: run the command in a terminal, or use --profile {without_mfa}, "
+                "which needs none (the demo keeps no sign-in from one command to the next)."
+            ) from None
 
-
-def _restore_environment(saved: dict[str, str | None]) -> None:
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    return ask
 
 
 def _describe_expiry(expires_at: datetime | None, now: datetime) -> str:

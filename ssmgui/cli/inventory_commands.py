@@ -18,7 +18,7 @@ import botocore.session
 
 from ssmgui.cli.arguments import profile_name, region_name
 from ssmgui.cli.identity_commands import identity_service
-from ssmgui.cli.sessions import data_safe_prompt
+from ssmgui.cli.sessions import data_safe_prompt, demo_world
 from ssmgui.core.errors import ConfigurationError, SsmGuiError
 from ssmgui.core.instance import Instance, filter_instances, instance_to_dict, sort_instances
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, Profile, ProfileKind, role_chain
@@ -68,11 +68,10 @@ def run_list(args: argparse.Namespace) -> int:
     with identity_service(args, data_safe_prompt()) as identity:
         pairs = chosen_pairs(identity, args.profile, args.region)
         sessions, refused = signed_in_profiles(identity, pairs)
-    service = InventoryService(
-        ProfileSessions(lambda profile: sessions[profile]), cache=InventoryCache()
-    )
-    listable = [pair for pair in pairs if pair[0] in sessions]
-    results = refused + asyncio.run(_list_and_close(service, listable))
+        # Inside the block: under --demo the world serves the listing until it ends.
+        results = refused + asyncio.run(_list_and_close(listing_service(args, sessions), [
+            pair for pair in pairs if pair[0] in sessions
+        ]))  # fmt: skip
     instances = sort_instances(i for result in results for i in result.instances)
     shown = filter_instances(instances, args.filter)
     failed = [result for result in results if result.error is not None]
@@ -87,6 +86,19 @@ def run_list(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_PARTIAL if failed else 0
+
+
+def listing_service(
+    args: argparse.Namespace, sessions: Mapping[str, boto3.Session]
+) -> InventoryService:
+    """The inventory on the signed-in `sessions`: the demo world's endpoints and no cache
+    under --demo (the person's cache holds their real listings), else AWS and the cache."""
+    world = demo_world(args)
+    if world is not None:
+        return InventoryService(
+            ProfileSessions(sessions.__getitem__, endpoint_url_for=world.endpoint_for)
+        )
+    return InventoryService(ProfileSessions(sessions.__getitem__), cache=InventoryCache())
 
 
 def signed_in_profiles(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from botocore.config import Config
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
@@ -20,6 +22,7 @@ from ssmgui.cli.identity_commands import terminal_prompt
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.errors import ConfigurationError, MfaError
 from ssmgui.core.profile import ENVIRONMENT_PROFILE, role_chain
+from ssmgui.core.tunnel import TunnelKind
 from ssmgui.services.aws.clients import environment_profile_name
 from ssmgui.services.identity.mfa_sessions import MfaPrompt
 from ssmgui.services.identity.service import IdentityService
@@ -64,15 +67,44 @@ def chosen_region(identity: IdentityService, profile: str, named: str | None) ->
     )
 
 
+class AwsWorld(Protocol):
+    """Where a `--demo` command's calls go: the demo world on loopback (`demo_world.py`)."""
+
+    @property
+    def stream_hosts(self) -> frozenset[str]:
+        """host:port of its data channels (no AWS host, so they must be allowed)."""
+        ...
+
+    @property
+    def client_notes(self) -> Mapping[TunnelKind, str]:
+        """What each client cannot show on it (`Launcher`'s notes)."""
+        ...
+
+    def endpoint_for(self, profile: str, region: str, service: str) -> str | None: ...
+
+
+def demo_world(args: argparse.Namespace) -> AwsWorld | None:
+    """The demo world this command runs on (set by `identity_service` under --demo)."""
+    world: AwsWorld | None = getattr(args, "demo_world", None)
+    return world
+
+
+def ssm_endpoint_for(args: argparse.Namespace) -> Callable[[str, str], str | None]:
+    """The Session Manager endpoint per (profile, region): the demo world's under --demo,
+    else --endpoint-url (checked) or botocore's own (None)."""
+    world = demo_world(args)
+    if world is not None:
+        return lambda profile, region: world.endpoint_for(profile, region, "ssm")
+    endpoint = checked_endpoint_url(args.endpoint_url)
+    return lambda _profile, _region: endpoint
+
+
 async def session_api(args: argparse.Namespace, identity: IdentityService) -> SessionApi:
     """The API for `args.profile` / `args.region` on fresh credentials (may ask for MFA)."""
     profile = chosen_profile(args.profile)
     region = chosen_region(identity, profile, args.region)
-    endpoint = checked_endpoint_url(args.endpoint_url)
     facade = IdentityFacade(
-        identity,
-        ssm_endpoint_for=lambda _profile, _region: endpoint,
-        client_config=API_CONFIG,
+        identity, ssm_endpoint_for=ssm_endpoint_for(args), client_config=API_CONFIG
     )
     return await facade.api_for(profile, region)
 

@@ -11,7 +11,12 @@ import sys
 
 from ssmgui.cli.arguments import bind_address, region_name
 from ssmgui.cli.identity_commands import identity_service
-from ssmgui.cli.sessions import controlling_terminal_prompt, data_safe_prompt, session_api
+from ssmgui.cli.sessions import (
+    controlling_terminal_prompt,
+    data_safe_prompt,
+    demo_world,
+    session_api,
+)
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.tunnel import SessionRequest, port_forwarding_request, ssh_session_request
 from ssmgui.services.identity.service import IdentityService
@@ -72,7 +77,10 @@ def add_aws_options(parser: argparse.ArgumentParser) -> None:
 
 
 def channel_options(args: argparse.Namespace) -> ChannelOptions:
-    return ChannelOptions(allowed_hosts=frozenset(args.allow_stream_host))
+    """--allow-stream-host, and under --demo the demo world's data channels."""
+    world = demo_world(args)
+    demo_hosts = world.stream_hosts if world is not None else frozenset()
+    return ChannelOptions(allowed_hosts=frozenset(args.allow_stream_host) | demo_hosts)
 
 
 def session_record(args: argparse.Namespace) -> SessionRecord | None:

@@ -3,8 +3,10 @@
 `WelcomePage` is the web server behind `demo-web` (ports 80 and 8080): a friendly page that
 says it came through a Session Manager tunnel opened by ssmgui. `SshBanner` stands in for
 sshd behind `demo-ssh`: no SSH server is embedded (none ships with ssmgui's dependencies),
-so it sends an `SSH-2.0-ssmgui-demo` identification line and a few lines of explanation,
-then closes — enough for an SSH client to show that the tunnel reached the instance.
+so it sends a few lines of explanation (lines a server may send before its identification,
+RFC 4253 §4.2; `ssh -v` shows them), its `SSH-2.0-ssmgui-demo` identification, then closes:
+ssh reports "Connection closed" rather than a garbled packet, and the demo's client note
+says why (guide.py).
 """
 
 from __future__ import annotations
@@ -64,5 +66,5 @@ class SshBanner(LoopbackServer):
     """A banner-only TCP target: says who it is and a few lines, then closes."""
 
     async def handle(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(SSH_IDENTIFICATION + SSH_BANNER.encode())
+        writer.write(SSH_BANNER.encode() + SSH_IDENTIFICATION)
         await writer.drain()

@@ -1,4 +1,4 @@
-"""`ssmgui --demo login/whoami/forget` against the demo IAM world, driven like a terminal."""
+"""`ssmgui --demo login/whoami/forget` against the demo world, driven like a terminal."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ def test_demo_login_prompts_once_and_prints_the_identity(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("12 34 56\n"))
-    args = argparse.Namespace(demo=True, profile="demo-admin", force=False)
+    args = argparse.Namespace(demo=True, profile="demo-staging", force=False)
     assert identity_commands.run_login(args) == 0
     out = capsys.readouterr()
-    assert "assumed-role/demo-admin" in out.out and "Expires:" in out.out
-    assert out.err.count("MFA code for 'demo-admin'") == 1
+    # demo-staging is a role assumed through demo-prod with demo-prod's MFA device.
+    assert "assumed-role/demo-staging-admin" in out.out and "Expires:" in out.out
+    assert out.err.count("MFA code for 'demo-staging' (arn:aws:iam::111111111111:mfa/") == 1
 
 
 def test_register_adds_the_commands() -> None:
