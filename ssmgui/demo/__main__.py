@@ -1,8 +1,14 @@
 """`python -m ssmgui.demo`: run the fake AWS with a demo fleet until SIGINT/SIGTERM.
 
-The last line printed before serving is one JSON object with api_url, stream_host,
-region, the demo key pair and the instances, so benchmarks can start the fake in a
-separate process (the second core) and read its endpoints.
+The last line printed before serving is one JSON object with api_url, ec2_url,
+stream_host, region, the demo key pair, the instances, `environment` (the variables that
+point the real `ssmgui` at the fake, also printed as `export` lines) and ca_bundle, so
+benchmarks and tests can start the fake in a separate process (the second core) and read
+its endpoints.
+
+`--tls` serves the SSM API, the fake EC2 and the data channel over https:// and wss://
+with a certificate of a CA made for the run (in a temporary folder removed on exit); its
+bundle is printed and exported as AWS_CA_BUNDLE.
 
 `--recycle-every S` and `--drop-every S` inject the service's WebSocket faults into every
 live session on a timer (docs/protocol.md §11 item 9): a close 1000 "Bye", or an abrupt TCP
@@ -20,13 +26,18 @@ import contextlib
 import json
 import signal
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+from ssmgui.demo.ec2.server import FakeEc2
+from ssmgui.demo.exports import add_to_ec2, demo_environment, export_lines
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.servers.targets import DemoHttpServer, DigestServer, EchoServer
+from ssmgui.demo.servers.tls import LoopbackCertificates
 from ssmgui.demo.world import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, FakeAws
 
 
@@ -40,6 +51,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         metavar="S",
         help='close every open session\'s WebSocket with 1000 "Bye" every S seconds',
+    )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https:// and wss:// with a CA made for this run; prints its bundle and "
+        "the environment that points ssmgui at the fake",
     )
     parser.add_argument(
         "--drop-every",
@@ -150,8 +167,45 @@ async def _stop_all(tasks: list[asyncio.Task[None]]) -> None:
             raise outcome
 
 
+def _announce(fake: FakeAws, ec2: FakeEc2, ca_bundle: Path | None, sigv4: str) -> dict[str, Any]:
+    """Print the endpoints, the exports and the fleet for a person; return the summary."""
+    environment = demo_environment(fake.api_url, ec2.url, fake.region, ca_bundle)
+    summary = {**_summary(fake), "ec2_url": ec2.url, "environment": environment}
+    summary["ca_bundle"] = str(ca_bundle) if ca_bundle is not None else None
+    scheme = "wss" if ca_bundle is not None else "ws"
+    print(f"Fake SSM API:       {fake.api_url}  (endpoint_url for boto3)")
+    print(f"Fake EC2 API:       {ec2.url}")
+    print(f"Fake stream host:   {fake.stream_host}  ({scheme}://, SigV4 {sigv4})")
+    print(f"Region / demo key:  {fake.region} / {DEMO_ACCESS_KEY}")
+    if ca_bundle is not None:
+        print(f"CA bundle:          {ca_bundle}  (trust it: AWS_CA_BUNDLE)")
+    print(
+        "To point ssmgui at it (then: ssmgui list; ssmgui forward … "
+        f"--allow-stream-host {fake.stream_host}):"
+    )
+    for line in export_lines(environment):
+        print(f"  {line}")
+    for instance_id, info in summary["instances"].items():
+        print(
+            f"  {instance_id}  {info['name']:<12} {info['platform']:<8} "
+            f"{info['ping_status']:<15} ports {', '.join(info['ports']) or '-'}"
+        )
+    return summary
+
+
 async def serve(args: argparse.Namespace) -> None:
+    with contextlib.ExitStack() as stack:
+        certs = None
+        if args.tls:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ssmgui-ca-")))
+            certs = LoopbackCertificates.make(folder)
+        await _serve(args, certs)
+
+
+async def _serve(args: argparse.Namespace, certs: LoopbackCertificates | None) -> None:
     faults = Faults(latency_s=args.latency_ms / 1000, pace_agent=args.pace)
+    tls = certs.server_context() if certs is not None else None
+    ec2 = FakeEc2(faults, tls=tls)
     echo, digest, web = EchoServer(), DigestServer(), DemoHttpServer("demo-web")
     for server in (echo, digest, web):
         await server.start()
@@ -163,18 +217,14 @@ async def serve(args: argparse.Namespace) -> None:
     injected: Counter[str] = Counter()
     injectors: list[asyncio.Task[None]] = []
     try:
-        async with FakeAws(faults=faults, sigv4=args.sigv4) as fake:
-            for instance in demo_fleet(echo, digest, web):
+        async with FakeAws(faults=faults, sigv4=args.sigv4, tls=tls) as fake:
+            fleet = demo_fleet(echo, digest, web)
+            for instance in fleet:
                 fake.add_instance(instance)
-            summary = _summary(fake)
-            print(f"Fake SSM API:       {fake.api_url}  (endpoint_url for boto3)")
-            print(f"Fake stream host:   {fake.stream_host}  (ws://, SigV4 {args.sigv4})")
-            print(f"Region / demo key:  {fake.region} / {DEMO_ACCESS_KEY}")
-            for instance_id, info in summary["instances"].items():
-                print(
-                    f"  {instance_id}  {info['name']:<12} {info['platform']:<8} "
-                    f"{info['ping_status']:<15} ports {', '.join(info['ports']) or '-'}"
-                )
+            add_to_ec2(ec2, fleet)
+            await ec2.start()
+            ca_bundle = certs.ca_file if certs is not None else None
+            summary = _announce(fake, ec2, ca_bundle, args.sigv4)
             print(json.dumps(summary), flush=True)
             if args.recycle_every:
                 recycles = _inject_forever(
@@ -191,6 +241,7 @@ async def serve(args: argparse.Namespace) -> None:
                 await _stop_all(injectors)
                 print(json.dumps(_report(fake, injected)), flush=True)
     finally:
+        await ec2.stop()
         for server in (echo, digest, web):
             await server.stop()
 

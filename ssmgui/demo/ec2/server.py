@@ -16,6 +16,7 @@ minutes after a Windows instance is launched.
 
 from __future__ import annotations
 
+import ssl
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,9 +57,10 @@ class Ec2Error(Exception):
 class FakeEc2:
     """The fake EC2 endpoint. Attributes: instances (id → FakeEc2Instance, in insertion
     order), faults (shared latency), deny (answer UnauthorizedOperation), throttle (answer
-    RequestLimitExceeded to that many more calls), calls (DescribeInstances served)."""
+    RequestLimitExceeded to that many more calls), calls (DescribeInstances served). With a
+    `tls` context it serves https://."""
 
-    def __init__(self, faults: Faults | None = None) -> None:
+    def __init__(self, faults: Faults | None = None, *, tls: ssl.SSLContext | None = None) -> None:
         self.faults = faults or Faults()
         self.instances: dict[str, FakeEc2Instance] = {}
         self.deny = False
@@ -66,7 +68,7 @@ class FakeEc2:
         self.calls = 0
         self.url = ""
         self._items = _item_texts()
-        self._server = QueryServer(self._handle, lambda: 2 * self.faults.latency_s)
+        self._server = QueryServer(self._handle, lambda: 2 * self.faults.latency_s, tls=tls)
 
     def add(self, instance: FakeEc2Instance) -> FakeEc2Instance:
         self.instances[instance.instance_id] = instance

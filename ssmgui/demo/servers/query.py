@@ -3,11 +3,13 @@
 `QueryServer(handle)` serves `POST /` with a form-encoded body: each request becomes
 `handle(params, headers)` → `(status, xml text)`, where `params` holds the first value of
 each form field and `headers` maps lower-case names to values. `latency()` seconds are
-waited before each answer (the HTTP loop: ssmgui.demo.servers.http).
+waited before each answer (the HTTP loop: ssmgui.demo.servers.http); with a `tls`
+context it serves https://.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs
 
@@ -19,9 +21,15 @@ Handler = Callable[[Mapping[str, str], Mapping[str, str]], tuple[int, str]]
 class QueryServer:
     """`start()` → its URL on 127.0.0.1; `stop()` closes the listener and every connection."""
 
-    def __init__(self, handle: Handler, latency: Callable[[], float] = lambda: 0.0) -> None:
+    def __init__(
+        self,
+        handle: Handler,
+        latency: Callable[[], float] = lambda: 0.0,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self._handle = handle
-        self._http = LoopbackHttpServer(self._answer, latency)
+        self._http = LoopbackHttpServer(self._answer, latency, tls=tls)
         self.url = ""
 
     async def start(self) -> str:
