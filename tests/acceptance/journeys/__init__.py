@@ -1,0 +1,39 @@
+"""The journeys, by name: what `journey_app` runs and `test_journeys` tests.
+
+A journey is an async function of a `Person` (person.py) that acts only through input
+events and fails (`JourneyError`) when the screen does not show what it expects. Add one
+by writing it in a module of this package and listing it in JOURNEYS (README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tests.acceptance.person import Person
+
+
+@dataclass(frozen=True)
+class Journey:
+    """`run` acts and looks; `tray`: run on a desktop with a tray host; `ends_app`: the
+    journey itself quits the app (its last step), and the test checks the exit."""
+
+    run: Callable[[Person], Awaitable[None]]
+    tray: bool = True
+    ends_app: bool = False
+
+
+def _journeys() -> dict[str, Journey]:
+    from tests.acceptance.journeys import clients, first_launch, instances, sign_in
+
+    return {
+        "first_launch_tray": Journey(first_launch.with_tray),
+        "first_launch_no_tray": Journey(first_launch.without_tray, tray=False, ends_app=True),
+        "mfa_wrong_then_right": Journey(sign_in.wrong_then_right_code),
+        "filter_and_sort": Journey(instances.filter_and_sort),
+        "bad_client_command": Journey(clients.bad_client_command),
+        "quit_with_tunnel": Journey(clients.quit_from_tray_with_a_tunnel, ends_app=True),
+    }
+
+
+JOURNEYS: dict[str, Journey] = _journeys()
