@@ -22,6 +22,7 @@ from ssmgui.core.instance_choices import (
     key_files_from_dict,
     with_choice,
 )
+from ssmgui.core.profile_marks import valid_colour
 from ssmgui.core.tunnel import TunnelKind, TunnelSpec
 
 MFA_DURATION_MIN_S = 900
@@ -49,7 +50,7 @@ class Favourite:
 @dataclass(frozen=True)
 class Settings:
     profiles: tuple[str, ...] = ()  # empty: every profile
-    regions: tuple[str, ...] = ()  # empty: each profile's own regions
+    regions: tuple[str, ...] = ()  # empty: each profile's own regions (see core/regions.py)
     mfa_duration_s: int = 43_200
     expiry_warning_s: int = 600
     ssh_user: str = "ec2-user"
@@ -71,6 +72,9 @@ class Settings:
     # "profile/region/instance-id" → the person's own action and SSH user for that instance
     instance_choices: Mapping[str, InstanceChoice] = field(default_factory=dict)
     key_files: Mapping[str, str] = field(default_factory=dict)  # key pair name → its .pem
+    # profile → "#rrggbb", or "" for no mark; unlisted: red when it looks like production
+    profile_colours: Mapping[str, str] = field(default_factory=dict)
+    confirm_marked: bool = False  # ask before connecting to a marked profile
 
     def with_preferred_port(self, instance_id: str, kind: TunnelKind, port: int) -> Settings:
         ports = dict(self.preferred_ports)
@@ -121,6 +125,7 @@ def validate_mfa_duration(seconds: int) -> int:
 def to_dict(settings: Settings) -> dict[str, Any]:
     data = dataclasses.asdict(settings)
     data["preferred_ports"] = dict(settings.preferred_ports)
+    data["profile_colours"] = dict(settings.profile_colours)
     data["profiles"] = list(settings.profiles)
     data["regions"] = list(settings.regions)
     data["favourites"] = [_favourite_dict(f) for f in settings.favourites]
@@ -181,6 +186,12 @@ def _ports(value: Any) -> dict[str, int]:
     if not isinstance(value, dict):
         raise TypeError(value)
     return {_string(k): _port(v) for k, v in value.items()}
+
+
+def _colours(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    return {_string(k): valid_colour(_string(v)) for k, v in value.items()}
 
 
 def _port(value: Any) -> int:
@@ -250,4 +261,6 @@ _PARSERS: dict[str, Any] = {
     "favourites": _favourites,
     "instance_choices": choices_from_dict,
     "key_files": key_files_from_dict,
+    "profile_colours": _colours,
+    "confirm_marked": _boolean,
 }

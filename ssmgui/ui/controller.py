@@ -29,8 +29,11 @@ from ssmgui.core.errors import (
 from ssmgui.core.instance import Instance
 from ssmgui.core.instance_choices import InstanceChoice
 from ssmgui.core.launch import default_action
+from ssmgui.core.profile_marks import ConnectQuestion, favourite_label, is_marked, tunnel_label
+from ssmgui.core.regions import named_regions, regions_for, uses_own_regions
 from ssmgui.core.settings import Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
+from ssmgui.services.aws.partition_regions import region_choices
 from ssmgui.services.inventory.service import InventoryService, RegionResult
 from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.settings_store import SettingsService
@@ -64,6 +67,8 @@ class IdentityPort(Protocol):
 
 #: Opens the tunnel's client; the started client to watch, or None when it has none (CUSTOM).
 ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[ClientRun | None]]
+#: Asks the person whether to connect to a marked profile; True to connect.
+ConnectConfirmer = Callable[[ConnectQuestion], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,9 @@ class AppController(QObject):
         self._first_run_said = ""  # the first-run help last shown, if any
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: WorkerLoop | None = None  # where the inventory runs, from the 1st refresh
+        # Set by the view: asked before connecting to a marked profile when the settings say
+        # so (a dialog is the view's business); None connects without asking.
+        self.confirm_connect: ConnectConfirmer | None = None
         tunnels.subscribe(self._on_tunnel)
 
     # --- running slots from signals --------------------------------------------------------
@@ -179,8 +187,10 @@ class AppController(QObject):
         names = self.profile_names()
         self._say_whether_profiles_are_missing(names)
         for profile in names:
+            chosen = self.settings.regions
             try:
-                regions = self.settings.regions or self._identity.regions_of(profile)
+                own = self._identity.regions_of(profile) if uses_own_regions(chosen) else ()
+                regions = regions_for(chosen, own)
             except ConfigurationError as exc:
                 self._configuration_unreadable(exc)
                 continue
@@ -211,6 +221,25 @@ class AppController(QObject):
         self.notify.emit(
             Notice("Your AWS configuration cannot be used", error.user_message, stays=True)
         )
+
+    def region_choices(self) -> tuple[str, ...]:
+        """The regions the settings offer: the profiles' partitions' regions (botocore's)."""
+        known: list[str] = list(named_regions(self.settings.regions))
+        for profile in self.profile_names():
+            try:
+                known.extend(self._identity.regions_of(profile))
+            except ConfigurationError:
+                continue  # told once by pairs(); the partition comes from the others
+        return region_choices(known)
+
+    def account_of(self, profile: str) -> str:
+        """The profile's account id as the listing saw it; "" before its first listing."""
+        for (listed, _region), result in self.regions.items():
+            if listed == profile:
+                account = next((i.account for i in result.instances if i.account), "")
+                if account:
+                    return account
+        return ""
 
     def instances(self) -> list[Instance]:
         return [i for result in self.regions.values() for i in result.instances]
@@ -298,10 +327,13 @@ class AppController(QObject):
         remote_port: int | None = None,
         **options: object,
     ) -> None:
+        if not await self._confirmed(instance.profile, instance.display_name, instance.account):
+            return
         try:
+            label = tunnel_label(kind, instance.display_name, instance.profile, instance.account)
             spec = spec_for(
                 instance.profile, instance.region, instance.instance_id, kind, remote_port,
-                label=f"{kind.upper()} {instance.display_name}", **options,
+                label=label, **options,
             )  # fmt: skip
             live = self._live_tunnel_like(spec)
             if live is not None:  # a second double-click: its client again, not a new port
@@ -315,11 +347,28 @@ class AppController(QObject):
             self.failed.emit(exc)
 
     async def open_favourite(self, favourite: Favourite) -> None:
+        profile = favourite.spec.profile
+        if not await self._confirmed(profile, favourite.name):
+            return
+        spec = favourite_spec(favourite)
+        label = favourite_label(favourite.name, profile, self.account_of(profile))
         try:
-            snapshot = await self._tunnels.open(favourite_spec(favourite))
+            snapshot = await self._tunnels.open(replace(spec, label=label))
             await self._launch_client(snapshot, None)
         except SsmGuiError as exc:
             self.failed.emit(exc)
+
+    async def _confirmed(self, profile: str, target: str, account: str = "") -> bool:
+        """Whether to go on connecting to `profile`: asks through `confirm_connect` when the
+        profile is marked and the settings want a confirmation; True otherwise."""
+        settings = self.settings
+        if not settings.confirm_marked or self.confirm_connect is None:
+            return True
+        if not is_marked(profile, settings.profile_colours):
+            return True
+        return await self.confirm_connect(
+            ConnectQuestion(profile, account or self.account_of(profile), target)
+        )
 
     async def stop_tunnel(self, tunnel_id: int) -> None:
         await self._tunnels.stop(tunnel_id)

@@ -42,6 +42,8 @@ _CENTRED = Qt.AlignmentFlag.AlignCenter
 _TEXT_MARGIN = QStyle.PixelMetric.PM_FocusFrameHMargin
 _ELIDE_RIGHT = Qt.TextElideMode.ElideRight
 _PLAIN = Qt.TextFormat.PlainText
+#: The profile's mark: a stripe this wide at the start of the name cell.
+STRIPE_WIDTH = 4
 
 
 def colour_group(state: int) -> QPalette.ColorGroup:
@@ -160,6 +162,9 @@ class InstanceCellDelegate(QStyledItemDelegate):
             draw_focus_frame(style, option, painter, widget)
         margin = self._margin(style, widget)
         left = rect.x() + margin
+        if look.stripe is not None:
+            painter.fillRect(rect.x(), rect.y(), STRIPE_WIDTH, rect.height(), look.stripe)
+            left += STRIPE_WIDTH
         if look.icon is not None:
             size = option.decorationSize
             top = rect.y() + (rect.height() - size.height()) // 2

@@ -25,6 +25,7 @@ from ssmgui.core.tunnel import TunnelState
 from ssmgui.ui.headed_table import AnyIndex, HeadedTableModel
 from ssmgui.ui.icons import platform_icon, state_icon
 from ssmgui.ui.instance_rows import InstanceRows
+from ssmgui.ui.profile_marks import ProfileMarks
 
 INSTANCE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -86,12 +87,14 @@ def status_text(instance: Instance) -> str:
 
 
 class CellLook(NamedTuple):
-    """What one cell shows: what the display, decoration, font and foreground roles say."""
+    """What one cell shows: what the display, decoration, font and foreground roles say,
+    and the profile's mark colour as a stripe at the row's start (the name cell)."""
 
     text: str
     icon: QIcon | None
     italic: bool
     colour: QColor | None
+    stripe: QColor | None = None
 
 
 class InstanceTableModel(HeadedTableModel):
@@ -115,10 +118,11 @@ class InstanceTableModel(HeadedTableModel):
         self._shown_rows: list[int] | None = None  # their rows in `_all`; None: every row
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._marks = ProfileMarks()
         self._roles: dict[int, Callable[[Instance, int], Any]] = {
             Qt.ItemDataRole.DisplayRole: _display,
             INSTANCE_ROLE: lambda instance, _column: instance,
-            Qt.ItemDataRole.DecorationRole: _decoration,
+            Qt.ItemDataRole.DecorationRole: self._decoration,
             Qt.ItemDataRole.ToolTipRole: self._tooltip,
             Qt.ItemDataRole.FontRole: self._font,
             Qt.ItemDataRole.ForegroundRole: self._foreground,
@@ -173,6 +177,16 @@ class InstanceTableModel(HeadedTableModel):
         self.changePersistentIndexList(old, new)
         self.layoutChanged.emit()
 
+    def set_profile_marks(self, marks: ProfileMarks) -> None:
+        """Mark each row with its profile's colour (a stripe and a swatch); repaints."""
+        self._marks = marks
+        self.marks_changed()
+
+    def marks_changed(self) -> None:
+        """The colours changed (the settings): repaint every row."""
+        if self._shown:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._shown) - 1, 7))
+
     def _show(self, shown_rows: list[int] | None) -> None:
         rows = self._all.rows
         self._shown_rows = shown_rows
@@ -205,11 +219,13 @@ class InstanceTableModel(HeadedTableModel):
         this instead of asking `data` role by role (see instance_delegate.py)."""
         instance = self._shown[row]
         stale = self._all.is_stale(instance)
+        marked = column == InstanceColumn.NAME
         return CellLook(
             _display(instance, column),
-            _decoration(instance, column),
+            self._decoration(instance, column),
             stale,
             _colour(instance, column, stale),
+            self._marks.colour(instance.profile) if marked else None,
         )
 
     # --- Qt model interface --------------------------------------------------------------
@@ -225,6 +241,11 @@ class InstanceTableModel(HeadedTableModel):
             return None
         row = index.row()
         return None if row < 0 else answer(self._shown[row], index.column())
+
+    def _decoration(self, instance: Instance, column: int) -> QIcon | None:
+        if column == InstanceColumn.PROFILE:
+            return self._marks.icon(instance.profile)
+        return _decoration(instance, column)
 
     def _tooltip(self, instance: Instance, column: int) -> str | None:
         return _tooltip(instance, column, self._all.is_stale(instance))

@@ -13,11 +13,14 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from ssmgui.core.instance import Instance
+from ssmgui.core.settings import Settings
 from ssmgui.core.tunnel import TunnelKind, spec_for
 from ssmgui.services.inventory.service import RegionResult
+from ssmgui.ui.connect_confirmation import ConnectConfirmation
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.instances_window import InstancesWindow
+from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.settings_dialog import SettingsDialog
 from ssmgui.ui.tray import TrayIcon, TrayMenu
 from ssmgui.ui.tunnel_ticker import TunnelTicker
@@ -44,6 +47,7 @@ class MainSurface:
         self._quit = quit_app
         self.window = InstancesWindow()
         self.window.setWindowTitle("ssmgui — instances and tunnels")
+        self._show_marks(controller)
         self.tray: TrayIcon | None = None
         if TrayIcon.available():
             menu = TrayMenu(
@@ -52,6 +56,7 @@ class MainSurface:
                 open_settings=self.open_settings,
                 quit_app=quit_app,
                 ask_custom_port=self.ask_custom_port,
+                marks=self.marks,
             )
             self.tray = TrayIcon(controller, menu, self.window)
         else:
@@ -59,6 +64,15 @@ class MainSurface:
             self.window.installEventFilter(self._close_watcher)
         self._wire_window()
         self._wire_controller()
+
+    def _show_marks(self, controller: AppController) -> None:
+        """Which account am I in: each profile's colour in both tables (and the tray menu),
+        and the question before connecting to a marked profile when the settings ask."""
+        self.marks = ProfileMarks(controller.settings.profile_colours)
+        self.window.model.set_profile_marks(self.marks)
+        self.window.tunnels.model.marks = self.marks
+        self.confirmation = ConnectConfirmation(lambda: self.window)
+        controller.confirm_connect = self.confirmation
 
     def show(self, banner: str = "") -> None:
         if self.tray is not None:
@@ -200,11 +214,24 @@ class MainSurface:
         self.window.activateWindow()
 
     def open_settings(self) -> None:
+        controller = self._controller
+        profiles = controller.profile_names()
         dialog = SettingsDialog(
-            self._controller.settings, self._controller.profile_names(), parent=self.window
+            controller.settings,
+            profiles,
+            region_choices=controller.region_choices(),
+            accounts={profile: controller.account_of(profile) for profile in profiles},
+            parent=self.window,
         )
-        dialog.accepted.connect(lambda: self._controller.save_settings(dialog.result_settings()))
+        dialog.accepted.connect(lambda: self.save_settings(dialog.result_settings()))
         dialog.open()
+
+    def save_settings(self, settings: Settings) -> None:
+        """Save and apply, the profiles' colours included."""
+        self._controller.save_settings(settings)
+        if self.marks.update(self._controller.settings.profile_colours):
+            self.window.model.marks_changed()
+            self.window.tunnels.table.viewport().update()
 
     def ask_custom_port(self, instance: Instance, remote_host: bool = False) -> None:
         dialog = CustomPortDialog(instance, ask_remote_host=remote_host, parent=self.window)

@@ -1,5 +1,6 @@
 """Settings: which profiles and regions to show, MFA session length, users and keys, the
-programs that open tunnels, default actions, the engine, keepalive, start at login.
+programs that open tunnels, default actions, the engine, keepalive, start at login, and
+each profile's colour (settings_choices.py holds the regions checklist and the colours).
 
 Edits a copy: `result_settings()` returns the original with the edited fields replaced
 (`dataclasses.replace`), so fields this dialog does not show (favourites, remembered ports)
@@ -9,7 +10,7 @@ pass through untouched. Non-blocking friendly: the key-file picker uses `open()`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ssmgui.core.settings import MFA_DURATION_MAX_S, MFA_DURATION_MIN_S, Engine, Settings
 from ssmgui.core.tunnel import TunnelKind
+from ssmgui.ui.settings_choices import MarksEditor, RegionChecklist
 
 KEEPALIVE_NOTE = (
     "A policy choice: keepalive keeps idle tunnels open (useful for a minimised Remote "
@@ -60,23 +62,34 @@ def _note(text: str) -> QLabel:
 
 class SettingsDialog(QDialog):
     """Edits `settings`. `profiles` are the profile names found on this machine;
-    `plugin_unavailable` (a reason, "" if the plugin can be used) disables that engine."""
+    `region_choices` the regions to offer (the partition's); `accounts` (profile → account)
+    labels the colours; `plugin_unavailable` (a reason, "" if the plugin can be used)
+    disables that engine."""
 
     def __init__(
         self,
         settings: Settings,
         profiles: Iterable[str],
         *,
+        region_choices: Iterable[str] = (),
+        accounts: Mapping[str, str] | None = None,
         plugin_unavailable: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("ssmgui settings")
         self._original = settings
+        profiles = list(profiles)
+        self.region_list = RegionChecklist(settings.regions, region_choices)
+        self.marks = MarksEditor(
+            settings.profile_colours, settings.confirm_marked, profiles, accounts
+        )
         tabs = QTabWidget(self)
+        self.tabs = tabs
         tabs.addTab(self._accounts_page(settings, profiles), "Accounts")
         tabs.addTab(self._connecting_page(settings), "Connecting")
         tabs.addTab(self._tunnels_page(settings, plugin_unavailable), "Tunnels")
+        tabs.addTab(self.marks, "Colours")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -102,8 +115,6 @@ class SettingsDialog(QDialog):
         self.all_profiles.toggled.connect(lambda on: self.profile_list.setEnabled(not on))
         self.all_profiles.setChecked(not settings.profiles)
         self.profile_list.setEnabled(bool(settings.profiles))
-        self.regions_edit = QLineEdit(", ".join(settings.regions))
-        self.regions_edit.setPlaceholderText("each profile's own region")
         self.mfa_hours = QSpinBox(suffix=" h", minimum=0, maximum=MFA_DURATION_MAX_S // 3600)
         self.mfa_minutes = QSpinBox(suffix=" min", minimum=0, maximum=59)
         self.mfa_hours.setValue(settings.mfa_duration_s // 3600)
@@ -114,8 +125,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         form.addRow("Profiles:", self.all_profiles)
         form.addRow("", self.profile_list)
-        form.addRow("Regions:", self.regions_edit)
-        form.addRow("", _note("Comma-separated, for example eu-west-1, us-east-1."))
+        form.addRow("Regions:", self.region_list)
         form.addRow("MFA session length:", _row(self.mfa_hours, self.mfa_minutes))
         form.addRow("", _note("15 minutes to 36 hours; you type a code once per session."))
         form.addRow("Warn before expiry:", self.warning_minutes)
@@ -226,11 +236,10 @@ class SettingsDialog(QDialog):
         return int(self.warning_minutes.value()) * 60
 
     def result_settings(self) -> Settings:
-        regions = [r.strip() for r in self.regions_edit.text().replace(" ", ",").split(",")]
         return dataclasses.replace(
             self._original,
             profiles=self._profiles(),
-            regions=tuple(r for r in regions if r),
+            regions=self.region_list.chosen(),
             mfa_duration_s=self.mfa_duration_s(),
             expiry_warning_s=self._warning_s(),
             ssh_user=self.ssh_user_edit.text().strip(),
@@ -246,4 +255,6 @@ class SettingsDialog(QDialog):
             keepalive=self.keepalive_check.isChecked(),
             start_at_login=self.login_check.isChecked(),
             reason_template=self.reason_edit.text().strip() or self._original.reason_template,
+            profile_colours=self.marks.colours(),
+            confirm_marked=self.marks.confirm_check.isChecked(),
         )

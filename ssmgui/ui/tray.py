@@ -14,10 +14,12 @@ from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from ssmgui.core.instance import Instance, sort_instances
+from ssmgui.core.profile_marks import favourite_label, profile_label
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelState
 from ssmgui.core.tunnel_figures import throughput
 from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController, Notice
+from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.tunnels_model import tunnel_line
 
 MAX_INSTANCES_PER_REGION = 25
@@ -63,8 +65,10 @@ class TrayMenu:
         quit_app: Callable[[], None],
         ask_custom_port: Callable[[Instance], None],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        marks: ProfileMarks | None = None,
     ) -> None:
         self._controller = controller
+        self.marks = marks or ProfileMarks()  # a marked profile's entries carry its colour
         self.open_window = open_window
         self._open_settings = open_settings
         self._quit = quit_app
@@ -92,7 +96,10 @@ class TrayMenu:
     def _favourites(self, menu: QMenu) -> None:
         controller = self._controller
         for favourite in controller.settings.favourites:
-            action = menu.addAction(icons.kind_icon(favourite.kind), f"★ {favourite.name}")
+            profile = favourite.spec.profile
+            label = favourite_label(favourite.name, profile, controller.account_of(profile))
+            icon = self.marks.icon(profile) or icons.kind_icon(favourite.kind)
+            action = menu.addAction(icon, f"★ {label}")
             action.triggered.connect(
                 lambda _=False, f=favourite: controller.spawn(controller.open_favourite(f))
             )
@@ -107,7 +114,9 @@ class TrayMenu:
             placeholder = menu.addAction("No instances yet: Refresh")
             placeholder.setEnabled(False)
         for profile, regions in by_profile.items():
-            profile_menu = menu.addMenu(profile)
+            label = profile_label(profile, self._controller.account_of(profile))
+            icon = self.marks.icon(profile)
+            profile_menu = menu.addMenu(icon, label) if icon else menu.addMenu(label)
             for region, instances in regions.items():
                 self._region_menu(profile_menu.addMenu(f"{region} ({len(instances)})"), instances)
 
@@ -169,7 +178,8 @@ class TrayMenu:
 
     def _tunnel_menu(self, menu: QMenu, tunnel: TunnelSnapshot) -> None:
         controller = self._controller
-        submenu = menu.addMenu(icons.kind_icon(tunnel.spec.kind), self._line(tunnel))
+        icon = self.marks.icon(tunnel.spec.profile) or icons.kind_icon(tunnel.spec.kind)
+        submenu = menu.addMenu(icon, self._line(tunnel))
         self._tunnel_entries[tunnel.tunnel_id] = submenu.menuAction()
         if tunnel.detail:
             note = submenu.addAction(tunnel.detail[:120])
@@ -193,7 +203,9 @@ class TrayMenu:
         now = self._clock()
         for profile, status in sorted(controller.credentials.items()):
             text = "sign in needed" if status.needs_login else expiry_text(status.expires_at, now)
-            submenu = menu.addMenu(f"{profile}: {text}")
+            icon = self.marks.icon(profile)
+            title = f"{profile}: {text}"
+            submenu = menu.addMenu(icon, title) if icon else menu.addMenu(title)
             submenu.addAction("Sign in…").triggered.connect(
                 lambda _=False, p=profile: controller.spawn(controller.sign_in(p))
             )

@@ -16,6 +16,7 @@ from ssmgui.core.tunnel import TunnelSnapshot, TunnelState
 from ssmgui.core.tunnel_figures import Throughput, throughput
 from ssmgui.ui.headed_table import AnyIndex, HeadedTableModel
 from ssmgui.ui.icons import STATE_COLOURS, kind_icon, state_icon
+from ssmgui.ui.profile_marks import ProfileMarks
 
 SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -163,6 +164,7 @@ class TunnelsTableModel(HeadedTableModel):
         super().__init__(parent)
         self._rows: list[TunnelSnapshot] = []
         self._row_of: dict[int, int] = {}
+        self.marks: ProfileMarks | None = None  # set by the surface: the profile's colour
         self._rates: dict[int, Throughput] = {}
 
     def set_snapshots(self, snapshots: Iterable[TunnelSnapshot]) -> None:
@@ -215,6 +217,8 @@ class TunnelsTableModel(HeadedTableModel):
             return _DISPLAY[column](snapshot)
         if role == SNAPSHOT_ROLE:
             return snapshot
+        if role == Qt.ItemDataRole.BackgroundRole and column is TunnelColumn.TITLE:
+            return self.marks.tint(snapshot.spec.profile) if self.marks else None
         return _style(snapshot, column, role)
 
 

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.errors import ConfigurationError
+from ssmgui.core.regions import OWN_REGIONS
 from ssmgui.core.settings import Engine, Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSpec
 from ssmgui.ui.custom_port_dialog import CustomPortDialog, validate_remote_host
@@ -193,11 +194,13 @@ def test_settings_round_trip_unchanged(qtbot: QtBot) -> None:
 def test_settings_every_field_edited(qtbot: QtBot) -> None:
     base = dataclasses.replace(Settings(), preferred_ports=EDITED.preferred_ports,
                                favourites=EDITED.favourites)  # fmt: skip
-    dialog = SettingsDialog(base, ["prod", "dev"])
+    dialog = SettingsDialog(base, ["prod", "dev"], region_choices=["eu-west-1", "us-east-1"])
     qtbot.addWidget(dialog)
     dialog.all_profiles.setChecked(False)
     dialog.profile_list.item(1).setCheckState(dialog.profile_list.item(1).checkState().Checked)
-    dialog.regions_edit.setText("eu-west-1, us-east-1")
+    dialog.region_list.set_checked(OWN_REGIONS, False)
+    dialog.region_list.set_checked("eu-west-1", True)
+    dialog.region_list.set_checked("us-east-1", True)
     dialog.mfa_hours.setValue(5)
     dialog.mfa_minutes.setValue(30)
     dialog.warning_minutes.setValue(15)
