@@ -30,8 +30,9 @@ class TunnelTicker(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(poll)
 
-    @property
-    def running(self) -> bool:
+    def is_running(self) -> bool:
+        """Whether it polls now (a method, not a property: callers check it again after
+        acting, which type checkers would call unreachable for a narrowed property)."""
         return self._timer.isActive()
 
     def watching(self, watcher: str, shown: bool) -> None:

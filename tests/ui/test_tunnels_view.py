@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from ssmgui.core.tunnel import TunnelState
+from ssmgui.core.tunnel import TunnelKind, TunnelState
+from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.tunnels_model import TunnelColumn, human_bytes, human_duration
 from ssmgui.ui.tunnels_view import TunnelsView
 from tests.ui.sample_fleet import sample_snapshot
@@ -71,3 +74,90 @@ def test_actions_emit_requests_for_the_selected_tunnel(qtbot: QtBot) -> None:
     assert (stop.args, reopen.args, copy.args) == ([4], [4], ["127.0.0.1:55004"])
     view.update_snapshot(sample_snapshot(4, TunnelState.STOPPED))
     assert not view.stop_action.isEnabled()
+
+
+def test_a_first_tunnel_shows_the_table_instead_of_no_tunnels_open(qtbot: QtBot) -> None:
+    """A new tunnel's first snapshot is a row insert: the table must show at once (it stayed
+    behind "No tunnels open" with 7 tunnels open)."""
+    view = TunnelsView()
+    qtbot.addWidget(view)
+    view.show()
+    assert view.empty_label.isVisible() and not view.table.isVisible()
+    view.update_snapshot(sample_snapshot(1, TunnelState.STARTING))
+    assert view.table.isVisible() and not view.empty_label.isVisible()
+
+
+def test_the_tab_title_counts_the_tunnels_not_yet_ended(qtbot: QtBot) -> None:
+    window = InstancesWindow()
+    qtbot.addWidget(window)
+    window.update_tunnel(sample_snapshot(1, TunnelState.STARTING))
+    window.update_tunnel(sample_snapshot(2))
+    assert window.tabs.tabText(1) == "Tunnels (2)"
+    window.update_tunnel(sample_snapshot(1, TunnelState.FAILED))
+    assert window.tabs.tabText(1) == "Tunnels (1)"
+    window.update_tunnel(sample_snapshot(2, TunnelState.STOPPED))
+    assert window.tabs.tabText(1) == "Tunnels"
+
+
+def test_the_rate_compares_each_snapshot_with_the_one_before(qtbot: QtBot) -> None:
+    view = TunnelsView()
+    qtbot.addWidget(view)
+    first = sample_snapshot(1)
+    view.update_snapshot(first)
+    rate = view.model.index(0, TunnelColumn.RATE)
+    assert view.model.data(rate) == "—"
+    later = dataclasses.replace(
+        first,
+        uptime_s=first.uptime_s + 2,
+        stats=dataclasses.replace(first.stats, bytes_up=first.stats.bytes_up + 4096,
+                                  bytes_down=first.stats.bytes_down + 2 * 1024**2),
+    )  # fmt: skip
+    view.update_snapshot(later)
+    assert view.model.data(rate) == "↑2.0 KB/s ↓1.0 MB/s"
+    view.update_snapshot(dataclasses.replace(later, state=TunnelState.STOPPED))
+    assert view.model.data(rate) == "—"
+
+
+def test_a_failed_tunnel_has_no_address_and_finished_rows_can_be_cleared(qtbot: QtBot) -> None:
+    view = TunnelsView()
+    qtbot.addWidget(view)
+    failed = dataclasses.replace(sample_snapshot(1, TunnelState.FAILED), local_port=0)
+    view.show_tunnels([failed, sample_snapshot(2)])
+    assert view.model.data(view.model.index(0, TunnelColumn.ADDRESS)) == "—"
+    assert view.clear_action.isEnabled()
+    with qtbot.waitSignal(view.clear_requested):
+        view.clear_action.trigger()
+    view.show_tunnels([sample_snapshot(2)])
+    assert not view.clear_action.isEnabled()
+
+
+def test_a_custom_tunnel_offers_no_client_to_open(qtbot: QtBot) -> None:
+    view = TunnelsView()
+    qtbot.addWidget(view)
+    view.show()
+    custom = dataclasses.replace(
+        sample_snapshot(3),
+        spec=dataclasses.replace(sample_snapshot(3).spec, kind=TunnelKind.CUSTOM),
+    )
+    view.show_tunnels([custom])
+    view.select_tunnel(3)
+    assert not view.reopen_action.isEnabled()
+    assert view.copy_action.isEnabled() and view.stop_action.isEnabled()
+    asked: list[int] = []
+    view.reopen_requested.connect(asked.append)
+    rect = view.table.visualRect(view.model.index(0, TunnelColumn.TITLE))
+    QTest.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert asked == []
+
+
+def test_the_view_says_when_it_is_on_the_screen(qtbot: QtBot) -> None:
+    window = InstancesWindow()
+    qtbot.addWidget(window)
+    shown: list[bool] = []
+    window.tunnels.shown_changed.connect(shown.append)
+    window.show()
+    window.tabs.setCurrentWidget(window.tunnels)
+    window.tabs.setCurrentIndex(0)
+    window.tabs.setCurrentWidget(window.tunnels)
+    window.hide()
+    assert shown == [True, False, True, False]
