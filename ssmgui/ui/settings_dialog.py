@@ -179,6 +179,12 @@ class SettingsDialog(QDialog):
         self.plugin_path_edit.setPlaceholderText("found on PATH")
         self.keepalive_check = QCheckBox("Keep idle tunnels alive")
         self.keepalive_check.setChecked(settings.keepalive)
+        self.close_with_client_check = QCheckBox("Close a tunnel when its client exits")
+        self.close_with_client_check.setToolTip(
+            "When the SSH terminal or Remote Desktop window ssmgui opened for a tunnel is "
+            "closed, stop the tunnel too (a browser hands the page over, so it never counts)"
+        )
+        self.close_with_client_check.setChecked(settings.close_tunnel_with_client)
         self.reason_edit = QLineEdit(settings.reason_template)
         self.reason_edit.setToolTip("Recorded in CloudTrail; {kind} and {user} are filled in")
         self.login_check = QCheckBox("Start ssmgui when I log in")
@@ -192,6 +198,7 @@ class SettingsDialog(QDialog):
         form.addRow("Plugin location:", self.plugin_path_edit)
         form.addRow("Keepalive:", self.keepalive_check)
         form.addRow("", _note(KEEPALIVE_NOTE))
+        form.addRow("Clients:", self.close_with_client_check)
         form.addRow("Session reason:", self.reason_edit)
         form.addRow("", self.login_check)
         return page
@@ -253,6 +260,7 @@ class SettingsDialog(QDialog):
             engine=Engine.PLUGIN if self.plugin_radio.isChecked() else Engine.NATIVE,
             plugin_path=self.plugin_path_edit.text().strip(),
             keepalive=self.keepalive_check.isChecked(),
+            close_tunnel_with_client=self.close_with_client_check.isChecked(),
             start_at_login=self.login_check.isChecked(),
             reason_template=self.reason_edit.text().strip() or self._original.reason_template,
             profile_colours=self.marks.colours(),
