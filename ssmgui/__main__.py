@@ -19,6 +19,13 @@ def wants_gui(args: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["ssh-proxy"]:
+        # Before anything heavy is imported: a warm helper may run it (ssmgui/broker/).
+        from ssmgui.broker.client import through_broker  # noqa: PLC0415
+
+        status = through_broker(args)
+        if status is not None:
+            return status
     if wants_gui(args):
         from ssmgui.app import run  # noqa: PLC0415 - Qt only for the GUI
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ssmgui import __version__
 from ssmgui.cli import (
+    broker_command,
     connect_commands,
     demo_commands,
     doctor_commands,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     identity_commands.register(subparsers)
     demo_commands.register(subparsers)
     doctor_commands.register(subparsers)
+    broker_command.register(subparsers)
     return parser
 
 

@@ -226,15 +226,21 @@ class StdioForwarder:
 
     async def pump_input(self) -> None:
         """Until stdin ends (the SSH client exited)."""
-        read = await _pipe_reader(self._in_fd)
-        while data := await read():
-            self._stats.bytes_from_clients += len(data)
-            await self._channel.send(data)
+        read, close = await _pipe_reader(self._in_fd)
+        try:
+            while data := await read():
+                self._stats.bytes_from_clients += len(data)
+                await self._channel.send(data)
+        finally:
+            close()
 
     async def pump_output(self) -> None:
-        write = await _pipe_writer(self._out_fd)
-        while (data := await self._output.get()) is not None:
-            await write(data)
+        write, close = await _pipe_writer(self._out_fd)
+        try:
+            while (data := await self._output.get()) is not None:
+                await write(data)
+        finally:
+            close()
 
     def on_output(self, data: bytes) -> None:
         self._stats.bytes_to_clients += len(data)
@@ -247,19 +253,31 @@ class StdioForwarder:
         self._output.put_nowait(None)
 
 
-async def _pipe_reader(fd: int) -> Callable[[], Awaitable[bytes]]:
+def _nothing() -> None:
+    pass
+
+
+# The descriptors stay open (closefd=False): they belong to whoever handed them over — this
+# process's stdin/stdout, or a proxy's, lent to the warm helper (ssmgui/broker/). The
+# transports are closed when the pumps end, so a long-lived process leaves no reader
+# registered on a descriptor number that is about to be reused.
+
+
+async def _pipe_reader(fd: int) -> tuple[Callable[[], Awaitable[bytes]], Callable[[], None]]:
+    """(read, close) for `fd`."""
     if os.name != "posix":
-        return lambda: asyncio.to_thread(os.read, fd, READ_SIZE)
+        return (lambda: asyncio.to_thread(os.read, fd, READ_SIZE)), _nothing
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     pipe = os.fdopen(fd, "rb", buffering=0, closefd=False)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
-    return lambda: reader.read(READ_SIZE)
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    return (lambda: reader.read(READ_SIZE)), transport.close
 
 
-async def _pipe_writer(fd: int) -> Callable[[bytes], Awaitable[None]]:
+async def _pipe_writer(fd: int) -> tuple[Callable[[bytes], Awaitable[None]], Callable[[], None]]:
+    """(write, close) for `fd`; close lets what was written drain first."""
     if os.name != "posix":
-        return lambda data: _write_all_in_thread(fd, data)
+        return (lambda data: _write_all_in_thread(fd, data)), _nothing
     loop = asyncio.get_running_loop()
     pipe = os.fdopen(fd, "wb", buffering=0, closefd=False)
     transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, pipe)
@@ -269,7 +287,7 @@ async def _pipe_writer(fd: int) -> Callable[[bytes], Awaitable[None]]:
         writer.write(data)
         await writer.drain()
 
-    return write
+    return write, transport.close
 
 
 async def _write_all_in_thread(fd: int, data: bytes) -> None:

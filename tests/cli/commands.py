@@ -19,6 +19,7 @@ def run_ssmgui(
         "AWS_CONFIG_FILE": str(home / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
+        "SSMGUI_BROKER": "off",  # no helper outliving the test
         **(extra or {}),
     }
     return subprocess.run(

@@ -49,6 +49,7 @@ def run_detached(
             "AWS_CONFIG_FILE": str(home / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
             "AWS_EC2_METADATA_DISABLED": "true",
+            "SSMGUI_BROKER": "off",  # no helper outliving the test
             **(env or {}),
         },
         start_new_session=True,  # no controlling terminal
