@@ -31,7 +31,7 @@ from ssmgui.demo.desktop.world import DemoDesktop
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.mfa_dialog import MfaDialog
-from ssmgui.ui.tray import TrayMenu
+from ssmgui.ui.tray import TrayIcon, TrayMenu
 from ssmgui.ui.tunnels_model import TunnelColumn
 
 RECORDER = Path(__file__).with_name("record_client.py")
@@ -276,3 +276,21 @@ def button_of(widget: QWidget, text: str) -> QWidget:
     buttons = [b for b in widget.findChildren(QToolButton) if b.text() == text and b.isVisible()]
     assert len(buttons) == 1, f"no single visible {text!r} button"
     return buttons[0]
+
+
+async def test_the_tray_counts_tunnels_and_retitles_them_while_its_menu_is_open(app: App) -> None:
+    await signed_in(app)
+    builder = TrayMenu(app.controller, open_window=lambda: None, open_settings=lambda: None,
+                       quit_app=lambda: None, ask_custom_port=lambda _i: None)  # fmt: skip
+    tray = TrayIcon(app.controller, builder, app.surface.window)
+    assert tray.icon.toolTip() == "ssmgui — no tunnels"
+    await app.controller.open_tunnel(app.instance("demo-rdp"), TunnelKind.RDP)
+    (tunnel,) = app.controller.tunnels.values()
+    assert tray.icon.toolTip() == "ssmgui — 1 tunnel open (active)"
+    builder.fill(tray.menu)
+    entry = next(a for a in tray.menu.actions() if tunnel.spec.title in a.text())
+    assert "↑0 B ↓0 B" in entry.text() and "1 open" not in entry.text()
+    await echo_through(tunnel.local_port, 16)
+    app.controller.poll_tunnels()  # what the ticker does each second while the menu shows
+    assert "↑1.0 MB ↓1.0 MB" in entry.text()
+    assert "· 1 total" in entry.text() and "MB/s" in entry.text()
