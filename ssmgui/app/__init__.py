@@ -196,6 +196,8 @@ async def _run_until_quit(
     controller = controller_for(services)
     controller.failed.connect(door.show_expected)
     surface = MainSurface(controller, quit_app=quitting.set)
+    if services.demo is not None:  # "Get Windows password…" finds the demo's key there
+        surface.passwords.key_folder = services.demo.windows_key_file.parent
     surface_holder.append(surface)
     surface.show(banner="\n\n".join(text for text in (services.banner, log_notice) if text))
     keep_gui_thread_responsive()

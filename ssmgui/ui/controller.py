@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal

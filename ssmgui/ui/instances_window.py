@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QSplitter,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -23,11 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ssmgui.core.instance import Instance
+from ssmgui.core.instance import Instance, Platform
+from ssmgui.core.instance_choices import InstanceChoice
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.ui.first_run import FirstRunPanel
 from ssmgui.ui.icons import app_icon, kind_icon
+from ssmgui.ui.instance_choice_menu import add_choice_entries
 from ssmgui.ui.instance_delegate import InstanceCellDelegate
+from ssmgui.ui.instance_details import InstanceDetails
 from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel
 from ssmgui.ui.notice_bar import NoticeBar
 from ssmgui.ui.region_status import RegionStatusPanel
@@ -70,6 +74,11 @@ class InstancesWindow(QMainWindow):
     favourite_requested = Signal(object, object)
     refresh_requested = Signal()
     copy_requested = Signal(str)
+    choice_requested = Signal(object, object)  # Instance, InstanceChoice to remember
+    windows_password_requested = Signal(object)  # Instance
+    #: (the instance's remembered choice, the settings' SSH user), for the context menu;
+    #: set by whoever knows the settings (None: no choice entries)
+    choice_of: Callable[[Instance], tuple[InstanceChoice, str]] | None = None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,7 +108,7 @@ class InstancesWindow(QMainWindow):
         toolbar = QToolBar("Instances", self)
         toolbar.setMovable(False)
         toolbar.addWidget(self.filter_edit)
-        toolbar.addAction(self.refresh_action)
+        toolbar.addActions([self.refresh_action, self._make_details_action()])
         self.addToolBar(toolbar)
         # Ctrl+F (the platform's Find) from anywhere in the window: to the filter, its text
         # selected so typing replaces it.
@@ -114,7 +123,7 @@ class InstancesWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         self.first_run = self._make_first_run(page)
         layout.addWidget(self.first_run, 1)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self._make_splitter(page), 1)
         layout.addWidget(self.regions)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(page, "Instances")
@@ -138,6 +147,44 @@ class InstancesWindow(QMainWindow):
         panel.refresh_requested.connect(self.refresh_requested)
         panel.hide()
         return panel
+
+    def _make_splitter(self, page: QWidget) -> QSplitter:
+        """The table above the selected instance's details; dragging the handle down (or
+        the Details button) collapses them. The details follow the selection and every
+        fresh listing (a reset re-selects the same instance: _restore_current)."""
+        self.details = InstanceDetails(page)
+        self.details.copy_requested.connect(self.copy_requested)
+        self.model.modelReset.connect(self._show_details)
+        self.model.layoutChanged.connect(self._show_details)
+        self.table.selectionModel().selectionChanged.connect(self._show_details)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical, page)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([520, 170])
+        splitter.splitterMoved.connect(
+            lambda *_: self.details_action.setChecked(splitter.sizes()[1] > 0)
+        )
+        return splitter
+
+    def _make_details_action(self) -> QAction:
+        self.details_action = action = QAction("Details", self)
+        action.setCheckable(True)
+        action.setChecked(True)
+        action.setToolTip("Show or hide the selected instance's details (tags, agent, IPs)")
+        action.toggled.connect(self._toggle_details)
+        return action
+
+    def _toggle_details(self, shown: bool) -> None:
+        sizes = self.splitter.sizes()
+        if shown and sizes[1] == 0:
+            self.splitter.setSizes([max(sizes[0] - 170, 100), 170])
+        elif not shown and sizes[1] > 0:
+            self.splitter.setSizes([sizes[0] + sizes[1], 0])
+
+    def _show_details(self) -> None:
+        self.details.show_instance(self.selected_instance())
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)
@@ -294,7 +341,18 @@ class InstancesWindow(QMainWindow):
         favourites = menu.addMenu("Add to favourites")
         for kind, label in CONNECT_LABELS.items():
             _add(favourites, label, self._emitter_favourite(instance, kind))
+        self._add_instance_entries(menu, instance)
         return menu
+
+    def _add_instance_entries(self, menu: QMenu, instance: Instance) -> None:
+        """The person's own choices for `instance`, and its Windows password."""
+        menu.addSeparator()
+        if self.choice_of is not None:
+            choice, ssh_default = self.choice_of(instance)
+            add_choice_entries(menu, instance, choice, ssh_default, self.choice_requested.emit)
+        if instance.platform is Platform.WINDOWS:
+            password = self.windows_password_requested
+            _add(menu, "Get Windows password…", lambda: password.emit(instance))
 
     def _emitter_kind(self, instance: Instance, kind: TunnelKind) -> Callable[[], None]:
         return lambda: self.connect_requested.emit(instance, kind)

@@ -24,6 +24,7 @@ from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.settings_dialog import SettingsDialog
 from ssmgui.ui.tray import TrayIcon, TrayMenu
 from ssmgui.ui.tunnel_ticker import TunnelTicker
+from ssmgui.ui.windows_password_ui import WindowsPasswordUi
 
 REGION_BATCH_MS = 150
 
@@ -91,6 +92,7 @@ class MainSurface:
         if self.tray is not None:
             self.tray.icon.hide()
         self.window.close()
+        self.passwords.clipboard.clear()  # a copied password does not outlive the app
 
     # --- views → controller ---------------------------------------------------------------
 
@@ -107,6 +109,10 @@ class MainSurface:
             lambda instance: self.ask_custom_port(instance, remote_host=True)
         )
         window.favourite_requested.connect(self.add_favourite)
+        self.passwords = WindowsPasswordUi(controller, lambda: self.window)
+        window.windows_password_requested.connect(self.passwords.request)
+        window.choice_requested.connect(controller.choose)
+        window.choice_of = lambda i: (controller.choice_for(i), controller.settings.ssh_user)
         window.refresh_requested.connect(lambda: controller.spawn(controller.refresh()))
         window.copy_requested.connect(copy_to_clipboard)
         tunnels = window.tunnels

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
-from ssmgui.core.instance import Instance, sort_instances
+from ssmgui.core.instance import Instance, Platform, sort_instances
 from ssmgui.core.profile_marks import favourite_label, profile_label
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelState
 from ssmgui.core.tunnel_figures import throughput
@@ -141,6 +141,10 @@ class TrayMenu:
                 lambda _=False, k=kind: controller.spawn(controller.open_tunnel(instance, k))
             )
         menu.addAction("Custom port…").triggered.connect(lambda: self._ask_custom_port(instance))
+        if instance.platform is Platform.WINDOWS:
+            menu.addAction("Get Windows password…").triggered.connect(
+                lambda: controller.spawn(controller.windows_password(instance))
+            )
 
     def _tunnels(self, menu: QMenu) -> None:
         self._tunnel_entries.clear()

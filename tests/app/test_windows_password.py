@@ -1,59 +1,31 @@
 """Get Windows password on the demo world: real EC2 GetPasswordData from the demo's fake
 EC2, real RSA decryption with the demo's key, the controller and the app's own widgets.
 
-demo-dev signs in without MFA, so these tests list only its instances.
+demo-dev signs in without MFA, so these tests list only its instances (dev_world.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu
 
-from ssmgui.app import controller_for
-from ssmgui.app.services import AppServices, build_demo_services
-from ssmgui.core.errors import PasswordNotAvailableError, SsmGuiError, WindowsPasswordError
+from ssmgui.core.errors import PasswordNotAvailableError, WindowsPasswordError
 from ssmgui.core.instance import Instance, Platform
-from ssmgui.demo.desktop.files import DEV
-from ssmgui.demo.desktop.world import DEMO_RDP_PASSWORD, DemoDesktop
+from ssmgui.demo.desktop.world import DEMO_RDP_PASSWORD
 from ssmgui.demo.ec2.windows_key import DEMO_KEY_NAME
-from ssmgui.ui.controller import AppController
+from ssmgui.ui.main_surface import MainSurface
+from ssmgui.ui.tray import TrayMenu
+from tests.app.dev_world import World, all_actions, menu_action, surface, until, world
 
-
-@dataclass
-class World:
-    services: AppServices
-    demo: DemoDesktop
-    controller: AppController
-    passwords: list[tuple[Instance, str]]
-    asked: list[tuple[Instance, str]]
-    failures: list[SsmGuiError]
-
-    def instance(self, name: str) -> Instance:
-        wanted = self.demo.featured_by_profile[DEV][name]
-        return next(i for i in self.controller.instances() if i.instance_id == wanted)
-
-
-@pytest.fixture
-async def world() -> AsyncIterator[World]:
-    services = await build_demo_services(lambda: None)
-    assert services.demo is not None
-    services.settings.update(dataclasses.replace(services.settings.current, profiles=(DEV,)))
-    controller = controller_for(services)
-    found = World(services, services.demo, controller, [], [], [])
-    controller.password_ready.connect(lambda i, p: found.passwords.append((i, p)))
-    controller.key_file_needed.connect(lambda i, k: found.asked.append((i, k)))
-    controller.failed.connect(found.failures.append)
-    await asyncio.wait_for(controller.refresh(), 30)
-    yield found
-    await controller.close()
-    await services.close()
+__all__ = ["surface", "world"]  # fixtures
 
 
 def other_key(tmp_path: Path) -> Path:
@@ -122,3 +94,65 @@ async def test_a_remembered_key_that_no_longer_matches_is_forgotten(
     assert world.controller.settings.key_files == {}
     await world.controller.windows_password(rdp)
     assert world.asked == [(rdp, DEMO_KEY_NAME)]  # asked again, not refused again
+
+
+# --- as a person: the window's menu, the key dialog, the clipboard -------------------------
+
+
+# The file name's completer pops up as the path is typed: offscreen cannot grab the keyboard.
+@pytest.mark.qt_log_ignore("does not support grabbing the keyboard")
+async def test_get_windows_password_from_the_window_copies_it_for_a_while(
+    world: World, surface: MainSurface, tmp_path: Path
+) -> None:
+    window, rdp = surface.window, world.instance("demo-rdp")
+    menu_action(window.instance_menu(rdp), "Get Windows password…").trigger()
+    await until(
+        lambda: surface.passwords.dialog is not None and surface.passwords.dialog.isVisible()
+    )
+    dialog = surface.passwords.dialog
+    assert dialog is not None and DEMO_KEY_NAME in dialog.windowTitle()
+    assert Path(dialog.directory().absolutePath()) == world.demo.windows_key_file.parent
+    name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    assert name_edit is not None and name_edit.isVisible()
+    QTest.keyClicks(name_edit, str(world.demo.windows_key_file))
+    QTest.keyClick(name_edit, Qt.Key.Key_Return)
+
+    clipboard = QGuiApplication.clipboard()
+    await until(lambda: clipboard.text() == DEMO_RDP_PASSWORD)
+    assert window.notice.isVisible()
+    shown = " ".join(label.text() for label in window.notice.findChildren(QLabel))
+    assert "copied" in shown and "until" in shown and DEMO_RDP_PASSWORD not in shown
+    window.grab().save(str(tmp_path / "password-copied.png"))
+    await until(lambda: clipboard.text() == "", timeout=5)  # cleared after clear_after_s
+
+
+async def test_the_password_entry_is_offered_for_windows_instances_only(
+    world: World, surface: MainSurface
+) -> None:
+    texts = [a.text() for a in surface.window.instance_menu(world.instance("demo-web")).actions()]
+    assert "Get Windows password…" not in texts
+    tray_menu = QMenu()
+    TrayMenu(world.controller, open_window=lambda: None, open_settings=lambda: None,
+             quit_app=lambda: None, ask_custom_port=lambda _i: None).fill(tray_menu)  # fmt: skip
+    rdp = world.instance("demo-rdp")
+    entry = next(a for a in all_actions(tray_menu) if rdp.instance_id in a.text())
+    submenu = entry.menu()
+    assert isinstance(submenu, QMenu)
+    menu_action(submenu, "Get Windows password…").trigger()
+    await until(lambda: surface.passwords.dialog is not None)
+
+
+async def test_a_copied_password_is_left_alone_once_something_else_is_copied(
+    world: World, surface: MainSurface
+) -> None:
+    world.services.settings.update(
+        world.controller.settings.with_key_file(DEMO_KEY_NAME, str(world.demo.windows_key_file))
+    )
+    menu_action(
+        surface.window.instance_menu(world.instance("demo-rdp")), "Get Windows password…"
+    ).trigger()
+    clipboard = QGuiApplication.clipboard()
+    await until(lambda: clipboard.text() == DEMO_RDP_PASSWORD)
+    clipboard.setText("something the person copied")
+    await asyncio.sleep(0.8)
+    assert clipboard.text() == "something the person copied"
