@@ -37,6 +37,7 @@ from ssmgui.core.errors import SsmGuiError
 from ssmgui.services.aws import errors as aws_errors
 from ssmgui.services.aws.container import CheckedContainerProvider, container_error
 from ssmgui.services.aws.credential_process import TIME_LIMIT_S, CredentialProcessProvider
+from ssmgui.services.aws.models import model_session, share_models
 from ssmgui.services.aws.shared_files import check_regular_file
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class AwsClients:
         core = botocore.session.Session(profile=profile_name)
         label = profile_name or core.get_config_variable("profile") or "default"
         with aws_errors.settings_translated(core, label):
+            share_models(core)
             resolver = core.get_component("credential_provider")
         where = aws_errors.config_file(core)
         checked = _CheckedResolver(resolver.providers, core, label, where, profile_name is None)
@@ -132,7 +134,7 @@ class AwsClients:
 
     def sso(self, region: str) -> SSOClient:
         """An SSO portal client; its calls are authorised by the SSO token, not credentials."""
-        core = botocore.session.Session()
+        core = model_session()
         config = (self._config or Config()).merge(Config(signature_version=UNSIGNED))
         with aws_errors.settings_translated(core, _label(core)):
             client = core.create_client(

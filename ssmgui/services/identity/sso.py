@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import botocore.session
 from botocore import exceptions as boto_errors
 from botocore.tokens import SSOTokenProvider
 from botocore.utils import JSONFileCache, SSOTokenLoader, parse_timestamp
@@ -27,6 +26,7 @@ from ssmgui.core.errors import AwsFileError, ConfigurationError
 from ssmgui.core.profile import Profile, SsoSettings
 from ssmgui.services.aws import errors as aws_errors
 from ssmgui.services.aws.clients import AwsClients
+from ssmgui.services.aws.models import model_session
 from ssmgui.services.aws.shared_files import read_regular_file
 
 #: botocore refreshes an sso_session token this close to expiry; we ask it to then too.
@@ -106,7 +106,7 @@ class SsoCredentials:
 
     def _refreshed_token(self, profile: Profile) -> str:
         """botocore's refresh of an sso_session token (uses its refresh token)."""
-        session = botocore.session.Session(profile=profile.name)
+        session = model_session(profile.name)
         provider = SSOTokenProvider(session, cache=self._cache, profile_name=profile.name)
         with aws_errors.translated(profile.name, "refresh the SSO sign-in"):
             try:
