@@ -27,14 +27,14 @@ _WIDTHS = {
     TunnelColumn.STATE: 120,
     TunnelColumn.TITLE: 230,
     TunnelColumn.ADDRESS: 125,
-    TunnelColumn.MODE: 95,
+    TunnelColumn.MODE: 70,
     TunnelColumn.UP: 70,
     TunnelColumn.DOWN: 75,
-    TunnelColumn.RATE: 150,
+    TunnelColumn.RATE: 140,
     TunnelColumn.CONNECTIONS: 115,
     TunnelColumn.UPTIME: 85,
     TunnelColumn.RECONNECTS: 80,
-    TunnelColumn.CLIENT: 200,
+    TunnelColumn.CLIENT: 170,
 }
 
 
