@@ -30,7 +30,7 @@ from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.services.identity.expiry import ExpiryMonitor
 from ssmgui.ui import icons
-from ssmgui.ui.controller import AppController
+from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.error_display import ErrorDoor
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.tunnel_clients import ClientRun
@@ -195,6 +195,7 @@ async def _run_until_quit(
         return 2
     controller = controller_for(services)
     controller.failed.connect(door.show_expected)
+    _tell_when_keyring_refuses(services, controller)
     surface = MainSurface(controller, quit_app=quitting.set)
     if services.demo is not None:  # "Get Windows password…" finds the demo's key there
         surface.passwords.key_folder = services.demo.windows_key_file.parent
@@ -214,9 +215,25 @@ async def _shut_down(
 ) -> None:
     surface.close()
     services.prompt.close()  # a worker waiting on the MFA dialog gets "cancelled"
+    if services.secrets is not None:
+        services.secrets.close()  # …and one waiting on a keyring prompt, too
     await controller.close()
     await services.close()
     log.info("ssmgui quit: tunnels stopped, services closed")
+
+
+def _tell_when_keyring_refuses(services: AppServices, controller: AppController) -> None:
+    """The keyring's first refusal or time-out, said once in the window's notice bar (and
+    a notification): sessions are kept in memory for this run."""
+    if services.secrets is None:
+        return
+    loop = asyncio.get_running_loop()
+
+    def tell(message: str) -> None:  # on the keyring's thread
+        notice = Notice("MFA sessions are kept in memory only", message, stays=True)
+        loop.call_soon_threadsafe(controller.notify.emit, notice)
+
+    services.secrets.when_unavailable(tell)
 
 
 def _start(controller: AppController, services: AppServices) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -70,6 +71,7 @@ class AppServices:
     banner: str = ""  # a first message for the person (demo hints, memory-only keyring)
     demo: DemoDesktop | None = None  # the embedded world, when running on it
     passwords: WindowsPasswords | None = None  # Windows passwords, on the same sign-ins
+    secrets: SecretStore | None = None  # the OS keyring's store: told when it refuses, closed
 
     async def close(self) -> None:
         """Run every closer even if one fails; failures are logged, not raised (on quit)."""
@@ -131,7 +133,9 @@ async def build_real_services(
     settings = SettingsService(SettingsStore())
     prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
     files = AwsFiles.from_environment()
-    store = SecretStore.from_system()
+    # Built on the GUI thread, which must never wait for the keyring (a prompt can take
+    # minutes): its reads answer from what this run knows (secrets.py).
+    store = SecretStore.from_system(never_wait_on=threading.current_thread())
     identity = IdentityService(
         load_profiles=ProfileCache(files),
         store=store,
@@ -159,7 +163,7 @@ async def build_real_services(
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
                        closers=[stop_sweeping, data_loop.close, close_launcher],
                        passwords=WindowsPasswords(identity.session_for),
-                       banner=banner)  # fmt: skip
+                       banner=banner, secrets=store)  # fmt: skip
 
 
 #: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the

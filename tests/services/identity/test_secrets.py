@@ -6,7 +6,6 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from ssmgui.core.errors import KeyringUnavailableError
 from ssmgui.services.identity.secrets import SERVICE_NAME, SecretStore, usable_backend
 from tests.services.identity.conftest import MemoryKeyring
 
@@ -55,12 +54,17 @@ def test_delete_removes_everything_and_is_idempotent() -> None:
     assert store.delete("k") is False
 
 
-def test_locked_keyring_is_a_clear_error_without_the_value() -> None:
+def test_locked_keyring_means_memory_only_without_the_value() -> None:
     backend = MemoryKeyring()
     backend.locked = True
-    with pytest.raises(KeyringUnavailableError, match="is locked") as caught:
-        SecretStore(backend).write("k", "value-that-must-not-leak")
-    assert "value-that-must-not-leak" not in str(caught.value)
+    store = SecretStore(backend)
+    told: list[str] = []
+    store.when_unavailable(told.append)
+    store.write("k", "value-that-must-not-leak")
+    assert store.read("k") == "value-that-must-not-leak"  # kept for this run
+    assert not store.persistent and "memory only" in store.location
+    assert len(told) == 1 and "is locked" in told[0]
+    assert "value-that-must-not-leak" not in told[0]
 
 
 def test_memory_only_store_says_so() -> None:
