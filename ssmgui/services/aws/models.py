@@ -7,9 +7,10 @@ profiles, the first refresh parsed the same JSON N times (about 0.2 s of CPU eac
 bench/profiles.py). `model_session(profile)` (or `share_models(session)`) is a botocore
 session like any other whose `data_loader` component is the process's shared one for its
 `data_path` (AWS_DATA_PATH or the profile's `data_path`, botocore's own rule, so a profile
-pointing at other models still gets them). Only read-only data is shared: each session keeps its own configuration,
-credentials, endpoint resolution and events. botocore's loader caches with plain dict
-assignments, so two threads loading at once at worst both parse a model.
+pointing at other models still gets them). Only read-only data is shared: each session
+keeps its own configuration, credentials, endpoint resolution and events. botocore's
+loader caches with plain dict assignments, so two threads loading at once at worst both
+parse a model.
 """
 
 from __future__ import annotations
