@@ -398,6 +398,8 @@ class AppController(QObject):
             return
         self._clients.started(snapshot.tunnel_id, run)
         self._show_client(snapshot.tunnel_id)
+        if run.note:  # what this client cannot show here (the demo has no RDP/SSH server)
+            self.notify.emit(Notice(snapshot.spec.title, run.note, stays=True))
         self.spawn(self._watch_client(snapshot.tunnel_id, run))
 
     async def _watch_client(self, tunnel_id: int, run: ClientRun) -> None:

@@ -1,0 +1,88 @@
+"""The demo's welcome followed as written (issue #17 item 7): the filter it names shows the
+featured instances, and a double-click on each featured instance visibly succeeds or says
+plainly where the demo stops: demo-web's page opens, demo-ssh's terminal stays open with
+ssh's exit status and why, demo-rdp's note says there is no RDP server."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QTableView
+
+from tests.acceptance.journeys import steps
+from tests.acceptance.person import JourneyError, Person
+
+FEATURED_FILTER = "team=demo"
+FEATURED = {"demo-web", "demo-rdp", "demo-ssh", "demo-files", "demo-offline", "demo-old-agent"}
+PROFILE = "demo-prod"
+PAGE_TITLE = "ssmgui-journey-web"
+# A browser a person can see: an xterm showing the page's HTML, kept open.
+BROWSER = f"xterm -title {PAGE_TITLE} -hold -e curl -s {{url}}"
+SSH_NOTE = "The demo has no SSH server"
+RDP_NOTE = "The demo has no Remote Desktop server"
+
+
+async def follow_the_welcome(person: Person) -> None:
+    """The banner names the filter; typing it leaves the featured instances of each
+    profile; double-clicks on demo-web, demo-ssh and demo-rdp each show their outcome."""
+    await steps.open_window_from_tray(person)
+    await person.check(
+        person.sees(f"type {FEATURED_FILTER} in the filter"), "the welcome to name the filter"
+    )
+    await person.screenshot("the welcome banner")
+    person.record("mfa_to_full_list_s", await steps.sign_in(person))
+    await steps.set_setting(person, "Connecting", "Browser program", BROWSER)
+    table = await steps.filter_for(person, FEATURED_FILTER)
+    names = {row[steps.column_of(table, "Name")] for row in person.rows(table)}
+    await person.check(names == FEATURED, f"only the featured instances, got {names}")
+    person.record("rows_for_team_demo", table.model().rowCount())
+    await person.screenshot("team=demo shows the featured instances")
+
+    clicked = await double_click(person, table, "demo-web")
+    await person.wait_for(lambda: person.other_windows(PAGE_TITLE), 15, "demo-web's page")
+    person.record("double_click_to_browser_s", round(time.monotonic() - clicked, 3))
+    await person.screenshot("demo-web's page, through the tunnel")
+
+    before = set(await terminals(person))
+    await double_click(person, table, "demo-ssh")
+    await person.wait_until(lambda: person.sees(SSH_NOTE), 15, "the note on demo-ssh")
+    opened = await person.wait_for(lambda: _new(person, before), 15, "ssh's terminal window")
+    # Out from under the notification, as a person would drag it, to be read and shot.
+    await person.xdotool("windowmove", "--sync", opened[0], "300", "300")
+    await person.xdotool("windowraise", opened[0])
+    await person.screenshot("ssh's terminal, held open with its exit status")
+    await person.check(set(opened) <= set(await terminals(person)), "the terminal to stay open")
+
+    await double_click(person, table, "demo-rdp")
+    await person.wait_until(lambda: person.sees(RDP_NOTE), 15, "the note on demo-rdp")
+    await person.screenshot("demo-rdp: the demo says it has no RDP server")
+
+
+async def double_click(person: Person, table: QTableView, name: str) -> float:
+    cell = await person.wait_until(
+        lambda: _name_cell(person, table, name), 5, f"{PROFILE}'s {name} in the table"
+    )
+    await person.double_click(cell)
+    return time.monotonic()
+
+
+def _name_cell(person: Person, table: QTableView, name: str) -> QPoint | None:
+    profile, column = steps.column_of(table, "Profile"), steps.column_of(table, "Name")
+    for offset, row in enumerate(person.rows(table)):
+        if row[profile] == PROFILE and row[column] == name:
+            return person.cell(table, table.rowAt(0) + offset, column)
+    return None
+
+
+async def terminals(person: Person) -> list[str]:
+    """The visible xterm windows (x-terminal-emulator is xterm here)."""
+    with contextlib.suppress(JourneyError):  # xdotool exits 1 when there is none
+        return (await person.xdotool("search", "--onlyvisible", "--class", "XTerm")).split()
+    return []
+
+
+async def _new(person: Person, before: set[str]) -> list[str] | None:
+    fresh = [window for window in await terminals(person) if window not in before]
+    return fresh or None
