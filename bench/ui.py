@@ -159,6 +159,9 @@ class FleetIdentity:
     def forget(self, profile: str) -> None:
         return None
 
+    async def account_alias(self, profile: str) -> str:
+        return ""
+
 
 @dataclass
 class Gui:

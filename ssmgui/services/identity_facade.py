@@ -12,8 +12,11 @@ from typing import Any
 
 import botocore.session
 
+from ssmgui.core.errors import SsmGuiError
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
+
+ALIAS_TIME_LIMIT_S = 10.0  # an account alias only labels things: not worth a longer wait
 
 
 class IdentityFacade:
@@ -52,6 +55,17 @@ class IdentityFacade:
 
     def needs_login(self, profile: str) -> bool:
         return self._identity.needs_login(profile)
+
+    async def account_alias(self, profile: str) -> str:
+        """The account's alias, "" when it has none, may not be asked, or cannot be asked
+        now without a sign-in (this never asks the person) or within ALIAS_TIME_LIMIT_S."""
+        try:
+            if self._identity.needs_login(profile):
+                return ""
+            call = asyncio.to_thread(self._identity.account_alias, profile)
+            return await asyncio.wait_for(call, ALIAS_TIME_LIMIT_S)
+        except (SsmGuiError, TimeoutError):
+            return ""
 
     def forget(self, profile: str) -> None:
         self._identity.forget(profile)

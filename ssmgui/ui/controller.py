@@ -63,6 +63,8 @@ class IdentityPort(Protocol):
 
     def profile_files(self) -> tuple[Path, ...]: ...
 
+    async def account_alias(self, profile: str) -> str: ...
+
 
 #: Opens the tunnel's client; the started client to watch, or None when it has none (CUSTOM).
 ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[ClientRun | None]]
@@ -139,6 +141,7 @@ class AppController(QObject):
         # Set by the view: asked before connecting to a marked profile when the settings say
         # so (a dialog is the view's business); None connects without asking.
         self.confirm_connect: ConnectConfirmer | None = None
+        self._aliases: dict[str, str] = {}  # profile → its account's alias ("": none)
         tunnels.subscribe(self._on_tunnel)
 
     # --- running slots from signals --------------------------------------------------------
@@ -240,6 +243,19 @@ class AppController(QObject):
                     return account
         return ""
 
+    async def _learn_aliases(self) -> None:
+        """Ask once per run for the account alias of each profile listed so far (labels
+        name it); a profile whose listing failed is asked after a later listing."""
+        listed = {profile for profile, _region in self.regions if self.account_of(profile)}
+        asking = sorted(listed - self._aliases.keys())
+        self._aliases.update(dict.fromkeys(asking, ""))  # asked: once, even if it fails
+        found = await asyncio.gather(*(self._identity.account_alias(p) for p in asking))
+        self._aliases.update(zip(asking, found, strict=True))
+
+    def account_name(self, profile: str) -> str:
+        """The profile's account as labels name it: its alias, else its id, else ""."""
+        return self._aliases.get(profile) or self.account_of(profile)
+
     def instances(self) -> list[Instance]:
         return [i for result in self.regions.values() for i in result.instances]
 
@@ -286,6 +302,7 @@ class AppController(QObject):
             self.refreshing = False
             self.refresh_finished.emit()
         self.update_credentials()
+        self.spawn(self._learn_aliases())
         if self._refresh_again:  # e.g. regions chosen in the settings meanwhile
             await self.refresh()
 
@@ -326,10 +343,11 @@ class AppController(QObject):
         remote_port: int | None = None,
         **options: object,
     ) -> None:
-        if not await self._confirmed(instance.profile, instance.display_name, instance.account):
+        account = self._aliases.get(instance.profile) or instance.account
+        if not await self._confirmed(instance.profile, instance.display_name, account):
             return
         try:
-            label = tunnel_label(kind, instance.display_name, instance.profile, instance.account)
+            label = tunnel_label(kind, instance.display_name, instance.profile, account)
             spec = spec_for(
                 instance.profile, instance.region, instance.instance_id, kind, remote_port,
                 label=label, **options,
@@ -350,7 +368,7 @@ class AppController(QObject):
         if not await self._confirmed(profile, favourite.name):
             return
         spec = favourite_spec(favourite)
-        label = favourite_label(favourite.name, profile, self.account_of(profile))
+        label = favourite_label(favourite.name, profile, self.account_name(profile))
         try:
             snapshot = await self._tunnels.open(replace(spec, label=label))
             await self._launch_client(snapshot, None)
@@ -366,7 +384,7 @@ class AppController(QObject):
         if not is_marked(profile, settings.profile_colours):
             return True
         return await self.confirm_connect(
-            ConnectQuestion(profile, account or self.account_of(profile), target)
+            ConnectQuestion(profile, account or self.account_name(profile), target)
         )
 
     async def stop_tunnel(self, tunnel_id: int) -> None:

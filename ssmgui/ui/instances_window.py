@@ -52,7 +52,7 @@ _WIDTHS = {
     InstanceColumn.STATUS: 150,
     InstanceColumn.AGENT: 100,
     InstanceColumn.IP: 115,
-    InstanceColumn.PROFILE: 90,
+    InstanceColumn.PROFILE: 135,  # room for the colour swatch and a name like demo-staging
 }
 
 

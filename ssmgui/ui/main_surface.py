@@ -226,7 +226,7 @@ class MainSurface:
             controller.settings,
             profiles,
             region_choices=controller.region_choices(),
-            accounts={profile: controller.account_of(profile) for profile in profiles},
+            accounts={profile: controller.account_name(profile) for profile in profiles},
             parent=self.window,
         )
         dialog.accepted.connect(lambda: self.save_settings(dialog.result_settings()))

@@ -97,7 +97,7 @@ class TrayMenu:
         controller = self._controller
         for favourite in controller.settings.favourites:
             profile = favourite.spec.profile
-            label = favourite_label(favourite.name, profile, controller.account_of(profile))
+            label = favourite_label(favourite.name, profile, controller.account_name(profile))
             icon = self.marks.icon(profile) or icons.kind_icon(favourite.kind)
             action = menu.addAction(icon, f"★ {label}")
             action.triggered.connect(
@@ -114,7 +114,7 @@ class TrayMenu:
             placeholder = menu.addAction("No instances yet: Refresh")
             placeholder.setEnabled(False)
         for profile, regions in by_profile.items():
-            label = profile_label(profile, self._controller.account_of(profile))
+            label = profile_label(profile, self._controller.account_name(profile))
             icon = self.marks.icon(profile)
             profile_menu = menu.addMenu(icon, label) if icon else menu.addMenu(label)
             for region, instances in regions.items():

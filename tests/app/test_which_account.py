@@ -26,7 +26,8 @@ from ssmgui.core.instance import Instance
 from ssmgui.core.profile_marks import PRODUCTION_COLOUR
 from ssmgui.core.settings import Favourite
 from ssmgui.core.tunnel import TunnelKind, TunnelState, spec_for
-from ssmgui.demo.desktop.files import DEV, PROD
+from ssmgui.demo.desktop.files import DEV, PROD, STAGING
+from ssmgui.demo.desktop.world import DEMO_PROD_ALIAS
 from ssmgui.ui.controller import Notice
 from ssmgui.ui.error_display import ErrorDoor
 from ssmgui.ui.instance_model import InstanceColumn
@@ -109,6 +110,7 @@ async def _double_click(gui: Gui, row: int) -> None:
 
 async def _window_with_instances(gui: Gui) -> None:
     await refreshed(gui, "123456")
+    await until(lambda: gui.controller.account_name(PROD) == DEMO_PROD_ALIAS)
     gui.surface.open_window()
     gui.surface.window.tabs.setCurrentIndex(0)
 
@@ -148,9 +150,8 @@ async def test_a_double_click_on_a_marked_profile_asks_and_cancel_opens_nothing(
     await _window_with_instances(gui)
     gui.surface.save_settings(dataclasses.replace(gui.controller.settings, confirm_marked=True))
     row = _shown_row(gui, PROD, "demo-web")
-    web = gui.surface.window.model.instance_at(row)
-    account = web.account
-    assert account
+    assert gui.surface.window.model.instance_at(row).name == "demo-web"
+    account = DEMO_PROD_ALIAS  # the account's alias, from iam:ListAccountAliases
 
     await _double_click(gui, row)
     text = await _answer("Cancel")
@@ -199,9 +200,9 @@ async def test_the_tray_and_a_favourite_ask_too_and_say_the_account(gui: Gui) ->
              quit_app=lambda: None, ask_custom_port=lambda _i: None,
              marks=gui.surface.marks).fill(menu)  # fmt: skip
     entries = {action.text(): action for action in menu.actions()}
-    label = f"★ Web — {PROD} ({web.account})"
+    label = f"★ Web — {PROD} ({DEMO_PROD_ALIAS})"
     assert label in entries and not entries[label].icon().isNull()
-    profile_entry = entries[f"{PROD} ({web.account})"]
+    profile_entry = entries[f"{PROD} ({DEMO_PROD_ALIAS})"]
     assert not profile_entry.icon().isNull()  # the swatch
     assert entries[f"{DEV} ({_online(gui, DEV).account})"].icon().isNull()
 
@@ -236,3 +237,16 @@ async def test_regions_are_ticked_in_a_checklist_of_the_partition(gui: Gui) -> N
     assert gui.controller.settings.regions == ("ap-southeast-2",)
     assert {region for _profile, region in gui.controller.pairs()} == {"ap-southeast-2"}
     await until(lambda: gui.surface.window.model.total() == 0)
+
+
+async def test_an_alias_names_the_account_once_asked_and_a_refusal_shows_the_id(
+    gui: Gui,
+) -> None:
+    await _window_with_instances(gui)
+    staging = _online(gui, STAGING)
+    assert gui.controller.account_name(STAGING) == staging.account  # refused: the id
+    assert gui.controller.account_name(DEV) == _online(gui, DEV).account  # no alias: the id
+    assert all(result.error is None for result in gui.controller.regions.values())
+    await gui.controller.refresh()
+    await asyncio.sleep(0.2)
+    assert gui.demo.sts.calls["ListAccountAliases"] == 3  # once per profile per run

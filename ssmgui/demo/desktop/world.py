@@ -59,6 +59,7 @@ from ssmgui.demo.sts.server import FakeSts
 
 PROFILES = (PROD, STAGING, DEV)
 REGIONS = DEMO_REGIONS[:3]
+DEMO_PROD_ALIAS = "acme-production"  # demo-prod's account alias (iam:ListAccountAliases)
 PER_PAIR = 40
 OLD_AGENT = "2.3.444.0"
 MFA_CODE_HINT = "any 6 digits (000000 shows a wrong code)"
@@ -188,6 +189,10 @@ def _add_identities(sts: FakeSts) -> DemoUsers:
     prod = sts.add_user(account_for(0), "demo-user")
     dev = sts.add_user(account_for(2), "demo-developer", mfa=False)
     role = sts.add_role(account_for(1), "demo-staging-admin", requires_mfa=True)
+    # Labels name demo-prod's account by its alias; staging's role may not list aliases (as
+    # a tight IAM policy would), so its id shows, and nothing fails.
+    sts.account_aliases[account_for(0)] = DEMO_PROD_ALIAS
+    sts.aliases_refused.add(account_for(1))
     return DemoUsers(prod, dev, role)
 
 

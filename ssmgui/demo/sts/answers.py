@@ -79,6 +79,12 @@ def assume_role_xml(issued: Issued, arn: str, assumed_role_id: str) -> str:
     return _response("sts", "AssumeRole", _credentials(issued) + user)
 
 
+def account_aliases_xml(aliases: list[str]) -> str:
+    members = "".join(f"<member>{escape(alias)}</member>" for alias in aliases)
+    result = f"<AccountAliases>{members}</AccountAliases><IsTruncated>false</IsTruncated>"
+    return _response("iam", "ListAccountAliases", result)
+
+
 def mfa_devices_xml(devices: list[tuple[str, str]]) -> str:
     """`devices`: (user name, serial number) pairs."""
     members = "".join(

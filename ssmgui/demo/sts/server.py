@@ -1,6 +1,7 @@
 """FakeSts: just enough of STS and IAM (query protocol) for the demo's sign-in, on loopback.
 
-Actions: STS `GetCallerIdentity`, `GetSessionToken`, `AssumeRole`; IAM `ListMFADevices`.
+Actions: STS `GetCallerIdentity`, `GetSessionToken`, `AssumeRole`; IAM `ListMFADevices` and
+`ListAccountAliases` (refused, as an IAM policy may, for accounts in `aliases_refused`).
 One endpoint serves both services (botocore's sts and iam clients both `POST /` forms with
 `Action=…`). The caller is the access key id in the Authorization header's credential
 scope; signatures themselves are not checked here (the fake data channel verifies SigV4
@@ -25,6 +26,7 @@ from ssmgui.demo.servers.query import QueryServer
 from ssmgui.demo.sts.answers import (
     Issued,
     StsError,
+    account_aliases_xml,
     assume_role_xml,
     caller_identity_xml,
     error_xml,
@@ -39,7 +41,7 @@ _BAD_SERIAL_MESSAGE = (
     "serial number is valid and associated with this user."
 )
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/")
-_IAM_ACTIONS = frozenset({"ListMFADevices"})
+_IAM_ACTIONS = frozenset({"ListMFADevices", "ListAccountAliases"})
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 CredentialListener = Callable[[str, str], None]  # (access key id, secret access key)
@@ -89,6 +91,8 @@ class FakeSts:
         self._server = QueryServer(self._handle)
         self.calls: dict[str, int] = {}
         self.url = ""
+        self.account_aliases: dict[str, str] = {}  # account id → its alias
+        self.aliases_refused: set[str] = set()  # accounts whose callers may not list aliases
 
     def add_user(self, account: str, name: str, *, mfa: bool = True) -> IamUser:
         """A new IAM user with fresh keys, and a virtual MFA device if `mfa`."""
@@ -137,7 +141,19 @@ class FakeSts:
             return assume_role_xml(issued, assumed.arn, assumed.user_id)
         if action == "ListMFADevices":
             return mfa_devices_xml(self._mfa_devices(params, caller))
+        if action == "ListAccountAliases":
+            return account_aliases_xml(self._aliases(caller))
         raise StsError("InvalidAction", f"Could not find operation {action}", 400)
+
+    def _aliases(self, caller: Caller) -> list[str]:
+        if caller.account in self.aliases_refused:
+            raise StsError(
+                "AccessDenied",
+                f"User: {caller.arn} is not authorized to perform: iam:ListAccountAliases",
+                403,
+            )
+        alias = self.account_aliases.get(caller.account)
+        return [alias] if alias else []
 
     def _caller(self, headers: Mapping[str, str]) -> Caller:
         match = _CREDENTIAL.search(headers.get("authorization", ""))

@@ -31,6 +31,7 @@ from ssmgui.core.profile import (
 from ssmgui.services.aws import errors as aws_errors
 from ssmgui.services.aws.clients import AwsClients, checked_session
 from ssmgui.services.aws.login_sessions import require_login_support
+from ssmgui.services.identity.account_alias import account_alias
 from ssmgui.services.identity.mfa_sessions import MfaPrompt, MfaSessions
 from ssmgui.services.identity.roles import RoleCredentials
 from ssmgui.services.identity.secrets import SecretStore
@@ -172,6 +173,11 @@ class IdentityService:
             expires_at=self.expires_at(name),
             kept_in=self.kept_in(name),
         )
+
+    def account_alias(self, name: str) -> str:
+        """The alias of `name`'s account, "" if none or not allowed (account_alias.py).
+        Signs in as `session_for` does: ask only when `needs_login` is False."""
+        return account_alias(lambda: self.session_for(name), self._clients, name)
 
     def kept_in(self, name: str) -> str:
         """Where `name`'s credentials are kept, in words for a person."""
