@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported at run time only once the private HOME is in place
     from tests.acceptance.person import Person
 
 JOURNEY_TIMEOUT_S = 70.0
+QUIT_LIMIT_S = 15.0
 LAUNCHED_AT = "SSMGUI_JOURNEY_LAUNCHED_AT"
 
 
@@ -139,8 +140,12 @@ async def _drive(journey: Journey, person: Person, outcome: Outcome) -> None:
             traceback.print_exc()
     finally:
         outcome.figures = person.figures
-    if not (journey.ends_app and outcome.passed):
-        QApplication.quit()  # as a person's Quit: tunnels stopped, services closed
+    if journey.ends_app and outcome.passed:
+        # The journey quit the app: it must end by itself (this task is then cut off).
+        await asyncio.sleep(QUIT_LIMIT_S)
+        outcome.passed = False
+        outcome.error = f"the app was still running {QUIT_LIMIT_S} s after the journey quit it"
+    QApplication.quit()  # as a person's Quit: tunnels stopped, services closed
 
 
 if __name__ == "__main__":

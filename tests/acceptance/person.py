@@ -253,7 +253,8 @@ class Person:
         for widget in QApplication.topLevelWidgets():
             handle = widget.windowHandle()
             if widget.isVisible() and handle is not None and handle.isExposed():
-                shown.append(Window(widget, widget.windowTitle(), type(widget).__name__))
+                kind = widget.metaObject().className()  # Qt's own for its private classes
+                shown.append(Window(widget, widget.windowTitle(), kind))
         return shown
 
     def window(self, kind: type[W], title: str = "") -> W | None:
@@ -262,6 +263,10 @@ class Person:
             if isinstance(window.widget, kind) and title in window.title:
                 return window.widget
         return None
+
+    def notification(self) -> QWidget | None:
+        """The tray's notification balloon, while one shows (Qt draws its own on X11)."""
+        return next((w.widget for w in self.visible_windows() if w.kind == "QBalloonTip"), None)
 
     def main_window(self) -> QMainWindow | None:
         return self.window(QMainWindow)

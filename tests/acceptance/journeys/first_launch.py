@@ -14,8 +14,9 @@ TRAY_HOST_TOP_RIGHT = (1000, 40)  # trayer's area in desktop.py: x beyond, y wit
 
 
 async def with_tray(person: Person) -> None:
-    """The icon shows in the tray host; a left click opens the window, whose banner says
-    how to use the demo (the MFA hint); the MFA dialog asks for demo-prod's code."""
+    """The icon shows in the tray host with a notification saying how to use the demo (the
+    MFA hint), and the MFA dialog asks for a code; once the notification is closed, a left
+    click on the icon opens the window, whose banner says it again."""
     icon = await person.wait_until(person.tray_icon, 15, "the tray icon to show")
     person.record("launch_to_tray_icon_s", person.since_launch())
     await person.check(
@@ -24,7 +25,9 @@ async def with_tray(person: Person) -> None:
     )
     await steps.mfa_dialog(person)
     person.record("launch_to_first_window_s", person.since_launch())
-    await person.screenshot("tray icon and the MFA dialog")
+    balloon = await person.wait_until(person.notification, 5, "the welcome notification")
+    await person.check(person.sees(MFA_CODE_HINT, balloon), "the MFA hint in the notification")
+    await person.screenshot("tray icon, notification and the MFA dialog")
     await person.check(person.main_window() is None, "no main window before the click")
     clicked = time.monotonic()
     window = await steps.open_window_from_tray(person)
