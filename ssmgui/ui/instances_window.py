@@ -264,8 +264,7 @@ class InstancesWindow(QMainWindow):
     def update_tunnels(self, snapshots: Iterable[TunnelSnapshot]) -> None:
         """Fresh figures for several rows (a poll while the tab shows): no state changed,
         so the tab's count stays."""
-        for snapshot in snapshots:
-            self.tunnels.update_snapshot(snapshot)
+        self.tunnels.update_figures(snapshots)
 
     def selected_instance(self) -> Instance | None:
         rows = self.table.selectionModel().selectedRows()

@@ -183,12 +183,31 @@ class TunnelsTableModel(HeadedTableModel):
             self._row_of[snapshot.tunnel_id] = row
             self.endInsertRows()
             return
+        self._replace(row, snapshot)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def update_figures(self, snapshots: Iterable[TunnelSnapshot]) -> None:
+        """Fresh figures of listed tunnels (a poll, no state change): one dataChanged for
+        them all, over the figure columns only, which are all that a poll repaints."""
+        rows = []
+        for snapshot in snapshots:
+            row = self._row_of.get(snapshot.tunnel_id)
+            if row is not None:
+                self._replace(row, snapshot)
+                rows.append(row)
+        if rows:
+            first, last = (
+                self.index(min(rows), TunnelColumn.UP),
+                self.index(max(rows), len(HEADERS) - 1),
+            )
+            self.dataChanged.emit(first, last)
+
+    def _replace(self, row: int, snapshot: TunnelSnapshot) -> None:
         previous, self._rows[row] = self._rows[row], snapshot
         if snapshot.uptime_s > previous.uptime_s:  # a new sample, not only a new client line
             self._rates[snapshot.tunnel_id] = throughput(previous, snapshot)
         if snapshot.state.is_final:
             self._rates.pop(snapshot.tunnel_id, None)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def snapshot_at(self, row: int) -> TunnelSnapshot:
         return self._rows[row]

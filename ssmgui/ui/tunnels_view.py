@@ -122,6 +122,10 @@ class TunnelsView(QWidget):
     def update_snapshot(self, snapshot: TunnelSnapshot) -> None:
         self.model.update_snapshot(snapshot)
 
+    def update_figures(self, snapshots: Iterable[TunnelSnapshot]) -> None:
+        """Fresh figures of listed tunnels, all at once (the once-a-second poll)."""
+        self.model.update_figures(snapshots)
+
     def select_tunnel(self, tunnel_id: int) -> None:
         row = self.model.row_of(tunnel_id)
         if row is not None:

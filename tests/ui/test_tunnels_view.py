@@ -161,3 +161,18 @@ def test_the_view_says_when_it_is_on_the_screen(qtbot: QtBot) -> None:
     window.tabs.setCurrentWidget(window.tunnels)
     window.hide()
     assert shown == [True, False, True, False]
+
+
+def test_a_poll_updates_every_listed_row_with_one_change(qtbot: QtBot) -> None:
+    view = TunnelsView()
+    qtbot.addWidget(view)
+    view.show_tunnels([sample_snapshot(1), sample_snapshot(2)])
+    changes: list[tuple[int, int, int, int]] = []
+    view.model.dataChanged.connect(
+        lambda first, last: changes.append((first.row(), first.column(), last.row(), last.column()))
+    )
+    later = [dataclasses.replace(sample_snapshot(n), uptime_s=3726.0) for n in (1, 2, 9)]
+    view.update_figures(later)
+    assert changes == [(0, TunnelColumn.UP, 1, TunnelColumn.DETAIL)]
+    assert view.model.rowCount() == 2  # a tunnel not listed yet is not added by a poll
+    assert view.model.data(view.model.index(1, TunnelColumn.RATE)) == "↑0 B/s ↓0 B/s"
