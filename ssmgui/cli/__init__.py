@@ -19,6 +19,7 @@ from ssmgui.cli import (
     doctor_commands,
     identity_commands,
     inventory_commands,
+    password_command,
     tunnel_commands,
 )
 from ssmgui.core.errors import SsmGuiError
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     tunnel_commands.register(subparsers)
     connect_commands.register(subparsers)
     inventory_commands.register(subparsers)
+    password_command.register(subparsers)
     identity_commands.register(subparsers)
     demo_commands.register(subparsers)
     doctor_commands.register(subparsers)
