@@ -25,7 +25,7 @@ from ssmgui.ui.tunnels_model import HEADERS, TunnelColumn, TunnelsTableModel
 
 _WIDTHS = {
     TunnelColumn.STATE: 120,
-    TunnelColumn.TITLE: 230,
+    TunnelColumn.TITLE: 340,  # what, where, and in which profile and account
     TunnelColumn.ADDRESS: 125,
     TunnelColumn.MODE: 70,
     TunnelColumn.UP: 70,

@@ -24,7 +24,14 @@ class Journey:
 
 
 def _journeys() -> dict[str, Journey]:
-    from tests.acceptance.journeys import clients, demo_guide, first_launch, instances, sign_in
+    from tests.acceptance.journeys import (
+        account_marks,
+        clients,
+        demo_guide,
+        first_launch,
+        instances,
+        sign_in,
+    )
 
     return {
         "first_launch_tray": Journey(first_launch.with_tray),
@@ -34,6 +41,7 @@ def _journeys() -> dict[str, Journey]:
         "bad_client_command": Journey(clients.bad_client_command),
         "quit_with_tunnel": Journey(clients.quit_from_tray_with_a_tunnel, ends_app=True),
         "demo_guide": Journey(demo_guide.follow_the_welcome),
+        "confirm_before_production": Journey(account_marks.confirm_before_production),
     }
 
 
