@@ -104,6 +104,7 @@ async def test_a_chosen_default_action_wins_over_the_tag_and_is_remembered(
 ) -> None:
     web = world.instance("demo-web")
     usual = world.controller.default_kind(web)
+    assert usual is TunnelKind.HTTP  # demo-web's ssmgui:action=http tag
     menu = surface.window.instance_menu(web)
     choices = {a.text(): a for a in all_actions(menu) if a.isCheckable()}
     assert choices[AUTOMATIC].isChecked()
