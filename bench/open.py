@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ def proxy_first_byte(info: dict[str, Any], env: dict[str, str]) -> float:
         first = child.stdout.read(1)
         elapsed = (time.perf_counter() - started) * 1000
         if first != b"x":
-            raise RuntimeError(f"ssh-proxy echoed {first!r}: {child.stderr.read(2000)!r}")
+            raise RuntimeError(f"ssh-proxy echoed {first!r}: {child.communicate()[1]!r}")
         return elapsed
     finally:
         child.stdin.close()
@@ -125,7 +125,7 @@ def forward_first_byte(info: dict[str, Any], env: dict[str, str]) -> float:
     try:
         line = child.stdout.readline()
         if not line.startswith("Port "):
-            raise RuntimeError(f"forward said {line!r}: {child.stderr.read(2000)!r}")
+            raise RuntimeError(f"forward said {line!r}: {child.communicate()[1]!r}")
         port = int(line.split()[1])
         with socket.create_connection(("127.0.0.1", port), FIRST_BYTE_TIMEOUT_S) as sock:
             sock.sendall(b"x")
@@ -143,7 +143,7 @@ def python_floor(env: dict[str, str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def median_of(runs: int, measure: Any, *args: Any) -> float:
+def median_of(runs: int, measure: Callable[..., float], *args: Any) -> float:
     return statistics.median(measure(*args) for _ in range(runs))
 
 
