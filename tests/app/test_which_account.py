@@ -232,7 +232,9 @@ async def test_regions_are_ticked_in_a_checklist_of_the_partition(gui: Gui) -> N
         assert item is not None
         regions.setCurrentItem(item)
         QTest.keyClick(regions, Qt.Key.Key_Space)
-    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    buttons = dialog.findChild(QDialogButtonBox)
+    assert buttons is not None
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
     QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert gui.controller.settings.regions == ("ap-southeast-2",)
     assert {region for _profile, region in gui.controller.pairs()} == {"ap-southeast-2"}
