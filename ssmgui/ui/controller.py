@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from ssmgui.core.errors import (
     ConfigurationError,
     PasswordNotAvailableError,
+    SessionStartError,
     SsmGuiError,
     WindowsPasswordError,
 )
@@ -39,6 +40,7 @@ from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ui.first_run import first_run_text
+from ssmgui.ui.instance_model import agent_problem
 from ssmgui.ui.tunnel_clients import ClientRun, TunnelClients
 
 log = logging.getLogger(__name__)
@@ -343,6 +345,9 @@ class AppController(QObject):
         remote_port: int | None = None,
         **options: object,
     ) -> None:
+        if not instance.supports_port_forwarding:  # said now, not by a tunnel that hangs
+            self.failed.emit(SessionStartError(agent_problem(instance)))
+            return
         account = self._aliases.get(instance.profile) or instance.account
         if not await self._confirmed(instance.profile, instance.display_name, account):
             return

@@ -54,6 +54,7 @@ class Newcomer:
     surface: MainSurface
     record: Path
     terminal_record: Path
+    door: ErrorDoor
 
     def launches(self, record: Path | None = None) -> list[dict[str, object]]:
         path = record or self.record
@@ -87,7 +88,7 @@ async def newcomer(tmp_path: Path) -> AsyncIterator[Newcomer]:
     surface = MainSurface(controller, quit_app=lambda: None)
     surface.show(banner=services.banner)  # as the app shows it
     surface.open_window()
-    yield Newcomer(services, controller, surface, record, terminal_record)
+    yield Newcomer(services, controller, surface, record, terminal_record, door)
     await controller.stop_all()
     await services.close()
     surface.window.close()
@@ -174,9 +175,26 @@ async def test_double_click_on_demo_ssh_keeps_the_terminal_open_saying_why(
     await until(lambda: len(newcomer.launches(newcomer.terminal_record)) == 1, timeout=30)
     (ran,) = newcomer.launches(newcomer.terminal_record)
     shown = str(ran["shown"])
-    assert "Connection closed" in shown  # ssh reached demo-ssh through the tunnel
+    # ssh reached demo-ssh through the tunnel: "Connection closed by 127.0.0.1 port N", or
+    # "Connection to 127.0.0.1 port N: Broken pipe" when it was still writing.
+    assert "127.0.0.1 port" in shown
     assert "ssh exited with status 255." in shown and note in shown
     assert "Press Enter to close this window." in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [("demo-offline", "not connected"), ("demo-old-agent", "2.3.444.0")],
+)
+async def test_the_featured_instances_that_cannot_connect_say_why(
+    newcomer: Newcomer, name: str, told: str
+) -> None:
+    await signed_in_and_listed(newcomer)
+    QTest.keyClicks(newcomer.surface.window.filter_edit, FEATURED_FILTER)
+    await double_click(newcomer, name)
+    await until(lambda: bool(newcomer.door.shown))
+    assert told in newcomer.door.shown[0]
+    assert not newcomer.launches(newcomer.terminal_record)  # no terminal flashed
 
 
 def _fetch(url: str) -> str:
