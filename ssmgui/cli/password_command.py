@@ -29,6 +29,7 @@ from ssmgui.cli.clipboard import Outcome, find_tool, hold_secret
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.cli.sessions import chosen_profile, chosen_region, data_safe_prompt, demo_world
 from ssmgui.core.errors import WindowsPasswordError
+from ssmgui.services.launch.windows_password import PassphraseNeededError
 from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 
@@ -102,8 +103,8 @@ def _decrypt(passwords: WindowsPasswords, data: str, key_file: Path) -> str:
     """Decrypt; a key with a passphrase asks for it on the terminal (never in argv)."""
     try:
         return passwords.decrypt(data, key_file)
-    except WindowsPasswordError as error:
-        if "passphrase" not in error.user_message or not sys.stdin.isatty():
+    except PassphraseNeededError:
+        if not sys.stdin.isatty():
             raise
     passphrase = getpass.getpass(f"Passphrase of {key_file}: ")
     return passwords.decrypt(data, key_file, passphrase.encode())

@@ -35,6 +35,7 @@ from ssmgui.core.settings import Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
 from ssmgui.services.aws.partition_regions import region_choices
 from ssmgui.services.inventory.service import InventoryService, RegionResult
+from ssmgui.services.launch.windows_password import PassphraseNeededError
 from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
@@ -107,6 +108,7 @@ class AppController(QObject):
     failed = Signal(object)  # SsmGuiError
     password_ready = Signal(object, str)  # Instance, its Windows password: never log it
     key_file_needed = Signal(object, str)  # Instance, its key pair's name ("" if unknown)
+    passphrase_needed = Signal(object, object)  # Instance, the key file (a Path) it protects
     first_run_help = Signal(str)  # no profile at all: what to do (rich text); "" once found
 
     def __init__(
@@ -509,7 +511,9 @@ class AppController(QObject):
         where = (instance.profile, instance.region, instance.instance_id)
         self._keep_settings(self.settings.with_choice(*where, choice))
 
-    async def windows_password(self, instance: Instance, key_file: Path | None = None) -> None:
+    async def windows_password(
+        self, instance: Instance, key_file: Path | None = None, passphrase: bytes | None = None
+    ) -> None:
         """`instance`'s Administrator password to `password_ready` (never to a log).
 
         EC2's password data is read first, so nobody chooses a key for a password that is
@@ -517,7 +521,8 @@ class AppController(QObject):
         `key_file`, the file remembered for the instance's key pair is used; with none,
         `key_file_needed` asks the view, which calls this again with the chosen file. A file
         that decrypts is remembered for its key pair; a remembered one that no longer
-        matches is forgotten, so the next attempt asks again.
+        matches is forgotten, so the next attempt asks again. A key with a passphrase asks
+        for it through `passphrase_needed` (the view calls again with it); it is never kept.
         """
         if self._passwords is None:
             return
@@ -531,7 +536,10 @@ class AppController(QObject):
             if chosen is None:
                 self.key_file_needed.emit(instance, key_name)
                 return
-            password = await asyncio.to_thread(passwords.decrypt, data, chosen)
+            password = await asyncio.to_thread(passwords.decrypt, data, chosen, passphrase)
+        except PassphraseNeededError:
+            self.passphrase_needed.emit(instance, chosen)
+            return
         except SsmGuiError as exc:
             if remembered and key_file is None and _key_refused(exc):
                 self._keep_settings(self.settings.with_key_file(key_name, ""))

@@ -3,8 +3,9 @@ clipboard for a while, and a word saying until when.
 
 `WindowsPasswordUi` answers the controller's `key_file_needed` with a file dialog (opened
 with `open()`, never `exec()`: a nested event loop would break qasync) and its
-`password_ready` with `SecretClipboard.copy`. The password is never shown, logged or kept
-beyond the clipboard.
+`password_ready` with `SecretClipboard.copy`; a key with a passphrase asks for it,
+hidden. The password (and the passphrase) is never shown, logged or kept beyond the
+clipboard.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QWidget
 
 from ssmgui.core.instance import Instance
 from ssmgui.ui.controller import AppController, Notice
@@ -79,7 +80,9 @@ class WindowsPasswordUi:
         self.clipboard = clipboard or SecretClipboard()
         self.key_folder: Path | None = None
         self.dialog: QFileDialog | None = None  # the key-file dialog while it is open
+        self.passphrase_dialog: QInputDialog | None = None  # the passphrase's, while open
         controller.key_file_needed.connect(self.ask_key_file)
+        controller.passphrase_needed.connect(self.ask_passphrase)
         controller.password_ready.connect(self._copy)
 
     def request(self, instance: Instance) -> None:
@@ -101,6 +104,25 @@ class WindowsPasswordUi:
 
     def _closed(self, _result: int) -> None:
         self.dialog = None
+
+    def ask_passphrase(self, instance: Instance, key_file: Path) -> None:
+        """The key file's passphrase, typed hidden; used once and never kept."""
+        dialog = QInputDialog(self._parent())
+        dialog.setWindowTitle(f"Passphrase of {key_file.name}")
+        dialog.setLabelText(f"{key_file} is protected by a passphrase. Enter it to decrypt:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(
+            lambda text: self._controller.spawn(
+                self._controller.windows_password(instance, key_file, text.encode())
+            )
+        )
+        dialog.finished.connect(self._passphrase_closed)
+        self.passphrase_dialog = dialog
+        dialog.open()
+
+    def _passphrase_closed(self, _result: int) -> None:
+        self.passphrase_dialog = None
 
     def _chosen(self, instance: Instance, key_file: Path) -> None:
         self._controller.spawn(self._controller.windows_password(instance, key_file))

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QLineEdit, QMenu
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QPushButton
 
 from ssmgui.core.errors import PasswordNotAvailableError, WindowsPasswordError
 from ssmgui.core.instance import Instance, Platform
@@ -156,3 +156,31 @@ async def test_a_copied_password_is_left_alone_once_something_else_is_copied(
     clipboard.setText("something the person copied")
     await asyncio.sleep(0.8)
     assert clipboard.text() == "something the person copied"
+
+
+async def test_a_key_with_a_passphrase_asks_for_it_hidden_and_keeps_only_the_file(
+    world: World, surface: MainSurface, tmp_path: Path
+) -> None:
+    demo_key = serialization.load_pem_private_key(
+        world.demo.windows_key_file.read_bytes(), password=None
+    )
+    protected = tmp_path / "protected.pem"
+    protected.write_bytes(
+        demo_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"open sesame"),
+        )
+    )
+    rdp = world.instance("demo-rdp")
+    await world.controller.windows_password(rdp, protected)
+    dialog = surface.passwords.passphrase_dialog
+    assert dialog is not None and dialog.isVisible() and world.failures == []
+    edit = dialog.findChild(QLineEdit)
+    assert edit is not None and edit.echoMode() is QLineEdit.EchoMode.Password
+    QTest.keyClicks(edit, "open sesame")
+    ok = next(b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == "OK")
+    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+    await until(lambda: world.passwords == [(rdp, DEMO_RDP_PASSWORD)])
+    assert world.controller.settings.key_files == {DEMO_KEY_NAME: str(protected)}
+    assert "open sesame" not in repr(world.controller.settings)

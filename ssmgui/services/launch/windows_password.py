@@ -28,6 +28,10 @@ _NOT_YET = (
 )
 
 
+class PassphraseNeededError(WindowsPasswordError):
+    """The key file is protected by a passphrase and none (or an empty one) was given."""
+
+
 def windows_password(
     ec2: Any,
     instance_id: str,
@@ -86,7 +90,7 @@ def load_private_key(key_file: Path, passphrase: bytes | None = None) -> rsa.RSA
     try:
         key = serialization.load_pem_private_key(pem, password=passphrase)
     except TypeError:
-        raise WindowsPasswordError(
+        raise PassphraseNeededError(
             f"The key file {key_file} is protected by a passphrase: enter it."
         ) from None
     except ValueError:
