@@ -28,6 +28,7 @@ from ssmgui.core.launch import HostOs
 from ssmgui.core.tunnel import TunnelKind
 from ssmgui.demo.desktop.files import PROD
 from ssmgui.demo.desktop.guide import CLIENT_NOTES, FEATURED_FILTER
+from ssmgui.demo.desktop.targets import SSH_GOODBYE
 from ssmgui.services.launch.client_process import Desktop
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.error_display import ErrorDoor
@@ -109,6 +110,11 @@ def row_of(person: Newcomer, name: str, profile: str = PROD) -> int:
     raise AssertionError(f"{name} ({profile}) is not shown")
 
 
+def tunnel_port(person: Newcomer) -> int:
+    (tunnel,) = person.controller.tunnels.values()
+    return tunnel.local_port
+
+
 async def double_click(person: Newcomer, name: str) -> None:
     window = person.surface.window
     await asyncio.sleep(0.1)  # the shown window lays out its rows
@@ -175,9 +181,9 @@ async def test_double_click_on_demo_ssh_keeps_the_terminal_open_saying_why(
     await until(lambda: len(newcomer.launches(newcomer.terminal_record)) == 1, timeout=30)
     (ran,) = newcomer.launches(newcomer.terminal_record)
     shown = str(ran["shown"])
-    # ssh reached demo-ssh through the tunnel: "Connection closed by 127.0.0.1 port N", or
-    # "Connection to 127.0.0.1 port N: Broken pipe" when it was still writing.
-    assert "127.0.0.1 port" in shown
+    # ssh reached demo-ssh through the tunnel and printed its goodbye, in ssh's own words.
+    assert f"Received disconnect from 127.0.0.1 port {tunnel_port(newcomer)}:11: " in shown
+    assert SSH_GOODBYE in shown
     assert "ssh exited with status 255." in shown and note in shown
     assert "Press Enter to close this window." in shown
 

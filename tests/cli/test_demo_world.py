@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ssmgui.demo.desktop.targets import SSH_GOODBYE
 from tests.cli.commands import run_ssmgui
 
 #: The featured instances' ids are fixed: i-0de<profile index><n>, as the GUI lists them.
@@ -161,11 +162,12 @@ def test_ssh_proxy_reaches_demo_ssh(tmp_path: Path) -> None:
     process.stdin.flush()
     try:
         received = b""
-        while b"SSH-2.0-ssmgui-demo" not in received:  # demo-ssh closes after it: EOF ends
+        while SSH_GOODBYE.encode() not in received:  # demo-ssh then waits for the hang-up
             chunk = os.read(process.stdout.fileno(), 4096)
             assert chunk, received
             received += chunk
     finally:
         process.stdin.close()
         process.wait(30)
-    assert received.startswith(b"Hello from the ssmgui demo!")
+    assert received.startswith(b"SSH-2.0-ssmgui-demo\r\n")
+    assert SSH_GOODBYE.encode() in received  # in the SSH_MSG_DISCONNECT ssh prints

@@ -32,9 +32,9 @@ def welcome(mfa_code_hint: str) -> str:
 #: the terminal ssh ran in, under its exit status.
 CLIENT_NOTES = {
     TunnelKind.SSH: (
-        "The demo has no SSH server: ssh reaches the instance through the tunnel, then the "
-        "connection ends at the handshake (demo-ssh only sends a greeting). On a real "
-        "instance ssh would log you in here."
+        "The demo has no SSH server: ssh reaches the instance through the tunnel, where "
+        "demo-ssh answers with a message saying so and hangs up. On a real instance ssh "
+        "would log you in here."
     ),
     TunnelKind.RDP: (
         "The demo has no Remote Desktop server: your RDP client reaches the instance through "
