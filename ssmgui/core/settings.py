@@ -46,6 +46,14 @@ class Favourite:
     def kind(self) -> TunnelKind:
         return self.spec.kind
 
+    @property
+    def target(self) -> tuple[str, str, str, str, int, str]:
+        """What it opens — profile, region, instance, kind, port, host — and so which
+        favourite it is: the same instance in another profile is another favourite."""
+        spec = self.spec
+        return (spec.profile, spec.region, spec.instance_id, str(spec.kind), spec.remote_port,
+                spec.remote_host)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -101,12 +109,38 @@ class Settings:
         user = self.choice_for(profile, region, instance_id).ssh_user
         return dataclasses.replace(self, ssh_user=user) if user else self
 
+    def with_favourite(self, favourite: Favourite) -> Settings:
+        """`favourite` added at the end, unless one opening the same target exists (kept as
+        the person named it). Its name is made unique: a taken one gets what tells the two
+        apart — the profile, else the region — then a number ("SSH web (prod)",
+        "SSH web (eu-west-1) 2"), so no entry hides another (issue 17, item 9)."""
+        if any(kept.target == favourite.target for kept in self.favourites):
+            return self
+        taken = {kept.name for kept in self.favourites}
+        spec = favourite.spec
+        namesakes = [kept.spec for kept in self.favourites if kept.name == favourite.name]
+        other_profile = any(kept.profile != spec.profile for kept in namesakes)
+        name = unique_name(favourite.name, spec.profile if other_profile else spec.region, taken)
+        added = dataclasses.replace(favourite, name=name)
+        return dataclasses.replace(self, favourites=(*self.favourites, added))
+
     def with_key_file(self, key_name: str, path: str) -> Settings:
         """`path` remembered for `key_name` ("" forgets it)."""
         files = {name: kept for name, kept in self.key_files.items() if name != key_name}
         if path:
             files[key_name] = path
         return dataclasses.replace(self, key_files=files)
+
+
+def unique_name(name: str, qualifier: str, taken: set[str]) -> str:
+    """`name`, or with `qualifier`, then a number, added until no name in `taken` is it."""
+    if name not in taken:
+        return name
+    qualified = f"{name} ({qualifier})" if qualifier else name
+    candidate, number = qualified, 2
+    while candidate in taken:
+        candidate, number = f"{qualified} {number}", number + 1
+    return candidate
 
 
 def preferred_port_key(instance_id: str, kind: TunnelKind) -> str:

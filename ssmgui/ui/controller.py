@@ -486,10 +486,18 @@ class AppController(QObject):
             await self._worker.close()
 
     def add_favourite(self, spec: TunnelSpec, name: str) -> None:
+        """A new favourite, beside any other profile's with the same name (Settings says
+        how names stay unique); adding an existing one changes nothing."""
         favourite = Favourite(name, replace(spec, label="", reason=None))
-        current = self.settings
-        kept = tuple(f for f in current.favourites if f.name != name)
-        self._settings.update(replace(current, favourites=(*kept, favourite)))
+        self._settings.update(self.settings.with_favourite(favourite))
+
+    def save_favourites(self, favourites: Sequence[Favourite]) -> None:
+        """The favourites as the Favourites dialog left them (renamed, removed, reordered,
+        auto-start toggled)."""
+        try:
+            self._settings.update(replace(self.settings, favourites=tuple(favourites)))
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
 
     def _on_tunnel(self, snapshot: TunnelSnapshot) -> None:
         snapshot = self._clients.dress(snapshot)

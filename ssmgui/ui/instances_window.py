@@ -108,7 +108,9 @@ class InstancesWindow(QMainWindow):
         toolbar = QToolBar("Instances", self)
         toolbar.setMovable(False)
         toolbar.addWidget(self.filter_edit)
-        toolbar.addActions([self.refresh_action, self._make_details_action()])
+        toolbar.addActions(
+            [self.refresh_action, self._make_details_action(), self._make_favourites_action()]
+        )
         self.addToolBar(toolbar)
         # Ctrl+F (the platform's Find) from anywhere in the window: to the filter, its text
         # selected so typing replaces it.
@@ -167,6 +169,13 @@ class InstancesWindow(QMainWindow):
             lambda *_: self.details_action.setChecked(splitter.sizes()[1] > 0)
         )
         return splitter
+
+    def _make_favourites_action(self) -> QAction:
+        """Opens the favourites to rename, remove, reorder or start at launch (the surface
+        connects it: favourites_dialog.py)."""
+        self.favourites_action = action = QAction("Favourites…", self)
+        action.setToolTip("Rename, remove, reorder or auto-start favourites")
+        return action
 
     def _make_details_action(self) -> QAction:
         self.details_action = action = QAction("Details", self)

@@ -19,6 +19,7 @@ from ssmgui.services.inventory.service import RegionResult
 from ssmgui.ui.connect_confirmation import ConnectConfirmation
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.custom_port_dialog import CustomPortDialog
+from ssmgui.ui.favourites_dialog import FavouritesDialog
 from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.settings_dialog import SettingsDialog
@@ -58,6 +59,7 @@ class MainSurface:
                 quit_app=quit_app,
                 ask_custom_port=self.ask_custom_port,
                 marks=self.marks,
+                open_favourites=self.open_favourites,
             )
             self.tray = TrayIcon(controller, menu, self.window)
         else:
@@ -114,6 +116,7 @@ class MainSurface:
         window.choice_requested.connect(controller.choose)
         window.choice_of = lambda i: (controller.choice_for(i), controller.settings.ssh_user)
         window.refresh_requested.connect(lambda: controller.spawn(controller.refresh()))
+        window.favourites_action.triggered.connect(self.open_favourites)
         window.copy_requested.connect(copy_to_clipboard)
         tunnels = window.tunnels
         tunnels.stop_requested.connect(
@@ -218,6 +221,14 @@ class MainSurface:
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
+
+    def open_favourites(self) -> None:
+        """The Favourites dialog (window toolbar, tray menu); Save applies its edits."""
+        dialog = FavouritesDialog(self._controller.settings.favourites, parent=self.window)
+        dialog.accepted.connect(
+            lambda: self._controller.save_favourites(dialog.result_favourites())
+        )
+        dialog.open()
 
     def open_settings(self) -> None:
         controller = self._controller

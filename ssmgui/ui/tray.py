@@ -66,8 +66,10 @@ class TrayMenu:
         ask_custom_port: Callable[[Instance], None],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         marks: ProfileMarks | None = None,
+        open_favourites: Callable[[], None] | None = None,
     ) -> None:
         self._controller = controller
+        self._open_favourites = open_favourites
         self.marks = marks or ProfileMarks()  # a marked profile's entries carry its colour
         self.open_window = open_window
         self._open_settings = open_settings
@@ -90,6 +92,8 @@ class TrayMenu:
         refresh.setEnabled(not self._controller.refreshing)
         refresh.triggered.connect(lambda: self._controller.spawn(self._controller.refresh()))
         menu.addAction("Open window").triggered.connect(self.open_window)
+        if self._open_favourites is not None:
+            menu.addAction("Favourites…").triggered.connect(self._open_favourites)
         menu.addAction("Settings…").triggered.connect(self._open_settings)
         menu.addAction("Quit (stops all tunnels)").triggered.connect(self._quit)
 
