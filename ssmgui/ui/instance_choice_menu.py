@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
 from ssmgui.core.instance import Instance
 from ssmgui.core.instance_choices import CHOOSABLE_ACTIONS, InstanceChoice
+from ssmgui.core.launch import ACTION_TAG, default_action, tagged_action
+from ssmgui.core.settings import Settings
 
 Choose = Callable[[Instance, InstanceChoice], None]
 ACTION_NAMES = {kind: kind.upper() for kind in CHOOSABLE_ACTIONS}
@@ -40,6 +42,22 @@ def add_choice_entries(
     ask = menu.addAction(f"SSH user… ({user})")
     parent = menu.parentWidget()
     ask.triggered.connect(lambda: ask_ssh_user(parent, instance, choice, ssh_default, choose))
+
+
+def described_defaults(
+    instance: Instance, choice: InstanceChoice, settings: Settings
+) -> tuple[str, str]:
+    """What a double-click opens and who SSH logs in as, each with why: the person's
+    choice, the instance's tag, or the settings (the details panel shows both)."""
+    if choice.action is not None:
+        opens = f"{ACTION_NAMES.get(choice.action, choice.action.upper())} (your choice)"
+    elif (tagged := tagged_action(dict(instance.tags))) is not None:
+        opens = f"{tagged.upper()} (its {ACTION_TAG} tag)"
+    else:
+        opens = f"{default_action(instance.platform.value, settings).upper()} (the settings)"
+    if choice.ssh_user:
+        return opens, f"{choice.ssh_user} (your choice)"
+    return opens, f"{settings.ssh_user or '(ssh decides)'} (the settings)"
 
 
 def ask_ssh_user(

@@ -31,8 +31,10 @@ NOTHING_SELECTED = "Select an instance to see its details."
 _COLUMNS = (
     ("Name", "Instance ID", "State", "Platform", "SSM Agent"),
     ("Ping", "Private IP", "Public IP", "Profile", "Account", "Region"),
-    ("Tags",),
+    ("Double-click", "SSH user", "Tags"),
 )
+#: (what a double-click opens, who SSH logs in as) for an instance, each with its reason.
+Describe = Callable[[Instance], tuple[str, str]]
 
 
 def _dotted(version: tuple[int, ...]) -> str:
@@ -122,6 +124,8 @@ class InstanceDetails(QWidget):
         self.setObjectName("instanceDetails")
         self._clock = clock
         self.instance: Instance | None = None
+        # Set by whoever knows the settings; without it those two fields say nothing.
+        self.describe: Describe = lambda _instance: ("", "")
         self.hint = QLabel(NOTHING_SELECTED, self)
         self.values: dict[str, QLabel] = {}
         columns = QHBoxLayout()
@@ -169,10 +173,17 @@ class InstanceDetails(QWidget):
         self.body.setVisible(instance is not None)
         if instance is None:
             return
-        for name, text in detail_values(instance, self._clock()).items():
+        opens, user = self.describe(instance)
+        values = detail_values(instance, self._clock())
+        values.update({"Double-click": opens or "—", "SSH user": user or "—"})
+        for name, text in values.items():
             self.values[name].setText(text)
         self.copy_ip.setEnabled(bool(instance.private_ip or instance.public_ip))
         self.copy_name.setEnabled(bool(instance.name))
+
+    def refresh(self) -> None:
+        """Show the same instance again (a choice for it changed)."""
+        self.show_instance(self.instance)
 
     def _copy(self, text_of: Callable[[Instance], str]) -> None:
         if self.instance is not None and text_of(self.instance):

@@ -165,3 +165,19 @@ async def test_every_tag_is_shown_one_per_line(
     agent = surface.window.details.values["SSM Agent"]
     assert agent.height() >= 2 * agent.fontMetrics().lineSpacing()  # wrapped, not cut
     surface.window.grab().save(str(tmp_path / "old-agent.png"))
+
+
+async def test_the_details_say_what_a_double_click_opens_and_why(
+    world: World, surface: MainSurface
+) -> None:
+    web = world.instance("demo-web")
+    await click_row(surface, web)
+    assert details_text(surface)["Double-click"] == "HTTP (its ssmgui:action tag)"
+    assert details_text(surface)["SSH user"] == "ec2-user (the settings)"
+    choices = {a.text(): a for a in all_actions(surface.window.instance_menu(web))}
+    choices["RDP"].trigger()
+    assert details_text(surface)["Double-click"] == "RDP (your choice)"
+    choices[AUTOMATIC].trigger()
+    assert details_text(surface)["Double-click"] == "HTTP (its ssmgui:action tag)"
+    await click_row(surface, world.instance("demo-rdp"))
+    assert details_text(surface)["Double-click"] == "RDP (the settings)"
