@@ -20,6 +20,7 @@ from ssmgui.ui.connect_confirmation import ConnectConfirmation
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.favourites_dialog import FavouritesDialog
+from ssmgui.ui.instance_choice_menu import described_defaults
 from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.settings_dialog import SettingsDialog
@@ -115,6 +116,10 @@ class MainSurface:
         window.windows_password_requested.connect(self.passwords.request)
         window.choice_requested.connect(controller.choose)
         window.choice_of = lambda i: (controller.choice_for(i), controller.settings.ssh_user)
+        window.details.describe = lambda i: described_defaults(
+            i, controller.choice_for(i), controller.settings
+        )
+        window.choice_requested.connect(window.details.refresh)  # after the choice is kept
         window.refresh_requested.connect(lambda: controller.spawn(controller.refresh()))
         window.favourites_action.triggered.connect(self.open_favourites)
         window.copy_requested.connect(copy_to_clipboard)
