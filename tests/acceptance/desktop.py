@@ -56,6 +56,7 @@ class Desktop:
     display: str
     env: dict[str, str]
     tray: bool
+    pids: tuple[int, ...]  # X server, bus, window manager, tray host: stopped on exit
 
 
 def require(program: str) -> str:
@@ -74,27 +75,31 @@ def start_desktop(*, tray: bool) -> Iterator[Desktop]:
     programs = ["Xvfb", "dbus-daemon", "openbox", "xprop", "xdotool", "import"]
     paths = {name: require(name) for name in [*programs, *(["trayer"] if tray else [])]}
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="ssmgui-desktop-") as tmp:
-        display = _start_x(paths["Xvfb"], stack)
+        started: list[subprocess.Popen[Any]] = []
+        display = _start_x(paths["Xvfb"], stack, started)
         env = {**os.environ, "DISPLAY": display}
         env.pop("WAYLAND_DISPLAY", None)
-        env["DBUS_SESSION_BUS_ADDRESS"] = _start_bus(paths["dbus-daemon"], stack)
+        env["DBUS_SESSION_BUS_ADDRESS"] = _start_bus(paths["dbus-daemon"], stack, started)
         rc = Path(tmp) / "rc.xml"
         rc.write_text(OPENBOX_RC)
         wm_log = Path(tmp) / "openbox.log"
         argv = [paths["openbox"], "--sm-disable", "--config-file", str(rc)]
-        _start(stack, argv, env, wm_log)
+        started.append(_start(stack, argv, env, wm_log))
         _wait(lambda: _root_has(env, "_NET_SUPPORTING_WM_CHECK"), "openbox to start", wm_log)
         if tray:
             tray_log = Path(tmp) / "trayer.log"
-            _start(stack, [paths["trayer"], *TRAYER_ARGS], env, tray_log)
+            started.append(_start(stack, [paths["trayer"], *TRAYER_ARGS], env, tray_log))
             _wait(lambda: _tray_shown(env), "trayer to own the tray", tray_log)
-        yield Desktop(display=display, env=env, tray=tray)
+        yield Desktop(display, env, tray, tuple(process.pid for process in started))
 
 
-def _start(stack: ExitStack, argv: list[str], env: dict[str, str], log: Path) -> None:
+def _start(
+    stack: ExitStack, argv: list[str], env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
         process = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.STDOUT)
     stack.callback(_stop, process)
+    return process
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
@@ -107,13 +112,14 @@ def _stop(process: subprocess.Popen[Any]) -> None:
             process.wait(5)
 
 
-def _start_x(xvfb: str, stack: ExitStack) -> str:
+def _start_x(xvfb: str, stack: ExitStack, started: list[subprocess.Popen[Any]]) -> str:
     read_fd, write_fd = os.pipe()
     server = subprocess.Popen(
         [xvfb, "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
         pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     stack.callback(_stop, server)
+    started.append(server)
     os.close(write_fd)
     with os.fdopen(read_fd) as announced:
         number = announced.readline().strip()  # written once the server accepts clients
@@ -122,12 +128,13 @@ def _start_x(xvfb: str, stack: ExitStack) -> str:
     return f":{number}"
 
 
-def _start_bus(dbus_daemon: str, stack: ExitStack) -> str:
+def _start_bus(dbus_daemon: str, stack: ExitStack, started: list[subprocess.Popen[Any]]) -> str:
     bus = subprocess.Popen(
         [dbus_daemon, "--session", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     stack.callback(_stop, bus)
+    started.append(bus)
     assert bus.stdout is not None
     address = bus.stdout.readline().strip()
     if not address:
