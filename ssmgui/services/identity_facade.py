@@ -43,11 +43,17 @@ class IdentityFacade:
         found = self._identity.profiles().get(profile)
         return found.chosen_regions if found is not None else ()
 
+    def new_sign_in_round(self) -> None:
+        """A refresh starts: a cancelled MFA prompt may be shown again."""
+        self._identity.new_sign_in_round()
+
     async def sign_in(self, profile: str) -> datetime | None:
+        self._identity.new_sign_in_round()
         identity = await self._identity.login_async(profile)
         return identity.expires_at
 
     async def sign_in_each(self, profiles: Sequence[str]) -> None:
+        self._identity.new_sign_in_round()
         await asyncio.to_thread(self._identity.login_each, profiles)
 
     def expires_at(self, profile: str) -> datetime | None:
@@ -78,7 +84,9 @@ class IdentityFacade:
         return tuple(Path(os.path.expanduser(core.get_config_variable(name))) for name in names)
 
     async def api_for(self, profile: str, region: str) -> SessionApi:
-        """A SessionApi on fresh credentials; may prompt for MFA (on a worker thread)."""
+        """A SessionApi on fresh credentials; may prompt for MFA (on a worker thread), also
+        when a prompt was cancelled before: the person asked for this tunnel."""
+        self._identity.new_sign_in_round()
         session = await self._identity.session_for_async(profile)
         return session_api_for(
             session,

@@ -66,6 +66,8 @@ class IdentityPort(Protocol):
 
     def profile_files(self) -> tuple[Path, ...]: ...
 
+    def new_sign_in_round(self) -> None: ...
+
     async def account_alias(self, profile: str) -> str: ...
 
 
@@ -288,6 +290,7 @@ class AppController(QObject):
         self.refreshing = True
         self._refresh_again = False
         self.refresh_started.emit()
+        self._identity.new_sign_in_round()  # a Cancel answers for the rest of this refresh
         gui_loop = asyncio.get_running_loop()
 
         def deliver(result: RegionResult) -> None:

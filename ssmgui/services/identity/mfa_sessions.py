@@ -5,11 +5,17 @@ mfa_serial", the `source_profile` for roles) shares one session, so one prompt s
 A session is reused across restarts until it expires; one made from keys that have since
 been rotated is discarded. If the keyring refuses, the session is kept in memory for this
 run and `kept_in()` says so.
+
+One prompt at a time per MFA device, and a Cancel answers for every sign-in on that device
+until the person asks for something new (`new_round()`: a refresh, "Sign in", a tunnel):
+the other regions and profiles of the same refresh fail at once, saying so, instead of
+asking again and again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -66,6 +72,14 @@ class MfaSessions:
         self._memory_only: set[str] = set()
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._ticks = itertools.count()  # orders rounds and cancels (thread-safe: the GIL)
+        self._round = next(self._ticks)
+        self._cancelled: dict[str, tuple[int, str]] = {}  # device → (tick, for which profile)
+
+    def new_round(self) -> None:
+        """The person asked for something new: a device whose prompt they cancelled before
+        may be asked again."""
+        self._round = next(self._ticks)
 
     def apply_settings(self, settings: IdentitySettings) -> None:
         self._settings = settings
@@ -96,9 +110,20 @@ class MfaSessions:
             if existing is not None:
                 return existing
             device = serial or self.remembered_device(source.name) or self._discover(source)
-            session = self._ask_until_accepted(source, device, for_profile)
+            with self._lock_for(f"device:{device}"):
+                self._refuse_if_cancelled_in_this_round(device, for_profile)
+                session = self._ask_until_accepted(source, device, for_profile)
             self._save(source.name, session)
             return session
+
+    def _refuse_if_cancelled_in_this_round(self, device: str, for_profile: str) -> None:
+        cancelled_at, cancelled_for = self._cancelled.get(device, (-1, ""))
+        if cancelled_at > self._round:
+            raise MfaError(
+                f"MFA sign-in for '{for_profile}' was cancelled: the code for the same MFA "
+                f"device was cancelled for '{cancelled_for}'. Refresh or sign in to be asked "
+                "again."
+            )
 
     def kept_in(self, source_name: str) -> str:
         """Where `source_name`'s session lives, in words for a person."""
@@ -176,6 +201,7 @@ class MfaSessions:
             request = MfaRequest(for_profile, source.name, serial, attempt, problem)
             answer = self._prompt(request)
             if answer is None:
+                self._cancelled[serial] = (next(self._ticks), for_profile)
                 raise MfaError(f"MFA sign-in for '{for_profile}' was cancelled.")
             try:
                 return self._get_session_token(source, serial, normalise_mfa_code(answer))

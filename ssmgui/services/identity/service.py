@@ -195,6 +195,11 @@ class IdentityService:
             return "the container's credential endpoint (AWS_CONTAINER_CREDENTIALS_*)"
         return f"AWS shared files / botocore ({root.kind.value})"
 
+    def new_sign_in_round(self) -> None:
+        """The person asked for something new (a refresh, a sign-in, a tunnel): an MFA
+        prompt they cancelled earlier may be shown again (`MfaSessions.new_round`)."""
+        self._mfa.new_round()
+
     def forget(self, name: str | None = None) -> list[str]:
         """Remove stored MFA sessions: of `name`'s source profile, or all. Returns what went."""
         profiles = self.profiles()
