@@ -21,6 +21,8 @@ from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import validate_local_port, validate_remote_port
 from ssmgui.ui.mfa_dialog import ERROR_STYLE
 
+MINIMUM_WIDTH = 480
+
 # One DNS label: letters, digits, hyphens (underscores too: internal names use them), not
 # starting or ending with a hyphen.
 _LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_\-]{0,61}[A-Za-z0-9_])?$")
@@ -37,10 +39,10 @@ def validate_remote_host(text: str, *, required: bool) -> str:
             raise ConfigurationError("Enter the host to reach, for example db.internal.")
         return ""
     if not _is_ip_address(host) and not _is_host_name(host):
-        hint = " — that looks like a port; the port goes below" if host.isdigit() else ""
+        hint = "a port goes in Remote port" if host.isdigit() else "no http://, no spaces"
         raise ConfigurationError(
-            f"{host!r} is not a host name or IP address{hint} (for example db.internal or "
-            "10.0.3.7; no http://, no spaces)."
+            f"{host!r} is not a host name or IP address ({hint}): for example db.internal "
+            "or 10.0.3.7."
         )
     return host
 
@@ -75,6 +77,7 @@ class CustomPortDialog(QDialog):
         self.ask_remote_host = ask_remote_host
         title = "Reach a host through" if ask_remote_host else "Connect to a port on"
         self.setWindowTitle(f"{title} {instance.display_name}")
+        self.setMinimumWidth(MINIMUM_WIDTH)  # the title and a reason fit on a line or two
         self.host_edit: QLineEdit | None = None
         if ask_remote_host:
             self.host_edit = QLineEdit(self)
@@ -133,7 +136,10 @@ class CustomPortDialog(QDialog):
         # An empty form is not an error yet: say nothing until something was typed.
         typed = any(edit.text() for edit in self._edits())
         self.problem_label.setText(problem)
-        self.problem_label.setVisible(bool(problem) and typed)
+        shown = bool(problem) and typed
+        if shown == self.problem_label.isHidden():
+            self.problem_label.setVisible(shown)
+            self.adjustSize()  # grow (or shrink back) to the reason, not clip it
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
 
     def accept(self) -> None:
