@@ -140,6 +140,9 @@ async def _drive(journey: Journey, person: Person, outcome: Outcome) -> None:
             traceback.print_exc()
     finally:
         outcome.figures = person.figures
+    if outcome.passed and not journey.ends_app:
+        person.note_listeners()  # quitting must close every one of them
+        outcome.figures = person.figures
     if journey.ends_app and outcome.passed:
         # The journey quit the app: it must end by itself (this task is then cut off).
         await asyncio.sleep(QUIT_LIMIT_S)

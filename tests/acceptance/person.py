@@ -15,6 +15,7 @@ and, on timeout, takes a screenshot and fails with what was awaited and what was
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+import psutil
 import shiboken6
 from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
 from PySide6.QtGui import QTextDocumentFragment
@@ -98,6 +100,14 @@ class Person:
         on: a journey cut off after this by the app's exit has passed (the test then checks
         the exit status and what must be closed)."""
         self.exit_expected = True
+        self.note_listeners()
+
+    def note_listeners(self) -> None:
+        """Add the TCP ports the app listens on now (the demo's fake AWS, the tunnels) to the
+        figure `ports_closed_after_exit`: the test checks that quitting left none open."""
+        known = self.figures.setdefault("ports_closed_after_exit", [])
+        assert isinstance(known, list)
+        known.extend(port for port in listening_ports() if port not in known)
 
     def since_launch(self) -> float:
         """Seconds since the app's process was started (wall clock: another process)."""
@@ -388,6 +398,18 @@ class Person:
             if menu_text(button.text()) == text and button.isEnabled():
                 return button
         return None
+
+
+def listening_ports() -> list[int]:
+    """The TCP ports this process and its children listen on."""
+    this = psutil.Process()
+    ports: set[int] = set()
+    for process in [this, *this.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):  # a child that just ended
+            for connection in process.net_connections(kind="tcp"):
+                if connection.status == psutil.CONN_LISTEN:
+                    ports.add(connection.laddr.port)
+    return sorted(ports)
 
 
 def _texts_of(widget: QWidget) -> list[str]:

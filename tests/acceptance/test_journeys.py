@@ -2,8 +2,8 @@
 
 Each test runs one journey (journeys/__init__.py) in its own app process on a private X
 desktop — with a tray host, or without one for the journeys that say so — with a hard
-time limit, and asserts the journey passed and the app exited 0. Journeys that quit the
-app themselves also get their ports checked: a tunnel's local port must no longer listen.
+time limit, and asserts the journey passed and the app exited 0, and that after the exit
+none of the ports it listened on when the journey ended (or quit it) still listens.
 Screenshots of every step are in artifacts/acceptance/<journey>/; each journey's figures
 (the timings a person feels) are merged into artifacts/acceptance/timings.json.
 """
