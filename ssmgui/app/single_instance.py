@@ -50,9 +50,13 @@ def _user_tag() -> str:
     return hashlib.sha256(getpass.getuser().encode()).hexdigest()[:12]
 
 
-def instance_name(*, demo: bool) -> str:
-    """The demo and the app on the user's AWS may run side by side: two names."""
-    return "ssmgui-demo" if demo else "ssmgui"
+def instance_name(*, demo: bool, home: Path | None = None) -> str:
+    """The demo and the app on the user's AWS may run side by side: two names. Each home
+    folder (its settings, its AWS files) has its own: one person has one, and tests or
+    scripts that run the app on a private HOME never meet the person's app or each other."""
+    where = str((home or Path.home()).resolve())
+    tag = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{'ssmgui-demo' if demo else 'ssmgui'}-{tag}"
 
 
 class SingleInstance(QObject):

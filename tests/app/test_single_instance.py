@@ -66,6 +66,18 @@ def test_a_crashed_holder_does_not_block_the_next_start(tmp_path: Path) -> None:
     claim.release()
 
 
+def test_each_home_and_the_demo_have_their_own_name(tmp_path: Path) -> None:
+    names = {
+        instance_name(demo=demo, home=home)
+        for demo in (True, False)
+        for home in (tmp_path / "a", tmp_path / "b")
+    }
+    assert len(names) == 4
+    assert instance_name(demo=False, home=tmp_path / "a") == instance_name(
+        demo=False, home=tmp_path / "x" / ".." / "a"
+    )
+
+
 # --- two real launches -----------------------------------------------------------------
 
 
@@ -121,6 +133,11 @@ def _wait_for(condition: Callable[[], object], seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
+def _socket_of(env: dict[str, str]) -> Path:
+    name = instance_name(demo=True, home=Path(env["HOME"]))
+    return Path(env["XDG_RUNTIME_DIR"]) / "ssmgui" / f"{name}.socket"
+
+
 def _launch(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "ssmgui", "--demo"],
@@ -137,7 +154,7 @@ def _stop(process: subprocess.Popen[str]) -> int:
 @pytest.mark.real_clients
 @pytest.mark.slow
 def test_a_second_launch_brings_the_window_forward_and_exits(desktop: dict[str, str]) -> None:
-    socket = Path(desktop["XDG_RUNTIME_DIR"]) / "ssmgui" / f"{instance_name(demo=True)}.socket"
+    socket = _socket_of(desktop)
     window_name = "ssmgui — instances"
     first = _launch(desktop)
     try:
@@ -175,7 +192,7 @@ def test_a_second_launch_brings_the_window_forward_and_exits(desktop: dict[str, 
 @pytest.mark.real_clients
 @pytest.mark.slow
 def test_after_a_crash_the_next_launch_starts(desktop: dict[str, str]) -> None:
-    socket = Path(desktop["XDG_RUNTIME_DIR"]) / "ssmgui" / f"{instance_name(demo=True)}.socket"
+    socket = _socket_of(desktop)
     crashed = _launch(desktop)
     _wait_for(socket.exists)
     crashed.kill()
