@@ -7,6 +7,7 @@ window is the main surface: it is shown at start and closing it quits.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -19,6 +20,7 @@ from ssmgui.services.inventory.service import RegionResult
 from ssmgui.ui.connect_confirmation import ConnectConfirmation
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.custom_port_dialog import CustomPortDialog
+from ssmgui.ui.desktop_notifications import DesktopNotifications
 from ssmgui.ui.favourites_dialog import FavouritesDialog
 from ssmgui.ui.instance_choice_menu import described_defaults
 from ssmgui.ui.instances_window import InstancesWindow
@@ -68,6 +70,7 @@ class MainSurface:
             self.window.installEventFilter(self._close_watcher)
         self._wire_window()
         self._wire_controller()
+        self.notifications = DesktopNotifications(on_click=self._notice_answered)
 
     def _show_marks(self, controller: AppController) -> None:
         """Which account am I in: each profile's colour in both tables (and the tray menu),
@@ -89,9 +92,36 @@ class MainSurface:
             # In the bar, not the status bar: "Refreshing instances…" replaced it at once,
             # and the demo's banner holds the MFA code a newcomer needs.
             self.window.notice.show_notice("ssmgui", banner)
+        self._start_notifications()
+
+    def _start_notifications(self) -> None:
+        """Notices to the desktop's notification centre where the session has one (Linux's
+        D-Bus service: desktop_notifications.py); until then, and where there is none, the
+        tray's balloons (or, without a tray, the window) tell them."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # the widgets alone, in a test without the app's loop: balloons only
+        self._controller.spawn(self._connect_notifications())
+
+    async def _connect_notifications(self) -> None:
+        if await self.notifications.start() and self.tray is not None:
+            self.tray.desktop = self.notifications
+
+    async def _to_desktop(self, notice: Notice) -> None:
+        await self.notifications.show(notice)
+
+    def _notice_answered(self, notice: Notice) -> None:
+        """A click on a desktop notification: sign in when it offered that, else the
+        window (as a click on the tray's balloon)."""
+        if notice.sign_in:
+            self._controller.spawn(self._controller.sign_in(notice.sign_in))
+        else:
+            self.open_window()
 
     def close(self) -> None:
         """Quitting: the icon and the window go at once, while the tunnels are stopped."""
+        self.notifications.close_soon()
         if self.tray is not None:
             self.tray.icon.hide()
         self.window.close()
@@ -206,6 +236,8 @@ class MainSurface:
     def _show_notice(self, notice: Notice) -> None:
         """In the window too: the tray's notification is gone after a few seconds (and
         there may be no tray); a sign-in notice stays until answered."""
+        if self.tray is None and self.notifications.connected:  # else the tray sends it
+            self._controller.spawn(self._to_desktop(notice))
         if notice.sign_in:
             # Several profiles often expire together (a role signs in through another
             # profile's MFA session): one bar, one click, at most one code per MFA device.

@@ -19,6 +19,7 @@ from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelState
 from ssmgui.core.tunnel_figures import throughput
 from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController, Notice
+from ssmgui.ui.desktop_notifications import DesktopNotifications
 from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.tunnels_model import tunnel_line
 
@@ -257,6 +258,9 @@ class TrayIcon:
         self.icon.activated.connect(self._activated)
         self.icon.messageClicked.connect(self._notice_clicked)
         self._last_notice: Notice | None = None
+        # Set once the desktop's notification service answered (desktop_notifications.py):
+        # notices go there, to its notification centre; the balloon is the fallback.
+        self.desktop: DesktopNotifications | None = None
         controller.tunnel_changed.connect(self._update_icon)
         controller.tunnels_listed.connect(self._update_icon)
         controller.tunnels_polled.connect(menu.refresh_tunnels)
@@ -283,6 +287,16 @@ class TrayIcon:
         self.icon.setToolTip(f"ssmgui — {opened}" + (f" ({state})" if count else ""))
 
     def _notify(self, notice: Notice) -> None:
+        if self.desktop is not None and self.desktop.connected:
+            self._controller.spawn(self._notify_desktop(self.desktop, notice))
+        else:
+            self._balloon(notice)
+
+    async def _notify_desktop(self, desktop: DesktopNotifications, notice: Notice) -> None:
+        if not await desktop.show(notice):
+            self._balloon(notice)
+
+    def _balloon(self, notice: Notice) -> None:
         self._last_notice = notice  # the OS shows one notification of ours at a time
         if self.icon.supportsMessages():
             self.icon.showMessage(
