@@ -29,6 +29,7 @@ def _journeys() -> dict[str, Journey]:
         clients,
         demo_guide,
         dialogs,
+        favourites,
         first_launch,
         instances,
         sign_in,
@@ -47,6 +48,7 @@ def _journeys() -> dict[str, Journey]:
         "demo_guide": Journey(demo_guide.follow_the_welcome),
         "confirm_before_production": Journey(account_marks.confirm_before_production),
         "details_and_windows_password": Journey(windows_password.details_then_password),
+        "favourites_add_and_manage": Journey(favourites.add_and_manage),
     }
 
 
