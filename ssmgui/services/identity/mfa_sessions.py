@@ -118,12 +118,15 @@ class MfaSessions:
 
     def _refuse_if_cancelled_in_this_round(self, device: str, for_profile: str) -> None:
         cancelled_at, cancelled_for = self._cancelled.get(device, (-1, ""))
-        if cancelled_at > self._round:
-            raise MfaError(
-                f"MFA sign-in for '{for_profile}' was cancelled: the code for the same MFA "
-                f"device was cancelled for '{cancelled_for}'. Refresh or sign in to be asked "
-                "again."
-            )
+        if cancelled_at <= self._round:
+            return
+        with_whom = "" if cancelled_for == for_profile else (
+            f" with the prompt for '{cancelled_for}' (the same MFA device)"
+        )  # fmt: skip
+        raise MfaError(
+            f"MFA sign-in for '{for_profile}' was cancelled{with_whom}. Refresh or sign in "
+            "to be asked again."
+        )
 
     def kept_in(self, source_name: str) -> str:
         """Where `source_name`'s session lives, in words for a person."""

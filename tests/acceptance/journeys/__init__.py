@@ -43,6 +43,7 @@ def _journeys() -> dict[str, Journey]:
         "filter_and_sort": Journey(instances.filter_and_sort),
         "custom_port_dialogs": Journey(dialogs.custom_port_dialogs),
         "ctrl_f_to_the_filter": Journey(dialogs.ctrl_f_to_the_filter),
+        "cancel_mfa_once": Journey(dialogs.cancel_mfa_once),
         "bad_client_command": Journey(clients.bad_client_command),
         "quit_with_tunnel": Journey(clients.quit_from_tray_with_a_tunnel, ends_app=True),
         "demo_guide": Journey(demo_guide.follow_the_welcome),

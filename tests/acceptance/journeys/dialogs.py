@@ -6,8 +6,16 @@ once went there and made a tunnel to host "9000". Ctrl+F did not reach the filte
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableView,
+)
 
+from ssmgui.ui.mfa_dialog import MfaDialog
 from tests.acceptance.journeys import steps
 from tests.acceptance.person import Person
 
@@ -89,3 +97,31 @@ async def ctrl_f_to_the_filter(person: Person) -> None:
         lambda: 0 < table.model().rowCount() < steps.DEMO_INSTANCES, 5, "the rows to narrow"
     )
     await person.screenshot("ctrl+f then typed")
+
+
+async def cancel_mfa_once(person: Person) -> None:
+    """Cancel in the MFA dialog: no second prompt for the other profile on the same device
+    (demo-staging signs in through demo-prod's code); their regions say it was cancelled
+    and why, demo-dev's list. Refresh asks again, and the right code lists everything."""
+    window = await steps.open_window_from_tray(person)
+    dialog = await steps.mfa_dialog(person)
+    await person.click_button("Cancel", window=dialog)
+    await person.wait_until(lambda: not person.shows(dialog), 5, "the MFA dialog to close")
+    await person.wait_until(
+        lambda: person.sees("6 could not be read", window), 20, "the refresh to end"
+    )
+    await person.check(person.window(MfaDialog) is None, "no second MFA prompt")
+    problems = [
+        lines.item(row).text()
+        for lines in person.find(QListWidget, window=window)
+        for row in range(lines.count())
+    ]
+    staging = "demo-staging / eu-west-1: MFA sign-in for 'demo-staging' was cancelled with"
+    await person.check(
+        any(line.startswith(staging) and "same MFA device" in line for line in problems),
+        f"demo-staging's regions to say its sign-in was cancelled, and why: {problems}",
+    )
+    await person.screenshot("one cancel, no second prompt")
+    await person.click_button("Refresh", window=window)
+    person.record("mfa_to_full_list_s", await steps.sign_in(person))
+    await person.screenshot("refreshed and signed in")
