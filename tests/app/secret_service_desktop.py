@@ -2,8 +2,9 @@
 gnome-keyring-daemon on it, and gcr-prompter (started by the bus) showing its "Choose
 password for new keyring" prompt on that X server, as on a fresh Linux desktop.
 
-`KeyringPerson` is the person in front of it: a thread that waits for each prompt and
-dismisses it with a click on Cancel, counting how often it had to.
+`start_x`, `start_bus` and `start_process` serve other private desktops too (the
+notification test's). `KeyringPerson` is the person in front of it: a thread that waits
+for each prompt and dismisses it with a click on Cancel, counting how often it had to.
 """
 
 from __future__ import annotations
@@ -50,15 +51,17 @@ def keyring_desktop(home: Path) -> Iterator[KeyringDesktop]:
            "XDG_DATA_HOME": str(data), "NO_AT_BRIDGE": "1"}  # fmt: skip
     env.pop("WAYLAND_DISPLAY", None)
     with ExitStack() as stack:
-        env["DISPLAY"] = _start_x(stack)
+        env["DISPLAY"] = start_x(stack)
         # The bus starts gcr-prompter with its own environment: it needs the display.
-        env["DBUS_SESSION_BUS_ADDRESS"] = _start_bus(stack, env)
-        _start(stack, ["gnome-keyring-daemon", "--foreground", "--components=secrets"], env)
+        env["DBUS_SESSION_BUS_ADDRESS"] = start_bus(stack, env)
+        start_process(stack, ["gnome-keyring-daemon", "--foreground", "--components=secrets"], env)
         _wait_for_name(env, "org.freedesktop.secrets")
         yield KeyringDesktop(env)
 
 
-def _start(stack: ExitStack, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_process(
+    stack: ExitStack, argv: list[str], env: dict[str, str]
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stack.callback(_stop, process)
     return process
@@ -74,7 +77,7 @@ def _stop(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
             process.wait(5)
 
 
-def _start_x(stack: ExitStack) -> str:
+def start_x(stack: ExitStack) -> str:
     read_fd, write_fd = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
@@ -89,7 +92,7 @@ def _start_x(stack: ExitStack) -> str:
     return f":{number}"
 
 
-def _start_bus(stack: ExitStack, env: dict[str, str]) -> str:
+def start_bus(stack: ExitStack, env: dict[str, str]) -> str:
     bus = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,

@@ -26,7 +26,7 @@ from ssmgui.ui.controller import Notice
 from ssmgui.ui.desktop_notifications import CALL_LIMIT_S, DesktopNotifications
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.mfa_dialog import MfaDialog
-from tests.app.secret_service_desktop import _start, _start_bus, _start_x, screenshot
+from tests.app.secret_service_desktop import screenshot, start_bus, start_process, start_x
 from tests.app.test_gui_demo import until
 
 pytestmark = [pytest.mark.real_clients, pytest.mark.slow]
@@ -61,9 +61,9 @@ def desktop(tmp_path: Path) -> Iterator[NotifyingDesktop]:
     env = {**os.environ, "NO_AT_BRIDGE": "1"}
     env.pop("WAYLAND_DISPLAY", None)
     with ExitStack() as stack:
-        env["DISPLAY"] = _start_x(stack)
-        env["DBUS_SESSION_BUS_ADDRESS"] = _start_bus(stack, env)
-        _start(stack, [DAEMON], env)
+        env["DISPLAY"] = start_x(stack)
+        env["DBUS_SESSION_BUS_ADDRESS"] = start_bus(stack, env)
+        start_process(stack, [DAEMON], env)
         monitor_log = tmp_path / "dbus-monitor.txt"
         with monitor_log.open("w") as sink:
             monitor = subprocess.Popen(
@@ -163,7 +163,7 @@ async def test_without_the_service_the_tray_is_told_no_at_once(
     if not _which("dbus-daemon"):
         pytest.skip("dbus-daemon is not installed")
     with ExitStack() as stack:
-        bus = _start_bus(stack, dict(os.environ))
+        bus = start_bus(stack, dict(os.environ))
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus)
         notifications = DesktopNotifications(on_click=lambda _notice: None)
         started = time.monotonic()
