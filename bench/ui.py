@@ -159,6 +159,12 @@ class FleetIdentity:
     def forget(self, profile: str) -> None:
         return None
 
+    def profile_files(self) -> tuple[Path, ...]:
+        return ()  # never asked: the fleet always has profiles
+
+    def new_sign_in_round(self) -> None:
+        return None
+
     async def account_alias(self, profile: str) -> str:
         return ""
 
