@@ -20,6 +20,7 @@ from ssmgui.cli import (
     identity_commands,
     inventory_commands,
     password_command,
+    shell_commands,
     tunnel_commands,
 )
 from ssmgui.core.errors import SsmGuiError
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     tunnel_commands.register(subparsers)
     connect_commands.register(subparsers)
+    shell_commands.register(subparsers)
     inventory_commands.register(subparsers)
     password_command.register(subparsers)
     identity_commands.register(subparsers)

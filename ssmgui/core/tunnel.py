@@ -51,7 +51,7 @@ class SessionRequest:
     """A StartSession call: target, document and its string-list parameters."""
 
     target: str
-    document: Document
+    document: Document | str  # str: a shell or custom document (core/shell_request.py)
     parameters: Mapping[str, list[str]] = field(default_factory=dict)
     reason: str | None = None
 

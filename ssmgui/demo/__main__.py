@@ -75,12 +75,14 @@ def demo_fleet(echo: EchoServer, digest: DigestServer, web: DemoHttpServer) -> l
             name="echo-digest",
             ports={7: echo.address, 22: echo.address, 9000: digest.address},
             remote_hosts={("db.internal", 5432): echo.address},
+            offers_shell=True,
         ),
         FakeInstance(
             "i-0de0000000000b002",
             name="demo-web",
             ip_address="10.0.0.11",
             ports={80: web.address, 8080: web.address},
+            offers_shell=True,
         ),
         FakeInstance(
             "i-0de000000000a1003",

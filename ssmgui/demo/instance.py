@@ -22,6 +22,9 @@ class FakeInstance:
     ip_address: str = "10.0.0.10"
     ports: dict[int, tuple[str, int]] = field(default_factory=dict)
     remote_hosts: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
+    # A real shell on this computer for shell documents (demo/channel/agent_shell.py):
+    # only where a demo asks for it, never by default.
+    offers_shell: bool = False
 
     @property
     def online(self) -> bool:

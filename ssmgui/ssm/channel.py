@@ -29,7 +29,7 @@ from ssmgui.core.errors import (
 )
 from ssmgui.ssm.dial import Route
 from ssmgui.ssm.endpoints import check_stream_url
-from ssmgui.ssm.handshake import Handshake, HandshakeState
+from ssmgui.ssm.handshake import PORT_SESSION_TYPES, Handshake, HandshakeState
 from ssmgui.ssm.message import (
     MAX_STREAM_PAYLOAD,
     Flag,
@@ -87,6 +87,11 @@ class ChannelSink(Protocol):
     def on_flag(self, flag: int) -> None: ...
 
 
+#: Payload types a shell's sink may take besides Output and Flag (§14): a sink with an
+#: `on_shell_payload(payload_type, payload)` method gets them; others never see them.
+SHELL_PAYLOAD_TYPES = frozenset({PayloadType.STDERR, PayloadType.EXIT_CODE})
+
+
 @dataclass(frozen=True)
 class ChannelOptions:
     client_version: str = CLIENT_VERSION
@@ -96,6 +101,7 @@ class ChannelOptions:
     resume_budget_s: float = 120.0
     ping_interval_s: float | None = 20.0
     ping_timeout_s: float = 20.0
+    session_types: frozenset[str] = PORT_SESSION_TYPES  # what the handshake accepts (§4)
 
 
 @dataclass
@@ -122,11 +128,11 @@ class DataChannel:
         self._client_id = str(uuid.uuid4())
         self._link: WebSocketLink | None = None
         self._sink: ChannelSink | None = None
-        self._early_output: list[bytes] = []
+        self._early_output: list[tuple[PayloadType, bytes]] = []
         self._outgoing = OutgoingBuffer(self._options.window)
         self._sending = asyncio.Lock()
         self._incoming = ReorderBuffer()
-        self._handshake = HandshakeState(self._options.client_version)
+        self._handshake = HandshakeState(self._options.client_version, self._options.session_types)
         self._done: asyncio.Future[SsmGuiError | None] = self._loop.create_future()
         self._closing = False
         self._outcome: SsmGuiError | None = None  # what wait_closed reports after close()
@@ -174,8 +180,8 @@ class DataChannel:
     def set_sink(self, sink: ChannelSink) -> None:
         self._sink = sink
         early, self._early_output = self._early_output, []
-        for data in early:
-            sink.on_output(data)
+        for payload_type, data in early:
+            self._hand_over(payload_type, data)
 
     @property
     def is_closed(self) -> bool:
@@ -227,6 +233,15 @@ class DataChannel:
                     await self._wait_for_window()
                 self._send_stream(PayloadType.OUTPUT, data[start : start + MAX_STREAM_PAYLOAD])
                 self.stats.bytes_up += min(MAX_STREAM_PAYLOAD, len(data) - start)
+
+    async def send_size(self, cols: int, rows: int) -> None:
+        """Tell a shell's agent the terminal's size (PT3 Size, docs/protocol.md §14), after
+        every byte already handed to `send`."""
+        payload = json.dumps({"cols": cols, "rows": rows}, separators=(",", ":")).encode()
+        async with self._sending:
+            if self._outgoing.full:
+                await self._wait_for_window()
+            self._send_stream(PayloadType.SIZE, payload)
 
     async def send_flag(self, flag: Flag) -> None:
         """Send a flag message after every byte already handed to `send`."""
@@ -305,22 +320,34 @@ class DataChannel:
 
     def _deliver(self, message: Frame) -> None:
         ptype = message.payload_type
-        if ptype == PayloadType.OUTPUT:
+        if ptype == PayloadType.OUTPUT or ptype in SHELL_PAYLOAD_TYPES:
             self.stats.bytes_down += len(message.payload)
             if self._sink is None:
-                self._early_output.append(message.payload)
+                self._early_output.append((PayloadType(ptype), message.payload))
                 return
-            try:
-                self._sink.on_output(message.payload)
-            except ProtocolError as exc:
-                # Not a dropped link: resuming would feed the same broken stream again.
-                self.fail(exc)
+            self._hand_over(ptype, message.payload)
         elif ptype == PayloadType.FLAG:
             self._on_flag(message.payload)
         elif ptype in (PayloadType.HANDSHAKE_REQUEST, PayloadType.HANDSHAKE_COMPLETE):
             self._on_handshake_message(message)
         else:
             log.debug("ignored payload type %s", ptype)
+
+    def _hand_over(self, payload_type: int, payload: bytes) -> None:
+        sink = self._sink
+        assert sink is not None
+        try:
+            if payload_type == PayloadType.OUTPUT:
+                sink.on_output(payload)
+                return
+            shell_payload = getattr(sink, "on_shell_payload", None)
+            if shell_payload is None:
+                log.debug("ignored payload type %s", payload_type)
+            else:
+                shell_payload(PayloadType(payload_type), payload)
+        except ProtocolError as exc:
+            # Not a dropped link: resuming would feed the same broken stream again.
+            self.fail(exc)
 
     def _on_flag(self, payload: bytes) -> None:
         try:

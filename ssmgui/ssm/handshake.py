@@ -1,8 +1,10 @@
-"""The Port-session handshake, client side (docs/protocol.md §4).
+"""The handshake, client side (docs/protocol.md §4, §14).
 
 The agent's HandshakeRequest names the session type and the document's properties; we
 answer with our ClientVersion (which steers the agent's mux and keepalive choices, §8) and
-wait for HandshakeComplete.
+wait for HandshakeComplete. Which session types are welcome is the caller's choice: Port
+for tunnels, Standard_Stream and InteractiveCommands for `ssmgui shell`. KMS encryption is
+not implemented: a request for it fails the handshake with an error that names the key.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from ssmgui.ssm.message import Frame, PayloadType
 
 ACTION_SUCCESS = 1
 ACTION_UNSUPPORTED = 3
+PORT_SESSION_TYPES = frozenset({"Port"})
+#: What the plugin runs as a shell (its ShellSession): §14.
+SHELL_SESSION_TYPES = frozenset(
+    {"Standard_Stream", "InteractiveCommands", "NonInteractiveCommands"}
+)
 # §8: the plugin uses smux when the agent is newer than this, and turns its own smux
 # keepalive off when the agent is newer than the second.
 MUX_MIN_EXCLUSIVE = (3, 0, 196, 0)
@@ -55,8 +62,14 @@ class Handshake:
 
 
 class HandshakeState:
-    def __init__(self, client_version: str) -> None:
+    """One handshake. `session_types`: the SessionType values this caller can serve; any
+    other fails `completed` with a ProtocolError (the response is still sent)."""
+
+    def __init__(
+        self, client_version: str, session_types: frozenset[str] = PORT_SESSION_TYPES
+    ) -> None:
         self._client_version = client_version
+        self._session_types = session_types
         self._request: Handshake | None = None
         self.completed: asyncio.Future[Handshake] = asyncio.get_running_loop().create_future()
 
@@ -76,30 +89,48 @@ class HandshakeState:
         body = _json_object(payload, "HandshakeRequest")
         processed: list[dict[str, Any]] = []
         session_type, properties = "", {}
+        kms_key: str | None = None
         for requested in _list(body.get("RequestedClientActions")):
             action = _mapping(requested)
             kind = str(action.get("ActionType", ""))
+            params = _mapping(action.get("ActionParameters"))
             if kind == "SessionType":
-                params = _mapping(action.get("ActionParameters"))
                 session_type = str(params.get("SessionType", ""))
-                properties = {k: str(v) for k, v in _mapping(params.get("Properties")).items()}
-                processed.append(_processed(kind, session_type == "Port"))
-            else:  # KMSEncryption is never requested for Port sessions (§4)
+                properties = {k: _text(v) for k, v in _mapping(params.get("Properties")).items()}
+                processed.append(_processed(kind, session_type in self._session_types))
+            else:  # KMSEncryption (shell sessions only, §14): not implemented yet
+                if kind == "KMSEncryption":
+                    kms_key = str(params.get("KMSKeyId") or "unnamed")
                 processed.append(_processed(kind, False))
         self._request = Handshake(str(body.get("AgentVersion", "")), session_type, properties)
-        if session_type != "Port":
-            self.fail(
-                ProtocolError(
-                    f"The agent asked for a {session_type or 'unknown'} "
-                    "session; ssmgui only opens port sessions."
-                )
-            )
+        refusal = self._refusal(session_type, kms_key)
+        if refusal is not None:
+            self.fail(refusal)
         response = {
             "ClientVersion": self._client_version,
             "ProcessedClientActions": processed,
             "Errors": None,
         }
         return json.dumps(response, separators=(",", ":")).encode()
+
+    def _refusal(self, session_type: str, kms_key: str | None) -> ProtocolError | None:
+        if session_type not in self._session_types:
+            if self._session_types == PORT_SESSION_TYPES:
+                return ProtocolError(
+                    f"The agent asked for a {session_type or 'unknown'} "
+                    "session; ssmgui only opens port sessions."
+                )
+            return ProtocolError(
+                f"The agent asked for a {session_type or 'unknown'} session, which is not "
+                "a shell: choose a Standard_Stream or InteractiveCommands document."
+            )
+        if kms_key is not None:
+            return ProtocolError(
+                f"This session is encrypted with the KMS key {kms_key} (Session Manager "
+                "preferences), and ssmgui does not support KMS-encrypted sessions yet. Use "
+                "AWS's session-manager-plugin for it, or turn KMS encryption off."
+            )
+        return None
 
     def _on_complete(self, payload: bytes) -> None:
         body = _json_object(payload, "HandshakeComplete")
@@ -119,6 +150,13 @@ def _processed(action_type: str, ok: bool) -> dict[str, Any]:
         "ActionResult": None,
         "Error": "" if ok else f"{action_type} is not supported by ssmgui",
     }
+
+
+def _text(value: object) -> str:
+    """A property as text: nested objects (a shell document's `linux`, `windows`) as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _mapping(value: object) -> dict[str, Any]:

@@ -5,22 +5,32 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from collections.abc import Mapping
 
 from ssmgui.ssm.message import MessageType, control_message, encode
 
 
-def handshake_request(agent_version: str, properties: dict[str, str]) -> bytes:
+def handshake_request(
+    agent_version: str, properties: Mapping[str, object], session_type: str = "Port"
+) -> bytes:
     """PT5 HandshakeRequest: one SessionType action carrying the document properties."""
     request = {
         "AgentVersion": agent_version,
         "RequestedClientActions": [
             {
                 "ActionType": "SessionType",
-                "ActionParameters": {"SessionType": "Port", "Properties": properties},
+                "ActionParameters": {"SessionType": session_type, "Properties": properties},
             }
         ],
     }
     return json.dumps(request).encode()
+
+
+def shell_properties(commands: str) -> dict[str, object]:
+    """A shell document's properties as the agent sends them: one block per platform
+    (§14); `commands` is empty for the default shell."""
+    block = {"commands": commands, "runAsElevated": False}
+    return {"linux": block, "macos": block, "windows": block}
 
 
 def handshake_complete(elapsed_ns: int) -> bytes:

@@ -52,6 +52,11 @@ class OutputPump:
         self._queue.append((payload_type, bytearray(payload)))
         self._schedule()
 
+    @property
+    def empty(self) -> bool:
+        """Nothing queued, data or control."""
+        return not self._queue
+
     def _schedule(self) -> None:
         if self._faults.pace_agent:
             if self._task is None:

@@ -16,8 +16,14 @@ import time
 
 from ssmgui.demo.channel.agent_basic import BasicForwarder
 from ssmgui.demo.channel.agent_mux import MuxServer
+from ssmgui.demo.channel.agent_shell import ShellServer
 from ssmgui.demo.channel.downlink import AgentTiming, Downlink
-from ssmgui.demo.channel.payloads import channel_closed_frame, handshake_complete, handshake_request
+from ssmgui.demo.channel.payloads import (
+    channel_closed_frame,
+    handshake_complete,
+    handshake_request,
+    shell_properties,
+)
 from ssmgui.demo.channel.pump import OutputPump
 from ssmgui.demo.channel.reliability import Reliability
 from ssmgui.demo.channel.rules import agent_keepalive, agent_uses_mux
@@ -51,6 +57,11 @@ log = logging.getLogger(__name__)
 # message per resend tick once a lossy link left that many unacked.
 UNACKED_PAUSE = 100_000
 PUMP_PAUSE_BYTES = 1 << 20
+# After a shell exits, the agent waits for its output to be acknowledged before it asks the
+# service to close the channel (its PrepareToCloseChannel); how long the fake waits at most.
+SHELL_DRAIN_S = 30.0
+SHELL_DRAIN_POLL_S = 0.05
+Handler = MuxServer | BasicForwarder | ShellServer
 
 
 class FakeSession:
@@ -67,8 +78,10 @@ class FakeSession:
         faults: Faults,
         rng: random.Random,
         timing: AgentTiming,
+        session_type: str = "Port",
     ) -> None:
         self.session_id = session_id
+        self.session_type = session_type
         self.instance = instance
         self.document = document
         self.properties = properties
@@ -93,7 +106,8 @@ class FakeSession:
         self._loop = asyncio.get_running_loop()
         self._link: Downlink | None = None
         self._pump = OutputPump(self._emit, faults, self.refresh_flow)
-        self._handler: MuxServer | BasicForwarder | None = None
+        self._handler: Handler | None = None
+        self.exit_code: int | None = None  # a shell's, once it exited
         self._paused = False
         self._handshake_sent_ns = 0
         self._handshake_timer: asyncio.TimerHandle | None = None
@@ -104,7 +118,7 @@ class FakeSession:
         return self._link is not None
 
     @property
-    def handler(self) -> MuxServer | BasicForwarder | None:
+    def handler(self) -> Handler | None:
         return self._handler
 
     # --- WebSocket attachment -------------------------------------------------------------
@@ -198,6 +212,8 @@ class FakeSession:
             self._on_handshake_response(message.payload)
         elif payload_type == PayloadType.FLAG:
             self._on_flag(message.payload)
+        elif payload_type == PayloadType.SIZE and isinstance(self._handler, ShellServer):
+            self._handler.resize(message.payload)
 
     def _on_flag(self, payload: bytes) -> None:
         try:
@@ -214,9 +230,12 @@ class FakeSession:
 
     def _start_handshake(self) -> None:
         self._handshake_sent_ns = time.monotonic_ns()
+        properties: dict[str, object] = dict(self.properties)
+        if self.session_type != "Port":
+            properties = shell_properties(self.properties.get("commands", ""))
         self._emit(
             PayloadType.HANDSHAKE_REQUEST,
-            handshake_request(self.instance.agent_version, self.properties),
+            handshake_request(self.instance.agent_version, properties, self.session_type),
         )
         self._handshake_timer = self._loop.call_later(
             self._timing.handshake_timeout_s, self._handshake_timed_out
@@ -244,7 +263,11 @@ class FakeSession:
         elapsed = time.monotonic_ns() - self._handshake_sent_ns
         self._emit(PayloadType.HANDSHAKE_COMPLETE, handshake_complete(elapsed))
 
-    def _make_handler(self) -> MuxServer | BasicForwarder:
+    def _make_handler(self) -> Handler:
+        if self.session_type != "Port":
+            self.mode = "shell"
+            command = self.properties.get("commands", "")
+            return ShellServer(self._pump, command, self._shell_exited, self.session_id)
         host = self.properties.get("host")
         port = int(self.properties["portNumber"])
 
@@ -303,6 +326,21 @@ class FakeSession:
         self.refresh_flow()
 
     # --- the end --------------------------------------------------------------------------
+
+    def _shell_exited(self, status: int) -> None:
+        """The shell ended: its status as PT12 after its last output, then, once the client
+        has acknowledged everything, channel_closed (§14)."""
+        self.exit_code = status
+        self._pump.control(PayloadType.EXIT_CODE, f"EXIT_CODE: {status}".encode())
+        self._loop.create_task(self._end_when_delivered())
+
+    async def _end_when_delivered(self) -> None:
+        deadline = self._loop.time() + SHELL_DRAIN_S
+        while self._loop.time() < deadline and not self.terminated:
+            if self._pump.empty and not self.reliability.unacked:
+                break
+            await asyncio.sleep(SHELL_DRAIN_POLL_S)
+        self.end("")
 
     def end(self, output: str) -> None:
         """Service-side end: channel_closed with `output`, close the WebSocket, release."""

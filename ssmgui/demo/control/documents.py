@@ -10,6 +10,8 @@ from dataclasses import dataclass
 PORT_FORWARDING = "AWS-StartPortForwardingSession"
 PORT_FORWARDING_REMOTE = "AWS-StartPortForwardingSessionToRemoteHost"
 SSH = "AWS-StartSSHSession"
+SHELL = "SSM-SessionManagerRunShell"
+INTERACTIVE_COMMAND = "AWS-StartInteractiveCommand"
 
 _PORT = re.compile(
     r"^([1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
@@ -38,7 +40,11 @@ _DOCUMENTS: dict[str, dict[str, _Parameter]] = {
         "localPortNumber": _Parameter("0", _LOCAL_PORT),
     },
     SSH: {"portNumber": _Parameter("22", _PORT)},
+    SHELL: {},
+    INTERACTIVE_COMMAND: {"command": _Parameter(None, re.compile(r"\A[\s\S]{1,4096}\Z"))},
 }
+# The document's sessionType (§14); the others are Port.
+_SESSION_TYPES = {SHELL: "Standard_Stream", INTERACTIVE_COMMAND: "InteractiveCommands"}
 
 
 class UnknownDocumentError(LookupError):
@@ -79,8 +85,16 @@ def resolve(document: str, parameters: dict[str, list[str]] | None) -> dict[str,
     return values
 
 
+def session_type(document: str) -> str:
+    """Port, Standard_Stream or InteractiveCommands."""
+    return _SESSION_TYPES.get(document, "Port")
+
+
 def properties(document: str, values: dict[str, str]) -> dict[str, str]:
-    """The `Properties` of the HandshakeRequest (§4): SSH has no `type`."""
+    """The `Properties` of the HandshakeRequest (§4): SSH has no `type`; a shell's are
+    its commands (empty: the default shell), which the session sends per platform (§14)."""
+    if session_type(document) != "Port":
+        return {"commands": values.get("command", "")}
     if document == SSH:
         return {"portNumber": values["portNumber"]}
     result = {

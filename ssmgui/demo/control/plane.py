@@ -100,6 +100,13 @@ class ControlPlane:
                 "InvalidDocument",
                 f"Document {document} does not exist or is not a Port session document.",
             )
+        kind = documents.session_type(document)
+        if kind != "Port" and not instance.offers_shell:
+            raise ApiError(
+                "ValidationException",
+                f"{instance.instance_id} offers no shell in this demo (the featured Linux "
+                "instances do).",
+            )
         try:
             values = documents.resolve(document, body.get("Parameters"))
         except documents.InvalidParametersError as exc:
@@ -113,6 +120,7 @@ class ControlPlane:
             sid,
             instance=instance,
             document=document,
+            session_type=kind,
             properties=documents.properties(document, values),
             region=region,
             faults=self._world.faults,

@@ -224,6 +224,7 @@ def _add_featured(desktop: DemoDesktop, index: int, targets: _Targets) -> dict[s
     for n, instance in enumerate(specs, start=1):
         instance.instance_id = f"i-0de{index}{n:013x}"
         instance.ip_address = f"10.0.{index + 1}.{10 + n}"
+        instance.offers_shell = instance.platform == "Linux"  # `ssmgui shell` (agent_shell.py)
         desktop.fleet.ssm[profile, region].add_instance(instance)
         desktop.fleet.ec2[profile, region].add(_ec2_twin(instance, account_for(index), n))
         featured[instance.name] = instance.instance_id
