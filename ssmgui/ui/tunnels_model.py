@@ -22,17 +22,21 @@ SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class TunnelColumn(enum.IntEnum):
+    """What a person watches first comes first: in a 1200 px window everything up to the
+    client's fate is in view; the diagnostic columns follow (the details also show as the
+    state's tooltip)."""
+
     STATE = 0
     TITLE = 1
     ADDRESS = 2
-    MODE = 3
-    UP = 4
-    DOWN = 5
-    RATE = 6
-    CONNECTIONS = 7
-    UPTIME = 8
+    UP = 3
+    DOWN = 4
+    RATE = 5
+    CONNECTIONS = 6
+    UPTIME = 7
+    CLIENT = 8
     RECONNECTS = 9
-    CLIENT = 10
+    MODE = 10
     DETAIL = 11
 
 
@@ -40,14 +44,14 @@ HEADERS = (
     "State",
     "Tunnel",
     "Local address",
-    "Mode",
     "Sent",
     "Received",
     "Rate",
     "Connections",
     "Up for",
-    "Reconnects",
     "Client",
+    "Reconnects",
+    "Mode",
     "Details",
 )
 STATE_TEXT = {
@@ -270,7 +274,7 @@ def _foreground(snapshot: TunnelSnapshot, column: TunnelColumn) -> QColor | None
 
 
 def _tooltip(snapshot: TunnelSnapshot, column: TunnelColumn) -> str | None:
-    if column is TunnelColumn.DETAIL:
+    if column in (TunnelColumn.DETAIL, TunnelColumn.STATE):
         return _detail(snapshot) or None
     if column is TunnelColumn.CLIENT:
         return snapshot.client or None

@@ -24,17 +24,17 @@ from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
 from ssmgui.ui.tunnels_model import HEADERS, TunnelColumn, TunnelsTableModel
 
 _WIDTHS = {
-    TunnelColumn.STATE: 120,
-    TunnelColumn.TITLE: 340,  # what, where, and in which profile and account
-    TunnelColumn.ADDRESS: 125,
-    TunnelColumn.MODE: 70,
+    TunnelColumn.STATE: 110,
+    TunnelColumn.TITLE: 290,  # what, where, and in which profile and account
+    TunnelColumn.ADDRESS: 120,
     TunnelColumn.UP: 70,
     TunnelColumn.DOWN: 75,
-    TunnelColumn.RATE: 140,
-    TunnelColumn.CONNECTIONS: 115,
-    TunnelColumn.UPTIME: 85,
+    TunnelColumn.RATE: 145,
+    TunnelColumn.CONNECTIONS: 110,
+    TunnelColumn.UPTIME: 70,
+    TunnelColumn.CLIENT: 160,  # up to here in view in a 1200 px window
     TunnelColumn.RECONNECTS: 80,
-    TunnelColumn.CLIENT: 170,
+    TunnelColumn.MODE: 70,
 }
 
 

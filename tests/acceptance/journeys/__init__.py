@@ -33,6 +33,7 @@ def _journeys() -> dict[str, Journey]:
         first_launch,
         instances,
         sign_in,
+        tunnels,
         windows_password,
     )
 
@@ -48,6 +49,7 @@ def _journeys() -> dict[str, Journey]:
         "quit_with_tunnel": Journey(clients.quit_from_tray_with_a_tunnel, ends_app=True),
         "demo_guide": Journey(demo_guide.follow_the_welcome),
         "confirm_before_production": Journey(account_marks.confirm_before_production),
+        "live_tunnel_figures": Journey(tunnels.live_figures),
         "details_and_windows_password": Journey(windows_password.details_then_password),
         "favourites_add_and_manage": Journey(favourites.add_and_manage),
     }

@@ -27,13 +27,13 @@ async def double_click_demo_rdp(person: Person) -> float:
     """Double-click demo-dev's demo-rdp (found through the filter); the time of the click."""
     table = await steps.filter_for(person, INSTANCE)
     cell = await person.wait_until(
-        lambda: _name_cell(person, table), 5, f"{PROFILE}'s {INSTANCE} in the table"
+        lambda: name_cell(person, table), 5, f"{PROFILE}'s {INSTANCE} in the table"
     )
     await person.double_click(cell)
     return time.monotonic()
 
 
-def _name_cell(person: Person, table: QTableView) -> QPoint | None:
+def name_cell(person: Person, table: QTableView) -> QPoint | None:
     profile = steps.column_of(table, "Profile")
     name = steps.column_of(table, "Name")
     for offset, row in enumerate(person.rows(table)):
