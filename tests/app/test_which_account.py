@@ -86,8 +86,11 @@ def _pixel_at_row_start(gui: Gui, row: int) -> QColor:
 
 
 def _question() -> QMessageBox | None:
+    """The question before connecting, while it shows (other boxes, e.g. an earlier test's
+    error message still open, are not it)."""
     shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-    return next((box for box in shown if box.isVisible()), None)
+    asking = (box for box in shown if box.windowTitle().startswith("Connect to "))
+    return next((box for box in asking if box.isVisible()), None)
 
 
 async def _answer(choice: str) -> str:
