@@ -8,6 +8,7 @@ nothing). The secret reaches the tool on its stdin, never in its argv.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import subprocess
 import sys
@@ -33,6 +34,7 @@ class ClipboardTool:
 class Outcome(enum.Enum):
     CLEARED = "cleared"  # the time was up (or Ctrl+C): the secret is off the clipboard
     REPLACED = "replaced"  # something else was copied meanwhile: left alone
+    FAILED = "failed"  # the tool could not hold it (no display, say): it is not there
 
 
 def find_tool(
@@ -64,7 +66,8 @@ def hold_secret(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome:
     """Copy `secret` with `tool`, wait `seconds` (Ctrl+C ends the wait early), then clear
-    it — unless something else was copied meanwhile (a holding tool ends on its own then)."""
+    it — unless something else was copied meanwhile (a holding tool ends on its own then).
+    `FAILED`: the tool ended with an error, so the secret was never on the clipboard."""
     process = _start(tool.argv, secret)
     try:
         if not tool.holds:
@@ -73,10 +76,12 @@ def hold_secret(
             _start(tool.argv, "").wait(STOP_WAIT_S)
             return Outcome.CLEARED
         try:
-            process.wait(timeout=seconds)
+            code = process.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
             return Outcome.CLEARED
-        return Outcome.REPLACED
+        # A holding tool that loses the clipboard to another copy ends well; one that ends
+        # badly never held it.
+        return Outcome.REPLACED if code == 0 else Outcome.FAILED
     except KeyboardInterrupt:
         if not tool.holds:
             _start(tool.argv, "").wait(STOP_WAIT_S)
@@ -90,8 +95,11 @@ def _start(argv: Sequence[str], text: str) -> subprocess.Popen[bytes]:
         argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     assert process.stdin is not None
-    process.stdin.write(text.encode())
-    process.stdin.close()
+    # A tool that ends at once (no display) closes its stdin first: its exit code tells.
+    with contextlib.suppress(BrokenPipeError):
+        process.stdin.write(text.encode())
+    with contextlib.suppress(BrokenPipeError):
+        process.stdin.close()
     return process
 
 

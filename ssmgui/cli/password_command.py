@@ -140,6 +140,13 @@ def deliver(
         flush=True,
     )
     outcome = hold_secret(tool, password, clear_after)
+    if outcome is Outcome.FAILED:
+        print(
+            f"ssmgui: {tool.name} could not put it on the clipboard. Print it with --show, or "
+            f"pipe it: ssmgui password {instance} | <clipboard tool>",
+            file=err,
+        )
+        return EXIT_NOT_SHOWN
     if outcome is Outcome.CLEARED:
         print("Cleared from the clipboard.", file=err)
     else:

@@ -118,10 +118,26 @@ def x_display() -> Iterator[str]:
     with os.fdopen(read_fd) as announced:
         display = f":{announced.readline().strip()}"
     try:
+        _wait_until_it_answers(display)
         yield display
     finally:
         server.terminate()
         server.wait(5)
+
+
+def _wait_until_it_answers(display: str) -> None:
+    """Xvfb names its display when it listens, yet a client may still be refused for a
+    moment on a busy machine ("Can't open display"): wait until one is served."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        asked = subprocess.run(
+            ["xclip", "-selection", "clipboard", "-o"], env={**os.environ, "DISPLAY": display},
+            capture_output=True, text=True, timeout=5, check=False,
+        )  # fmt: skip
+        if "open display" not in asked.stderr:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{display} never answered")
 
 
 def clipboard_text(display: str) -> str:
@@ -183,3 +199,13 @@ def test_something_copied_meanwhile_is_left_on_the_clipboard(x_display: str) -> 
     finally:
         other.terminate()
         other.wait(5)
+
+
+@pytest.mark.real_clients
+def test_a_tool_that_cannot_hold_the_clipboard_is_told_not_taken_for_a_copy() -> None:
+    if shutil.which("xclip") is None:
+        pytest.skip("needs xclip (scripts/check installs it)")
+    nowhere = ClipboardTool(
+        "xclip", ("env", "DISPLAY=:65000", "xclip", "-selection", "clipboard", "-quiet")
+    )
+    assert hold_secret(nowhere, "S3cret!", 10) is Outcome.FAILED
