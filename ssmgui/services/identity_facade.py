@@ -33,6 +33,8 @@ class IdentityFacade:
         self._identity = identity
         self._ssm_endpoint_for = ssm_endpoint_for
         self._config = client_config
+        # (profile, region) → (the profiles it was built from, the API): see api_for
+        self._apis: dict[tuple[str, str], tuple[object, SessionApi]] = {}
 
     def profile_names(self) -> list[str]:
         return sorted(
@@ -48,11 +50,13 @@ class IdentityFacade:
         self._identity.new_sign_in_round()
 
     async def sign_in(self, profile: str) -> datetime | None:
+        self._apis.clear()
         self._identity.new_sign_in_round()
         identity = await self._identity.login_async(profile)
         return identity.expires_at
 
     async def sign_in_each(self, profiles: Sequence[str]) -> None:
+        self._apis.clear()
         self._identity.new_sign_in_round()
         await asyncio.to_thread(self._identity.login_each, profiles)
 
@@ -74,6 +78,7 @@ class IdentityFacade:
             return ""
 
     def forget(self, profile: str) -> None:
+        self._apis.clear()  # roles signed in through its MFA session go with it
         self._identity.forget(profile)
 
     def profile_files(self) -> tuple[Path, ...]:
@@ -85,13 +90,26 @@ class IdentityFacade:
 
     async def api_for(self, profile: str, region: str) -> SessionApi:
         """A SessionApi on fresh credentials; may prompt for MFA (on a worker thread), also
-        when a prompt was cancelled before: the person asked for this tunnel."""
+        when a prompt was cancelled before: the person asked for this tunnel.
+
+        The API of a (profile, region) is built once and kept while the AWS files are
+        unchanged and the profile needs no sign-in: building its botocore client costs
+        ~30 ms, a tunnel's whole protocol a few (bench/open.py). Its credentials renew
+        themselves (`IdentityService.session_for`); a sign-in or a forget drops every kept
+        API."""
         self._identity.new_sign_in_round()
+        key = (profile, region)
+        kept = self._apis.get(key)
+        profiles = self._identity.profiles()
+        if kept is not None and kept[0] is profiles and not self._identity.needs_login(profile):
+            return kept[1]
         session = await self._identity.session_for_async(profile)
-        return session_api_for(
+        api = session_api_for(
             session,
             profile=profile,
             region=region,
             endpoint_url=self._ssm_endpoint_for(profile, region),
             config=self._config,
         )
+        self._apis[key] = (profiles, api)
+        return api
