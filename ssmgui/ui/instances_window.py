@@ -360,7 +360,8 @@ class InstancesWindow(QMainWindow):
             add_choice_entries(menu, instance, choice, ssh_default, self.choice_requested.emit)
         if instance.platform is Platform.WINDOWS:
             password = self.windows_password_requested
-            _add(menu, "Get Windows password…", lambda: password.emit(instance))
+            hybrid = "On-premises (hybrid) nodes have no EC2 password." if instance.hybrid else ""
+            _add(menu, "Get Windows password…", lambda: password.emit(instance), hybrid)
 
     def _emitter_kind(self, instance: Instance, kind: TunnelKind) -> Callable[[], None]:
         return lambda: self.connect_requested.emit(instance, kind)

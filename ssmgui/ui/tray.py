@@ -146,7 +146,7 @@ class TrayMenu:
                 lambda _=False, k=kind: controller.spawn(controller.open_tunnel(instance, k))
             )
         menu.addAction("Custom port…").triggered.connect(lambda: self._ask_custom_port(instance))
-        if instance.platform is Platform.WINDOWS:
+        if instance.platform is Platform.WINDOWS and not instance.hybrid:  # EC2 ones only
             menu.addAction("Get Windows password…").triggered.connect(
                 lambda: controller.spawn(controller.windows_password(instance))
             )

@@ -7,6 +7,7 @@ demo-dev signs in without MFA, so these tests list only its instances (dev_world
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,25 @@ async def test_a_key_with_a_passphrase_asks_for_it_hidden_and_keeps_only_the_fil
     await until(lambda: world.passwords == [(rdp, DEMO_RDP_PASSWORD)])
     assert world.controller.settings.key_files == {DEMO_KEY_NAME: str(protected)}
     assert "open sesame" not in repr(world.controller.settings)
+
+
+async def test_hybrid_windows_nodes_offer_no_ec2_password(
+    world: World, surface: MainSurface
+) -> None:
+    hybrid = dataclasses.replace(world.instance("demo-rdp"), instance_id="mi-0de20000000000002")
+    entry = menu_action(surface.window.instance_menu(hybrid), "Get Windows password…")
+    assert not entry.isEnabled() and "hybrid" in entry.toolTip()
+
+
+async def test_quitting_takes_a_copied_password_off_the_clipboard(
+    world: World, surface: MainSurface
+) -> None:
+    world.services.settings.update(
+        world.controller.settings.with_key_file(DEMO_KEY_NAME, str(world.demo.windows_key_file))
+    )
+    surface.passwords.clipboard.clear_after_s = 60
+    await world.controller.windows_password(world.instance("demo-rdp"))
+    clipboard = QGuiApplication.clipboard()
+    assert clipboard.text() == DEMO_RDP_PASSWORD
+    surface.close()
+    assert clipboard.text() == ""
