@@ -102,6 +102,12 @@ class HttpPairCalls:
         self._lane = lane
         self._credentials: ReadOnlyCredentials | None = None
 
+    async def sign_in(self, _params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Take the profile's credentials now, for the calls that follow (looking them up
+        may wait for the person's MFA code). Shaped as a call, to be retried as one."""
+        await self._current_credentials(None)
+        return {}
+
     async def describe_instance_information(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """One SSM page for `params` (MaxResults, NextToken): the JSON answer, its
         timestamps as aware UTC datetimes (`parsing.ssm_information_page`)."""

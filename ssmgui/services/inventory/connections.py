@@ -19,6 +19,12 @@ a thread before its first call:
   again. Credentials AWS refused as expired are looked up again (`stale`), and forgotten
   when it refuses them twice (`forget`), so the next refresh starts from the profile. Each
   profile's session is asked of the source once, and again for those lookups.
+
+A lookup may wait minutes for a person (an MFA code being typed): it holds only its own
+profile's lock, and runs in a thread of its own rather than the loop's default pool, whose
+few threads every other profile's endpoints need. The service asks for a pair's
+credentials before the pair takes one of its listing slots (service.py), so a profile
+waiting for its sign-in holds up no other.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import boto3
 from botocore import exceptions as boto_errors
@@ -35,6 +42,8 @@ from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCr
 from ssmgui.services.aws.transport import route_for
 from ssmgui.services.inventory.http import HttpConnection, Timeouts
 from ssmgui.ssm.dial import DialError, Route
+
+T = TypeVar("T")
 
 
 class SessionSource(Protocol):
@@ -61,7 +70,8 @@ class KeptForHttp:
         self._endpoints: dict[tuple[str, str, str], str] = {}
         self._routes: dict[tuple[str, str], Route] = {}
         self._sessions: dict[str, boto3.Session] = {}
-        self._sessions_lock = threading.Lock()
+        self._session_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     def connection(self, profile: str, region: str, url: str) -> HttpConnection:
         """The connection the (profile, region) pair's calls to `url` go through; `url`
@@ -109,7 +119,7 @@ class KeptForHttp:
         """Drop `profile`'s credentials (AWS refused them): the next call looks them up,
         from a session asked of the source again."""
         self._credentials.pop(profile, None)
-        with self._sessions_lock:
+        with self._session_lock(profile):
             self._sessions.pop(profile, None)
 
     async def aclose(self) -> None:
@@ -130,7 +140,7 @@ class KeptForHttp:
         asks the source for the profile's session again (the kept one's were refused)."""
         lookup = self._lookups.get(profile)
         if lookup is None:
-            lookup = asyncio.ensure_future(asyncio.to_thread(self._read, profile, fresh))
+            lookup = asyncio.ensure_future(in_own_thread(self._read, profile, fresh))
             self._lookups[profile] = lookup
             lookup.add_done_callback(lambda done: self._lookup_done(profile, done))
         credentials = await asyncio.shield(lookup)
@@ -154,10 +164,15 @@ class KeptForHttp:
     def _session(self, profile: str, *, fresh: bool = False) -> boto3.Session:
         """The profile's session (from worker threads): asked of the source once, and again
         when `fresh`; its settings give routes, its credentials the calls' signatures."""
-        with self._sessions_lock:
+        with self._session_lock(profile):
             if fresh or profile not in self._sessions:
                 self._sessions[profile] = self.source.session(profile)
             return self._sessions[profile]
+
+    def _session_lock(self, profile: str) -> threading.Lock:
+        """One lock per profile: asking the source for a session may wait for a person."""
+        with self._locks_guard:
+            return self._session_locks.setdefault(profile, threading.Lock())
 
     def _check_loop(self) -> None:
         """Connections and lookups belong to one event loop: start afresh on another."""
@@ -171,5 +186,31 @@ class KeptForHttp:
 async def _frozen(credentials: Credentials) -> ReadOnlyCredentials:
     """Frozen values, in a thread when botocore would refresh them first (STS, SSO)."""
     if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed():
-        return await asyncio.to_thread(credentials.get_frozen_credentials)
+        return await in_own_thread(credentials.get_frozen_credentials)
     return credentials.get_frozen_credentials()
+
+
+async def in_own_thread(function: Callable[..., T], *args: object) -> T:
+    """`function(*args)` in a daemon thread of its own (see the module docstring: it may
+    wait for a person). Cancelling the await leaves the thread to end by itself, as
+    `asyncio.to_thread` does; a daemon thread does not hold up quitting."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not done.done():  # the awaiting task may have been cancelled meanwhile
+            outcome()
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as exc:  # handed to the awaiting task, whatever it is
+            failure = exc
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(settle, lambda: done.set_exception(failure))
+        else:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, lambda: done.set_result(result))
+
+    threading.Thread(target=run, name="ssmgui-credentials", daemon=True).start()
+    return await done

@@ -79,6 +79,11 @@ class PairListing:
         self._accounts: Counter[str] = Counter()
         self.pages = 0
 
+    async def sign_in(self) -> None:
+        """The profile's credentials, taken before `run()`; their errors are retried and
+        translated as the calls' are (a profile whose MFA code is awaited waits here)."""
+        await self._call(SSM_ACTION, self._calls.sign_in, {})
+
     async def run(self) -> PairOutcome:
         lookups: list[asyncio.Future[None]] = []
         try:

@@ -6,13 +6,16 @@ ids EC2 no longer knows are simply absent) that runs while the next SSM page is 
 (pair_listing.py). The critical path of a pair is therefore its SSM pages plus one EC2 call;
 heavy work on EC2 answers waits behind it in one `LowPriorityLane` per refresh.
 
-All pairs run concurrently (bounded by `max_concurrent_pairs`). The calls are signed HTTP on
-asyncio itself (calls.py), with no thread per call: boto3's CPU per call, times hundreds of
-calls, would make the listing CPU-bound. The service keeps their connections and
-credentials for the next refresh (connections.py; `aclose()` closes the connections).
-Results arrive in completion order; a failing pair yields its own `RegionResult` with
-`error` set and never stops the others. Throttling is retried with exponential backoff and
-full jitter.
+All pairs run concurrently (bounded by `max_concurrent_pairs`). A pair takes its profile's
+credentials before one of those slots, so the pairs of a profile waiting for its MFA code
+hold up no other profile's (connections.py: nor do they take the threads others need).
+
+The calls are signed HTTP on asyncio itself (calls.py), with no thread per call: boto3's
+CPU per call, times hundreds of calls, would make the listing CPU-bound. The service keeps
+their connections and credentials for the next refresh (connections.py; `aclose()` closes
+the connections). Results arrive in completion order; a failing pair yields its own
+`RegionResult` with `error` set and never stops the others. Throttling is retried with
+exponential backoff and full jitter.
 """
 
 from __future__ import annotations
@@ -160,25 +163,19 @@ class InventoryService:
     async def _list_pair(
         self, profile: str, region: str, limit: asyncio.Semaphore, lane: LowPriorityLane
     ) -> RegionResult:
-        async with limit:
-            calls = HttpPairCalls(self._kept, profile, region, lane=lane)
-            listing = PairListing(
-                calls,
-                profile,
-                region,
-                retry=self._retry,
-                rng=self._rng,
-                lane=lane,
-            )
-            try:
+        calls = HttpPairCalls(self._kept, profile, region, lane=lane)
+        listing = PairListing(calls, profile, region, retry=self._retry, rng=self._rng, lane=lane)
+        try:
+            await listing.sign_in()  # before taking a slot: it may wait for a person
+            async with limit:
                 outcome = await listing.run()
-            except SsmGuiError as exc:
-                log.info("Listing %s/%s failed: %s", profile, region, type(exc).__name__)
-                return RegionResult(profile, region, error=exc, ssm_pages=listing.pages)
-            except Exception as exc:  # a bug in one pair must not hide the others' results
-                log.exception("Listing %s/%s failed unexpectedly", profile, region)
-                error = inventory_error(exc, profile, region, SSM_ACTION)
-                return RegionResult(profile, region, error=error, ssm_pages=listing.pages)
+        except SsmGuiError as exc:
+            log.info("Listing %s/%s failed: %s", profile, region, type(exc).__name__)
+            return RegionResult(profile, region, error=exc, ssm_pages=listing.pages)
+        except Exception as exc:  # a bug in one pair must not hide the others' results
+            log.exception("Listing %s/%s failed unexpectedly", profile, region)
+            error = inventory_error(exc, profile, region, SSM_ACTION)
+            return RegionResult(profile, region, error=error, ssm_pages=listing.pages)
         now = self._clock()
         if outcome.ec2_error is None and self._saver is not None:
             self._saver.submit(CachedListing(profile, region, outcome.instances, now))
