@@ -10,7 +10,6 @@ sessions are kept in memory; and quitting does not wait for an unanswered prompt
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -158,4 +157,4 @@ def _wait(condition: object, process: subprocess.Popen[bytes], seconds: float) -
             return
         assert process.poll() is None, "ssmgui exited early"
         time.sleep(0.1)
-    raise AssertionError(f"not seen in {seconds} s ({os.environ.get('DISPLAY')})")
+    raise AssertionError(f"no keyring prompt within {seconds} s")

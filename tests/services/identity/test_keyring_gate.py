@@ -148,3 +148,15 @@ def test_a_working_keyring_keeps_being_used() -> None:
     store.write("k", "v")
     assert SecretStore(backend).read("k") == "v"
     assert store.persistent and "OS keyring" in store.location
+
+
+def test_a_gui_thread_miss_is_read_in_the_background_for_next_time() -> None:
+    backend = MemoryKeyring()
+    SecretStore(backend).write("mfa-session:a", "stored earlier")
+    gui = threading.current_thread()
+    store = SecretStore(backend, never_wait_on=gui)
+    assert store.read("mfa-session:a") is None  # not known yet: never waits to find out
+    deadline = time.monotonic() + 5
+    while store.read("mfa-session:a") is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store.read("mfa-session:a") == "stored earlier"
