@@ -21,7 +21,7 @@ from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.desktop_notifications import DesktopNotifications
 from ssmgui.ui.profile_marks import ProfileMarks
-from ssmgui.ui.tunnels_model import tunnel_line
+from ssmgui.ui.tunnels_model import tunnel_facts, tunnel_line
 
 MAX_INSTANCES_PER_REGION = 25
 RATE_SAMPLE_MAX_S = 3.0  # samples further apart give an average, not a current rate
@@ -77,9 +77,10 @@ class TrayMenu:
         self._quit = quit_app
         self._ask_custom_port = ask_custom_port
         self._clock = clock
-        # The shown menu's tunnel entries, retitled in place by `refresh_tunnels` (a rebuilt
-        # menu would close the submenu the person is in); the snapshots they show, for rates.
-        self._tunnel_entries: dict[int, QAction] = {}
+        # The shown menu's tunnel entries (each: its title line, then its submenu's lines of
+        # facts and client), retitled in place by `refresh_tunnels` (a rebuilt menu would
+        # close the submenu the person is in); the snapshots they show, for rates.
+        self._tunnel_entries: dict[int, tuple[QAction, QAction, QAction]] = {}
         self._shown: dict[int, TunnelSnapshot] = {}
 
     def fill(self, menu: QMenu) -> None:
@@ -172,27 +173,34 @@ class TrayMenu:
         for snapshot in snapshots:
             entry = self._tunnel_entries.get(snapshot.tunnel_id)
             if entry is not None:
-                entry.setText(self._line(snapshot))
+                title, facts, client = entry
+                title.setText(tunnel_line(snapshot))
+                facts.setText(self._facts(snapshot))
+                client.setText(snapshot.client)
+                client.setVisible(bool(snapshot.client))
 
-    def _line(self, tunnel: TunnelSnapshot) -> str:
-        """The entry's text; its rate compares with the sample shown before, when that is
-        a recent one (a menu opened again after an hour has no current rate yet)."""
+    def _facts(self, tunnel: TunnelSnapshot) -> str:
+        """The entry's line of facts; its rate compares with the sample shown before, when
+        that is a recent one (a menu opened again after an hour has no current rate yet)."""
         before = self._shown.get(tunnel.tunnel_id)
         elapsed = tunnel.uptime_s - before.uptime_s if before is not None else 0.0
         if before is not None and elapsed <= 0:
-            return tunnel_line(tunnel, None)
+            return tunnel_facts(tunnel, None)
         self._shown[tunnel.tunnel_id] = tunnel
         recent = before is not None and elapsed <= RATE_SAMPLE_MAX_S
-        return tunnel_line(tunnel, throughput(before, tunnel) if recent else None)
+        return tunnel_facts(tunnel, throughput(before, tunnel) if recent else None)
 
     def _tunnel_menu(self, menu: QMenu, tunnel: TunnelSnapshot) -> None:
         controller = self._controller
         icon = self.marks.icon(tunnel.spec.profile) or icons.kind_icon(tunnel.spec.kind)
-        submenu = menu.addMenu(icon, self._line(tunnel))
-        self._tunnel_entries[tunnel.tunnel_id] = submenu.menuAction()
+        submenu = menu.addMenu(icon, tunnel_line(tunnel))
+        facts = _note(submenu, self._facts(tunnel))
+        client = _note(submenu, tunnel.client)
+        client.setVisible(bool(tunnel.client))
+        self._tunnel_entries[tunnel.tunnel_id] = (submenu.menuAction(), facts, client)
         if tunnel.detail:
-            note = submenu.addAction(tunnel.detail[:120])
-            note.setEnabled(False)
+            _note(submenu, tunnel.detail[:120])
+        submenu.addSeparator()
         if tunnel.state is TunnelState.READY:
             if tunnel.spec.kind is not TunnelKind.CUSTOM:  # a custom port has no client
                 submenu.addAction("Open client").triggered.connect(
@@ -235,6 +243,13 @@ def tray_icon_for_platform(state: str, platform: str) -> QIcon:
             icon.addFile(str(path))
     icon.setIsMask(True)
     return icon
+
+
+def _note(menu: QMenu, text: str) -> QAction:
+    """A line to read in `menu`, not to click."""
+    action = menu.addAction(text)
+    action.setEnabled(False)
+    return action
 
 
 def _copy(text: str) -> None:

@@ -108,24 +108,23 @@ def address_text(snapshot: TunnelSnapshot) -> str:
     return snapshot.address if snapshot.local_port else "—"
 
 
-def tunnel_line(snapshot: TunnelSnapshot, rate: Throughput | None) -> str:
-    """The tunnel in one line (the tray menu): title, address, state, traffic and rate,
-    connections, uptime, and how its client ended."""
+def tunnel_line(snapshot: TunnelSnapshot) -> str:
+    """The tunnel in one line short enough for a menu, whose width barely changes as the
+    figures move: title, address, state, bytes each way. `tunnel_facts` says the rest."""
     stats = snapshot.stats
-    parts = [
-        snapshot.spec.title,
-        address_text(snapshot),
-        str(snapshot.state),
-        f"↑{human_bytes(stats.bytes_up)} ↓{human_bytes(stats.bytes_down)}",
-    ]
+    traffic = f"↑{human_bytes(stats.bytes_up)} ↓{human_bytes(stats.bytes_down)}"
+    return " — ".join((snapshot.spec.title, address_text(snapshot), str(snapshot.state), traffic))
+
+
+def tunnel_facts(snapshot: TunnelSnapshot, rate: Throughput | None) -> str:
+    """The rate while it runs, connections and uptime: "↑2.0 KB/s ↓15 MB/s · 1 open ·
+    3 total · up 2 min", a line under `tunnel_line`."""
+    parts = [_connections(snapshot)]
     if rate is not None and not snapshot.state.is_final:
-        parts.append(rate_text(rate))
-    parts.append(_connections(snapshot))
+        parts.insert(0, rate_text(rate))
     if snapshot.uptime_s:
         parts.append(f"up {human_duration(snapshot.uptime_s)}")
-    if snapshot.client:
-        parts.append(snapshot.client)
-    return " — ".join(parts)
+    return " · ".join(parts)
 
 
 def _connections(snapshot: TunnelSnapshot) -> str:

@@ -16,7 +16,7 @@ import re
 import time
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QMenu, QTableView
 
 from ssmgui.ui.tunnels_view import TunnelsView
 from tests.acceptance.journeys import steps
@@ -64,6 +64,7 @@ async def live_figures(person: Person) -> None:
     )
     person.record("client_after_exit", closed)
     await person.screenshot("the client closed; the tunnel stays")
+    await _tray_menu_figures_move(person, port)
 
     await person.click_tab("Instances")  # the filter still shows demo-rdp
     instances = await person.wait_until(
@@ -89,6 +90,33 @@ async def live_figures(person: Person) -> None:
         lambda: person.sees("No tunnels open"), 5, "'No tunnels open' once cleared"
     )
     await person.screenshot("finished tunnel cleared")
+
+
+async def _tray_menu_figures_move(person: Person, port: int) -> None:
+    """The tray menu counts the tunnel, and its entry's figures move while it is open."""
+    await steps.open_tray_menu(person)
+    await person.wait_until(
+        lambda: "Tunnels: 1 open" in _menu_texts(person), 5, "the menu to count 1 open tunnel"
+    )
+    before = await person.wait_until(lambda: _tray_entry(person), 5, "the tunnel in the menu")
+    flowing = asyncio.ensure_future(_echo_through(port, chunks=16, pause_s=0.06))
+    after = await person.wait_until(
+        lambda: (entry := _tray_entry(person)) != before and entry, 5,
+        "the menu entry's figures to move while it is open",
+    )  # fmt: skip
+    person.record("tray_entry_while_flowing", after)
+    await person.screenshot("tray menu figures moving")
+    await flowing
+    await person.key("Escape")
+    await person.wait_until(lambda: person.menu_item("Quit") is None, 5, "the menu to close")
+
+
+def _menu_texts(person: Person) -> list[str]:
+    return [text for menu in person.find(QMenu) for text in person.visible_texts(menu)]
+
+
+def _tray_entry(person: Person) -> str | None:
+    return next((t for t in _menu_texts(person) if t.startswith("RDP demo-rdp")), None)
 
 
 def _tunnels_table(person: Person) -> QTableView | None:
