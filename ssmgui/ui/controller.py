@@ -100,6 +100,7 @@ class CredentialStatus:
 class AppController(QObject):
     region_listed = Signal(object)  # RegionResult
     region_dropped = Signal(str, str)  # profile, region: no longer chosen in the settings
+    regions_waiting = Signal(object)  # [(profile, region)]: listed once the person signs in
     refresh_started = Signal()
     refresh_finished = Signal()
     tunnel_changed = Signal(object)  # TunnelSnapshot
@@ -297,6 +298,7 @@ class AppController(QObject):
             gui_loop.call_soon_threadsafe(self._store_region, result)
 
         pairs = self.pairs()
+        self._say_who_waits(pairs)
         try:
             # Listing thousands of instances is CPU work (signing, XML, cache files): on its
             # own event loop in a worker thread it cannot stall the GUI's loop
@@ -312,6 +314,18 @@ class AppController(QObject):
         self.spawn(self._learn_aliases())
         if self._refresh_again:  # e.g. regions chosen in the settings meanwhile
             await self.refresh()
+
+    def _say_who_waits(self, pairs: list[tuple[str, str]]) -> None:
+        """The pairs whose profile needs the person (an MFA code, an SSO sign-in) before it
+        can be listed, as last checked: the window says they wait while the others are
+        listed (the inventory lists those meanwhile)."""
+        waiting = [
+            (profile, region)
+            for profile, region in pairs
+            if (status := self.credentials.get(profile)) is not None and status.needs_login
+        ]
+        if waiting:
+            self.regions_waiting.emit(waiting)
 
     def _store_region(self, result: RegionResult) -> None:
         key = (result.profile, result.region)

@@ -253,6 +253,12 @@ class InstancesWindow(QMainWindow):
         """Why (profile, region) could not be read; its saved rows, if any, stay."""
         self.regions.set_error(profile, region, message)
 
+    def show_regions_waiting(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """These (profile, region)s wait for the person to sign in: said beside the rows of
+        the others, until each one's answer or error comes."""
+        for profile, region in pairs:
+            self.regions.set_waiting(profile, region)
+
     def show_first_run(self, text: str) -> None:
         """No profile to list: `text` (rich text) says why and what to do, in place of the
         empty table and its "Looking for instances…"; "" puts the table back."""
@@ -284,9 +290,10 @@ class InstancesWindow(QMainWindow):
         self.tabs.setTabText(1, f"Tunnels ({live})" if live else "Tunnels")
 
     def _update_counts(self) -> None:
+        # Into the region summary: one line of counts ("Showing 12 of 378 instances in 9
+        # regions"), the status bar left for passing messages.
         shown, total = self.model.rowCount(), self.model.total()
-        text = f"{total:,} instances" if shown == total else f"Showing {shown:,} of {total:,}"
-        self.statusBar().showMessage(text)
+        self.regions.set_filtered(None if shown == total else shown)
 
     def _remember_current(self) -> None:
         instance = self.selected_instance()

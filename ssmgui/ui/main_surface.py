@@ -31,6 +31,7 @@ from ssmgui.ui.tunnel_ticker import TunnelTicker
 from ssmgui.ui.windows_password_ui import WindowsPasswordUi
 
 REGION_BATCH_MS = 150
+REFRESHING = "Refreshing instances…"
 
 
 class _CloseWatcher(QObject):
@@ -171,6 +172,7 @@ class MainSurface:
         self._region_timer.timeout.connect(self._flush_regions)
         self._controller.region_listed.connect(self._queue_region)
         self._controller.region_dropped.connect(self._drop_region)
+        self._controller.regions_waiting.connect(self.window.show_regions_waiting)
         self._controller.refresh_finished.connect(self._flush_regions)
         self._controller.tunnel_changed.connect(self.window.update_tunnel)
         self._controller.tunnels_polled.connect(self.window.update_tunnels)
@@ -182,13 +184,15 @@ class MainSurface:
         self.window.notice.action_requested.connect(self._sign_in_expiring)
         self.window.notice.dismissed.connect(self._forget_expiring)
         self._controller.refresh_started.connect(
-            lambda: self.window.statusBar().showMessage("Refreshing instances…")
+            lambda: self.window.statusBar().showMessage(REFRESHING)
         )
-        self._controller.refresh_finished.connect(
-            lambda: self.window.statusBar().showMessage(
-                f"{len(self._controller.instances())} instances", 5000
-            )
-        )
+        # The counts are the region summary's line; the status bar only says it is busy.
+        self._controller.refresh_finished.connect(self._refresh_said_done)
+
+    def _refresh_said_done(self) -> None:
+        bar = self.window.statusBar()
+        if bar.currentMessage() == REFRESHING:  # not a notice shown meanwhile
+            bar.clearMessage()
 
     def _watch_tunnel_figures(self) -> None:
         """Fresh tunnel figures each second while the Tunnels tab or the tray menu shows

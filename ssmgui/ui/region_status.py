@@ -1,5 +1,7 @@
-"""Which regions answered, which are showing a saved list, and which failed — inline, so a
-refused permission in one account is visible next to the instances of the others."""
+"""Which regions answered, which are showing a saved list, which wait for the person to sign
+in, and which failed — inline, so a refused permission in one account is visible next to the
+instances of the others. Its summary is the window's one line of counts (how many instances
+in how many regions, how many the filter shows)."""
 
 from __future__ import annotations
 
@@ -24,11 +26,13 @@ RegionKey = tuple[str, str]
 
 @dataclass(frozen=True)
 class RegionStatus:
-    """`error` "" when the region answered; `stale` when its rows come from the saved list."""
+    """`error` "" when the region answered; `stale` when its rows come from the saved list;
+    `waiting` while it cannot be listed before the person signs in (an MFA code)."""
 
     count: int = 0
     stale: bool = False
     error: str = ""
+    waiting: bool = False
 
 
 class RegionStatusPanel(QWidget):
@@ -37,6 +41,7 @@ class RegionStatusPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._status: dict[RegionKey, RegionStatus] = {}
+        self._filtered: int | None = None  # rows the filter shows; None: no filter narrows
         self.summary = QLabel(self)
         self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.problems = QListWidget(self)
@@ -62,6 +67,18 @@ class RegionStatusPanel(QWidget):
         self._status[(profile, region)] = RegionStatus(old.count, old.stale, message)
         self._render()
 
+    def set_waiting(self, profile: str, region: str) -> None:
+        """The region waits for the person's sign-in; its answer or error ends the wait."""
+        old = self._status.get((profile, region), RegionStatus())
+        self._status[(profile, region)] = RegionStatus(old.count, old.stale, waiting=True)
+        self._render()
+
+    def set_filtered(self, shown: int | None) -> None:
+        """The filter shows `shown` of the instances (None: all of them)."""
+        if shown != self._filtered:
+            self._filtered = shown
+            self._render()
+
     def forget(self, profile: str, region: str) -> None:
         """The region is no longer shown at all."""
         if self._status.pop((profile, region), None) is not None:
@@ -75,30 +92,59 @@ class RegionStatusPanel(QWidget):
 
     def _render(self) -> None:
         self.problems.clear()
+        for text in self._waiting_texts():
+            self._add_problem(text, TunnelState.STARTING)
         for (profile, region), status in sorted(self._status.items()):
-            text = _problem_text(profile, region, status)
+            text = "" if status.waiting else _problem_text(profile, region, status)
             if text:
-                item = QListWidgetItem(text)
-                state = TunnelState.FAILED if status.error else TunnelState.RECONNECTING
-                item.setIcon(state_icon(state))
-                item.setForeground(QColor(STATE_COLOURS[state]))
-                item.setToolTip(text)
-                self.problems.addItem(item)
+                self._add_problem(
+                    text, TunnelState.FAILED if status.error else TunnelState.RECONNECTING
+                )
         self.problems.setVisible(self.problems.count() > 0)
         self.summary.setText(self._summary_text())
 
+    def _add_problem(self, text: str, state: TunnelState) -> None:
+        item = QListWidgetItem(text)
+        item.setIcon(state_icon(state))
+        item.setForeground(QColor(STATE_COLOURS[state]))
+        item.setToolTip(text)
+        self.problems.addItem(item)
+
+    def _waiting_texts(self) -> list[str]:
+        """One line per profile waiting for its sign-in, naming its regions."""
+        waiting: dict[str, list[str]] = {}
+        for (profile, region), status in sorted(self._status.items()):
+            if status.waiting:
+                waiting.setdefault(profile, []).append(region)
+        return [
+            f"{profile} / {', '.join(regions)}: waiting for you to sign in (MFA code or SSO)"
+            " — listed as soon as you do"
+            for profile, regions in waiting.items()
+        ]
+
     def _summary_text(self) -> str:
-        if not self._status:
+        statuses = self._status.values()
+        listed = [s for s in statuses if not s.waiting or s.count]
+        waiting = sum(1 for status in statuses if status.waiting)
+        if not listed and not waiting:
             return "Looking for instances…"
-        total = sum(status.count for status in self._status.values())
-        failed = sum(1 for status in self._status.values() if status.error)
-        stale = sum(1 for status in self._status.values() if status.stale and not status.error)
-        parts = [f"{total:,} instances in {len(self._status)} regions"]
+        failed = sum(1 for status in statuses if status.error)
+        stale = sum(1 for status in statuses if status.stale and not status.error)
+        parts = [self._count_text(listed)] if listed else []
+        if waiting:
+            parts.append(f"{waiting} waiting for sign-in")
         if failed:
             parts.append(f"{failed} could not be read")
         if stale:
             parts.append(f"{stale} from the saved list")
         return " · ".join(parts)
+
+    def _count_text(self, listed: list[RegionStatus]) -> str:
+        total = sum(status.count for status in listed)
+        regions = f"in {len(listed)} region{'s' if len(listed) != 1 else ''}"
+        if self._filtered is None:
+            return f"{total:,} instances {regions}"
+        return f"Showing {self._filtered:,} of {total:,} instances {regions}"
 
 
 def _problem_text(profile: str, region: str, status: RegionStatus) -> str:

@@ -107,7 +107,8 @@ def test_region_errors_and_stale_lists_are_shown_inline(window: InstancesWindow)
 def test_filter_box_filters_and_counts(window: InstancesWindow) -> None:
     window.filter_edit.setText("rdp")
     assert window.model.rowCount() == 1
-    assert window.statusBar().currentMessage() == "Showing 1 of 2"
+    assert window.regions.summary.text() == "Showing 1 of 2 instances in 1 region"
+    assert window.statusBar().currentMessage() == ""  # one line of counts, not two
 
 
 def test_selection_survives_a_region_refresh(window: InstancesWindow) -> None:
