@@ -209,3 +209,28 @@ def test_a_tool_that_cannot_hold_the_clipboard_is_told_not_taken_for_a_copy() ->
         "xclip", ("env", "DISPLAY=:65000", "xclip", "-selection", "clipboard", "-quiet")
     )
     assert hold_secret(nowhere, "S3cret!", 10) is Outcome.FAILED
+
+
+@pytest.mark.real_clients
+@pytest.mark.slow
+def test_on_a_terminal_it_goes_to_the_clipboard_and_the_screen_only_says_so(
+    x_display: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", x_display)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    screen, said = Terminal(), io.StringIO()
+    seen: list[str] = []
+
+    def watch() -> None:
+        wait_for(lambda: clipboard_text(x_display) == "S3cret!")
+        seen.append("yes")
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    assert deliver("S3cret!", "i-1", False, 1.5, stdout=screen, stderr=said) == 0
+    watcher.join(10)
+    assert seen == ["yes"]  # it was on the clipboard while the command waited
+    assert screen.getvalue() == "" and "S3cret!" not in said.getvalue()
+    assert "on the clipboard (xclip) for 1.5 s" in said.getvalue()
+    assert "Cleared from the clipboard." in said.getvalue()
+    assert clipboard_text(x_display) == ""
