@@ -1,10 +1,12 @@
 """A seeded, realistic demo fleet for the inventory: SSM nodes and their EC2 twins.
 
-`build_fleet(seed, count, region=..., account=...)` is deterministic: the same arguments give
-the same ids, names, platforms and states. About a quarter are Windows, one in ten is
-offline (stopped), a few are hybrid `mi-` nodes (SSM only, named by their activation), some
-have no Name tag, some run agents too old for port forwarding or multiplexing, and
-reservations hold one to four instances.
+`build_fleet(seed, count, region=..., account=..., environment=...)` is deterministic: the
+same arguments give the same ids, names, platforms and states. A profile named for an
+environment (`demo-prod`, `demo-staging`, `demo-dev`) holds only that environment's
+instances — `sql-prod-006` is never listed under demo-dev — as a person's accounts do.
+About a quarter are Windows, one in ten is offline (stopped), a few are hybrid `mi-` nodes
+(SSM only, named by their activation), some have no Name tag, some run agents too old for
+port forwarding or multiplexing, and reservations hold one to four instances.
 
 `DemoFleet` runs one fake SSM API (`FakeAws`) and one `FakeEc2` per (profile, region) —
 each profile standing for its own account — sharing one `Faults`, so latency applies to
@@ -45,6 +47,9 @@ DEMO_PROFILES = ("demo-prod", "demo-staging", "demo-dev")
 _ROLES = ("web", "api", "worker", "db", "cache", "batch", "search", "queue")
 _WINDOWS_ROLES = ("rdp", "iis", "sql", "ad", "fileserver")
 _ENVS = ("prod", "stage", "dev")
+#: The environment a profile's name says (its last word), as instance names spell it.
+_PROFILE_ENVS = {"prod": "prod", "production": "prod", "staging": "stage", "stage": "stage",
+                 "dev": "dev", "development": "dev"}  # fmt: skip
 _OLD_AGENTS = ("2.3.444.0", "3.0.161.0", "3.0.196.0")
 
 
@@ -60,8 +65,16 @@ def account_for(profile_index: int) -> str:
     return f"{profile_index + 1}" * 12
 
 
-def build_fleet(seed: int, count: int, *, region: str, account: str) -> list[FleetMember]:
-    """`count` deterministic members for one (account, region)."""
+def environment_of(profile: str) -> str | None:
+    """The environment `profile`'s name says ("demo-staging" → "stage"); None if none."""
+    return _PROFILE_ENVS.get(profile.rsplit("-", 1)[-1].lower())
+
+
+def build_fleet(
+    seed: int, count: int, *, region: str, account: str, environment: str | None = None
+) -> list[FleetMember]:
+    """`count` deterministic members for one (account, region); every name (and
+    Environment tag) in `environment` if given, else in a random one each."""
     rng = random.Random(f"{seed}:{account}:{region}")
     members: list[FleetMember] = []
     reservation, left_in_reservation = "", 0
@@ -70,16 +83,19 @@ def build_fleet(seed: int, count: int, *, region: str, account: str) -> list[Fle
             reservation = f"r-{rng.getrandbits(68):017x}"
             left_in_reservation = rng.choice((1, 1, 1, 2, 3, 4))
         left_in_reservation -= 1
-        members.append(_member(rng, n, region, account, reservation))
+        members.append(_member(rng, n, account, reservation, environment))
     return members
 
 
-def _member(rng: random.Random, n: int, region: str, account: str, reservation: str) -> FleetMember:
+def _member(
+    rng: random.Random, n: int, account: str, reservation: str, environment: str | None
+) -> FleetMember:
     windows = rng.random() < 0.25
     hybrid = rng.random() < 0.04
     offline = rng.random() < 0.10
     role = rng.choice(_WINDOWS_ROLES if windows else _ROLES)
-    name = f"{role}-{rng.choice(_ENVS)}-{n:03d}"
+    drawn = rng.choice(_ENVS)  # drawn either way: every other draw stays as it was
+    name = f"{role}-{environment or drawn}-{n:03d}"
     private_ip = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
     agent = rng.choice(_OLD_AGENTS) if rng.random() < 0.05 else "3.3.1142.0"
     prefix = "mi-" if hybrid else "i-"
@@ -167,7 +183,13 @@ class DemoFleet:
                 self.ssm[profile, region], self.ec2[profile, region] = fake, ec2
                 await fake.start()
                 await ec2.start()
-                members = build_fleet(self.seed, self.per_pair, region=region, account=account)
+                members = build_fleet(
+                    self.seed,
+                    self.per_pair,
+                    region=region,
+                    account=account,
+                    environment=environment_of(profile),
+                )
                 populate(fake, ec2, members)
                 self.endpoints[profile, region] = PairEndpoints(
                     profile, region, account, fake.api_url, ec2.url, len(members)
