@@ -11,9 +11,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 
 from ssmgui.cli.identity_commands import identity_service
-from ssmgui.cli.sessions import data_safe_prompt, session_api
+from ssmgui.cli.sessions import (
+    API_CONFIG,
+    chosen_profile,
+    data_safe_prompt,
+    demo_world,
+    session_api,
+)
 from ssmgui.cli.tunnel_commands import (
     add_aws_options,
     channel_options,
@@ -26,6 +33,8 @@ from ssmgui.core.shell_request import parse_parameter, shell_session_request
 from ssmgui.core.tunnel import SessionRequest
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.tunnels.engines.native import RecordedControl
+from ssmgui.services.tunnels.kms_data_keys import KmsDataKeys, kms_data_keys_for
+from ssmgui.services.tunnels.session_api import SessionApi
 from ssmgui.ssm.shell import ShellEnd, run_shell_session
 from ssmgui.ssm.terminal import this_process_terminal
 
@@ -85,16 +94,33 @@ async def _shell(
     stop = stop_on_termination_signals()
     end_leftovers_meanwhile(args, identity)
     api = await session_api(args, identity)
+    options = replace(channel_options(args), kms=await _kms(args, identity, api, request))
     endpoint = await api.start(request)
     recorded = RecordedControl.begin(api, endpoint.session_id, session_record(args))
     terminal = this_process_terminal()
     try:
-        end = await run_shell_session(
-            endpoint, recorded, terminal, options=channel_options(args), stop=stop
-        )
+        end = await run_shell_session(endpoint, recorded, terminal, options=options, stop=stop)
     except BaseException:
         terminal.restore()
         raise
     if end.by_service:
         recorded.ended(SessionEndedByServiceError(end.message))
     return end
+
+
+async def _kms(
+    args: argparse.Namespace, identity: IdentityService, api: SessionApi, request: SessionRequest
+) -> KmsDataKeys:
+    """Data keys for the session, should its agent ask for KMS encryption (§14): the same
+    profile and region as the session, KMS's endpoint as botocore (or the demo) names it."""
+    profile = chosen_profile(args.profile)
+    world = demo_world(args)
+    endpoint = world.endpoint_for(profile, api.region, "kms") if world is not None else None
+    return kms_data_keys_for(
+        await identity.session_for_async(profile),
+        profile=profile,
+        region=api.region,
+        target_id=request.target,
+        endpoint_url=endpoint,
+        config=API_CONFIG,
+    )

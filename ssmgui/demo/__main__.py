@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from ssmgui.demo.control.kms import DEMO_KEY_ALIAS
 from ssmgui.demo.ec2.server import FakeEc2
 from ssmgui.demo.exports import add_to_ec2, demo_environment, export_lines
 from ssmgui.demo.faults import Faults
@@ -83,6 +84,7 @@ def demo_fleet(echo: EchoServer, digest: DigestServer, web: DemoHttpServer) -> l
             ip_address="10.0.0.11",
             ports={80: web.address, 8080: web.address},
             offers_shell=True,
+            kms_key_id=DEMO_KEY_ALIAS,  # its shells are KMS-encrypted (docs/protocol.md §14)
         ),
         FakeInstance(
             "i-0de000000000a1003",

@@ -25,6 +25,8 @@ class FakeInstance:
     # A real shell on this computer for shell documents (demo/channel/agent_shell.py):
     # only where a demo asks for it, never by default.
     offers_shell: bool = False
+    # Session Manager preferences' KMS key: its shells ask for KMSEncryption (§14).
+    kms_key_id: str | None = None
 
     @property
     def online(self) -> bool:

@@ -19,6 +19,7 @@ from ssmgui.demo.channel.mgs import StreamConnection
 from ssmgui.demo.channel.session import FakeSession
 from ssmgui.demo.channel.sigv4 import MODES, check_upgrade
 from ssmgui.demo.control.api import ApiServer
+from ssmgui.demo.control.kms import FakeKms
 from ssmgui.demo.control.plane import ControlPlane
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
@@ -62,6 +63,7 @@ class FakeAws:
         self.accept_unknown_keys = True
         self.instances: dict[str, FakeInstance] = {}
         self.sessions: dict[str, FakeSession] = {}
+        self.kms = FakeKms()  # data keys for instances with kms_key_id (docs/protocol.md §14)
         self.deny_actions: set[str] = set()
         self.throttle: dict[str, int] = {}
         self.unavailable: dict[str, int] = {}

@@ -30,6 +30,13 @@ from ssmgui.core.errors import (
 from ssmgui.ssm.dial import Route
 from ssmgui.ssm.endpoints import check_stream_url
 from ssmgui.ssm.handshake import PORT_SESSION_TYPES, Handshake, HandshakeState
+from ssmgui.ssm.kms import (
+    DataKeySource,
+    KmsRequest,
+    SessionCipher,
+    action_result,
+    encryption_context,
+)
 from ssmgui.ssm.message import (
     MAX_STREAM_PAYLOAD,
     Flag,
@@ -102,6 +109,7 @@ class ChannelOptions:
     ping_interval_s: float | None = 20.0
     ping_timeout_s: float = 20.0
     session_types: frozenset[str] = PORT_SESSION_TYPES  # what the handshake accepts (§4)
+    kms: DataKeySource | None = None  # data keys for a KMS-encrypted shell (§14)
 
 
 @dataclass
@@ -132,7 +140,12 @@ class DataChannel:
         self._outgoing = OutgoingBuffer(self._options.window)
         self._sending = asyncio.Lock()
         self._incoming = ReorderBuffer()
-        self._handshake = HandshakeState(self._options.client_version, self._options.session_types)
+        self._handshake = HandshakeState(
+            self._options.client_version,
+            self._options.session_types,
+            kms_allowed=self._options.kms is not None,
+        )
+        self._cipher: SessionCipher | None = None  # once KMS encryption is agreed (§14)
         self._done: asyncio.Future[SsmGuiError | None] = self._loop.create_future()
         self._closing = False
         self._outcome: SsmGuiError | None = None  # what wait_closed reports after close()
@@ -269,6 +282,8 @@ class DataChannel:
 
     def _send_stream(self, payload_type: PayloadType, payload: bytes) -> None:
         seq = self._outgoing.next_sequence()
+        if self._cipher is not None and payload_type == PayloadType.OUTPUT:
+            payload = self._cipher.encrypt(payload)
         frame = encode_stream_frame(MessageType.INPUT_STREAM_DATA, seq, payload_type, payload)
         self._outgoing.add(seq, frame, self._loop.time())
         if self._link is not None:
@@ -321,11 +336,20 @@ class DataChannel:
     def _deliver(self, message: Frame) -> None:
         ptype = message.payload_type
         if ptype == PayloadType.OUTPUT or ptype in SHELL_PAYLOAD_TYPES:
-            self.stats.bytes_down += len(message.payload)
+            payload = message.payload
+            if self._cipher is not None:
+                try:
+                    payload = self._cipher.decrypt(payload)
+                except ProtocolError as exc:
+                    self.fail(exc)
+                    return
+            self.stats.bytes_down += len(payload)
             if self._sink is None:
-                self._early_output.append((PayloadType(ptype), message.payload))
+                self._early_output.append((PayloadType(ptype), payload))
                 return
-            self._hand_over(ptype, message.payload)
+            self._hand_over(ptype, payload)
+        elif ptype == PayloadType.ENC_CHALLENGE_REQUEST:
+            self._on_challenge(message.payload)
         elif ptype == PayloadType.FLAG:
             self._on_flag(message.payload)
         elif ptype in (PayloadType.HANDSHAKE_REQUEST, PayloadType.HANDSHAKE_COMPLETE):
@@ -367,6 +391,44 @@ class DataChannel:
             return
         if response is not None:
             self._send_stream(PayloadType.HANDSHAKE_RESPONSE, response)
+        elif self._handshake.kms_request is not None and not self._handshake.completed.done():
+            self._spawn(self._answer_kms(self._handshake.kms_request))
+
+    async def _answer_kms(self, request: KmsRequest) -> None:
+        """kms:GenerateDataKey, then the HandshakeResponse with the encrypted key (§14)."""
+        source = self._options.kms
+        assert source is not None
+        context = encryption_context(self.session_id, source.target_id, request.challenge)
+        try:
+            blob, data_key = await source.generate_data_key(request.key_id, context)
+            cipher = SessionCipher(data_key)
+        except Exception as exc:  # a refusal, or KMS unreachable: the handshake fails
+            error = (
+                exc
+                if isinstance(exc, SsmGuiError)
+                else ProtocolError(
+                    f"kms:GenerateDataKey for the key {request.key_id} failed: {exc}"
+                )
+            )
+            self._send_stream(
+                PayloadType.HANDSHAKE_RESPONSE, self._handshake.answer_kms(None, error)
+            )
+            return
+        self._cipher = cipher
+        response = self._handshake.answer_kms(action_result(blob, request), None)
+        self._send_stream(PayloadType.HANDSHAKE_RESPONSE, response)
+
+    def _on_challenge(self, payload: bytes) -> None:
+        """EncChallengeRequest: prove we hold the data key (§14)."""
+        if self._cipher is None:
+            log.warning("an encryption challenge, but no KMS key was agreed")
+            return
+        try:
+            answer = self._cipher.answer_challenge(payload)
+        except ProtocolError as exc:
+            self._handshake.fail(exc)
+            return
+        self._send_stream(PayloadType.ENC_CHALLENGE_RESPONSE, answer)
 
     def _send_ack(self, message: Frame) -> None:
         if self._link is not None:

@@ -3,8 +3,10 @@
 The agent's HandshakeRequest names the session type and the document's properties; we
 answer with our ClientVersion (which steers the agent's mux and keepalive choices, §8) and
 wait for HandshakeComplete. Which session types are welcome is the caller's choice: Port
-for tunnels, Standard_Stream and InteractiveCommands for `ssmgui shell`. KMS encryption is
-not implemented: a request for it fails the handshake with an error that names the key.
+for tunnels, Standard_Stream and InteractiveCommands for `ssmgui shell`. KMS encryption
+(shell sessions only) is answered when the caller can get data keys (`kms_allowed`): the
+request is then held in `kms_request` until `answer_kms`; otherwise it fails the handshake
+with an error that names the key.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssmgui.core.errors import ProtocolError, SsmGuiError
+from ssmgui.ssm.kms import KmsRequest
 from ssmgui.ssm.message import Frame, PayloadType
 
 ACTION_SUCCESS = 1
+ACTION_FAILED = 2
 ACTION_UNSUPPORTED = 3
 PORT_SESSION_TYPES = frozenset({"Port"})
 #: What the plugin runs as a shell (its ShellSession): §14.
@@ -66,15 +70,23 @@ class HandshakeState:
     other fails `completed` with a ProtocolError (the response is still sent)."""
 
     def __init__(
-        self, client_version: str, session_types: frozenset[str] = PORT_SESSION_TYPES
+        self,
+        client_version: str,
+        session_types: frozenset[str] = PORT_SESSION_TYPES,
+        *,
+        kms_allowed: bool = False,
     ) -> None:
         self._client_version = client_version
         self._session_types = session_types
+        self._kms_allowed = kms_allowed
+        self.kms_request: KmsRequest | None = None  # waiting for answer_kms
+        self._processed: list[dict[str, Any]] = []
         self._request: Handshake | None = None
         self.completed: asyncio.Future[Handshake] = asyncio.get_running_loop().create_future()
 
     def handle(self, message: Frame) -> bytes | None:
-        """Feed a handshake message; returns the HandshakeResponse payload to send, if any."""
+        """Feed a handshake message; returns the HandshakeResponse payload to send, if any
+        (None for a request with KMSEncryption that `answer_kms` will answer)."""
         if message.payload_type == PayloadType.HANDSHAKE_REQUEST:
             return self._on_request(message.payload)
         self._on_complete(message.payload)
@@ -85,11 +97,32 @@ class HandshakeState:
             self.completed.set_exception(error)
             self.completed.exception()  # retrieved: nobody may be awaiting it
 
-    def _on_request(self, payload: bytes) -> bytes:
+    def answer_kms(self, result: dict[str, object] | None, error: SsmGuiError | None) -> bytes:
+        """The HandshakeResponse once the data key is there (`result`, the ActionResult) or
+        could not be had (`error`, which also fails the handshake)."""
+        for action in self._processed:
+            if action["ActionType"] == "KMSEncryption":
+                action["ActionStatus"] = ACTION_SUCCESS if error is None else ACTION_FAILED
+                action["ActionResult"] = result
+                action["Error"] = "" if error is None else error.user_message
+        if error is not None:
+            self.fail(error)
+        return self._response()
+
+    def _response(self) -> bytes:
+        response = {
+            "ClientVersion": self._client_version,
+            "ProcessedClientActions": self._processed,
+            "Errors": None,
+        }
+        return json.dumps(response, separators=(",", ":")).encode()
+
+    def _on_request(self, payload: bytes) -> bytes | None:
         body = _json_object(payload, "HandshakeRequest")
         processed: list[dict[str, Any]] = []
         session_type, properties = "", {}
         kms_key: str | None = None
+        challenge = ""
         for requested in _list(body.get("RequestedClientActions")):
             action = _mapping(requested)
             kind = str(action.get("ActionType", ""))
@@ -98,20 +131,20 @@ class HandshakeState:
                 session_type = str(params.get("SessionType", ""))
                 properties = {k: _text(v) for k, v in _mapping(params.get("Properties")).items()}
                 processed.append(_processed(kind, session_type in self._session_types))
-            else:  # KMSEncryption (shell sessions only, §14): not implemented yet
+            else:  # KMSEncryption: shell sessions only (§14)
                 if kind == "KMSEncryption":
                     kms_key = str(params.get("KMSKeyId") or "unnamed")
+                    challenge = str(params.get("Challenge") or "")
                 processed.append(_processed(kind, False))
         self._request = Handshake(str(body.get("AgentVersion", "")), session_type, properties)
+        self._processed = processed
         refusal = self._refusal(session_type, kms_key)
         if refusal is not None:
             self.fail(refusal)
-        response = {
-            "ClientVersion": self._client_version,
-            "ProcessedClientActions": processed,
-            "Errors": None,
-        }
-        return json.dumps(response, separators=(",", ":")).encode()
+        elif kms_key is not None:
+            self.kms_request = KmsRequest(kms_key, challenge)
+            return None
+        return self._response()
 
     def _refusal(self, session_type: str, kms_key: str | None) -> ProtocolError | None:
         if session_type not in self._session_types:
@@ -124,7 +157,7 @@ class HandshakeState:
                 f"The agent asked for a {session_type or 'unknown'} session, which is not "
                 "a shell: choose a Standard_Stream or InteractiveCommands document."
             )
-        if kms_key is not None:
+        if kms_key is not None and not self._kms_allowed:
             return ProtocolError(
                 f"This session is encrypted with the KMS key {kms_key} (Session Manager "
                 "preferences), and ssmgui does not support KMS-encrypted sessions yet. Use "

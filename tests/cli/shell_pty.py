@@ -29,7 +29,8 @@ _SETTINGS = re.compile(rb"[0-9a-f]+(?::[0-9a-f]+){10,}")  # what `stty -g` print
 
 
 def demo_env(info: Mapping[str, Any]) -> dict[str, str]:
-    """The demo process's keys; nothing of the person's AWS."""
+    """The demo process's keys, and its API as KMS's endpoint (its KMS-encrypted shells
+    need one); nothing of the person's AWS."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         AWS_ACCESS_KEY_ID=info["access_key_id"],
@@ -39,6 +40,7 @@ def demo_env(info: Mapping[str, Any]) -> dict[str, str]:
         AWS_EC2_METADATA_DISABLED="true",
         SSMGUI_BROKER="off",
         LANG="C.UTF-8",
+        AWS_ENDPOINT_URL_KMS=info["api_url"],
     )
     return env
 

@@ -22,6 +22,7 @@ from tests.demo_process import demo_process, demo_process_running
 
 LINUX = "i-0de0000000000e001"  # echo-digest: offers a shell
 WINDOWS = "i-0de000000000a1003"  # offers none
+KMS_LINUX = "i-0de0000000000b002"  # demo-web: its shells are KMS-encrypted
 
 pytestmark = pytest.mark.slow  # each test starts ssmgui (and the fake) in processes
 
@@ -157,3 +158,14 @@ def test_ctrl_c_at_the_prompt_does_not_end_ssmgui(fake: dict[str, Any]) -> None:
         term.send(b"exit\r")
         status, _, _ = term.finish()
     assert status == 0
+
+
+def test_a_kms_encrypted_shell_at_a_terminal(fake: dict[str, Any]) -> None:
+    with pty_shell(fake, KMS_LINUX) as term:
+        term.expect(rb"This session is encrypted using AWS KMS\.")
+        term.expect(rb"demo\$ ")
+        term.send("echo chiffré-$((3 * 3))\r".encode())
+        term.expect("chiffré-9\r\n".encode())
+        term.send(b"exit 2\r")
+        status, before, after = term.finish()
+    assert (status, after) == (2, before)

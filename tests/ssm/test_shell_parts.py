@@ -4,11 +4,13 @@ and UTF-16 input, which cannot run here but whose arithmetic can."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 
 import pytest
 
-from ssmgui.core.errors import ConfigurationError, ProtocolError
+from ssmgui.core.errors import AccessDeniedError, ConfigurationError, ProtocolError
 from ssmgui.core.shell_request import (
     INTERACTIVE_COMMAND_DOCUMENT,
     SHELL_DOCUMENT,
@@ -16,10 +18,18 @@ from ssmgui.core.shell_request import (
     shell_session_request,
 )
 from ssmgui.ssm.handshake import (
+    ACTION_FAILED,
     ACTION_SUCCESS,
     ACTION_UNSUPPORTED,
     SHELL_SESSION_TYPES,
     HandshakeState,
+)
+from ssmgui.ssm.kms import (
+    NONCE_BYTES,
+    KmsRequest,
+    SessionCipher,
+    action_result,
+    encryption_context,
 )
 from ssmgui.ssm.message import PayloadType
 from ssmgui.ssm.shell import parse_exit_code
@@ -168,3 +178,79 @@ def test_an_unpaired_surrogate_is_replaced_not_fatal() -> None:
 def test_size_and_exit_payload_types_are_the_plugins() -> None:
     assert (PayloadType.SIZE, PayloadType.STDERR, PayloadType.EXIT_CODE) == (3, 11, 12)
     assert agent_message(PayloadType.EXIT_CODE, b"EXIT_CODE: 1").payload_type == 12
+
+
+async def test_with_kms_allowed_the_response_waits_for_the_data_key() -> None:
+    state = HandshakeState(CLIENT_VERSION, SHELL_SESSION_TYPES, kms_allowed=True)
+    kms: dict[str, object] = {
+        "ActionType": "KMSEncryption",
+        "ActionParameters": {"KMSKeyId": "alias/k", "Challenge": "c-1"},
+    }
+    assert state.handle(request("Standard_Stream", SHELL_PROPERTIES, extra_actions=(kms,))) is None
+    assert state.kms_request == KmsRequest("alias/k", "c-1")
+    result = action_result(b"blob", KmsRequest("alias/k", "c-1"))
+    processed = json.loads(state.answer_kms(result, None))["ProcessedClientActions"]
+    assert processed[1] == {
+        "ActionType": "KMSEncryption",
+        "ActionStatus": ACTION_SUCCESS,
+        "ActionResult": {
+            "KMSCipherTextKey": "YmxvYg==",
+            "KMSCipherTextHash": None,
+            "ChallengeAcknowledgement": True,
+        },
+        "Error": "",
+    }
+    assert not state.completed.done()  # HandshakeComplete still to come
+
+
+async def test_a_data_key_refused_fails_the_action_and_the_handshake() -> None:
+    state = HandshakeState(CLIENT_VERSION, SHELL_SESSION_TYPES, kms_allowed=True)
+    kms: dict[str, object] = {"ActionType": "KMSEncryption", "ActionParameters": {"KMSKeyId": "k"}}
+    state.handle(request("Standard_Stream", SHELL_PROPERTIES, extra_actions=(kms,)))
+    refusal = AccessDeniedError("no kms:GenerateDataKey on k")
+    processed = json.loads(state.answer_kms(None, refusal))["ProcessedClientActions"]
+    assert (processed[1]["ActionStatus"], processed[1]["Error"]) == (
+        ACTION_FAILED,
+        "no kms:GenerateDataKey on k",
+    )
+    with pytest.raises(AccessDeniedError):
+        await state.completed
+
+
+def test_the_session_cipher_pairs_client_and_agent_halves() -> None:
+    key = bytes(range(64))
+    client, agent = SessionCipher(key), SessionCipher(key, client=False)
+    sealed = client.encrypt(b"keystrokes")
+    assert len(sealed) == NONCE_BYTES + len(b"keystrokes") + 16  # nonce, text, GCM tag
+    assert agent.decrypt(sealed) == b"keystrokes"
+    assert client.decrypt(agent.encrypt(b"output")) == b"output"
+    assert client.encrypt(b"x") != client.encrypt(b"x")  # a fresh nonce each time
+    with pytest.raises(ProtocolError, match="could not be decrypted"):
+        client.decrypt(client.encrypt(b"own key, not the agent's"))
+    tampered = bytearray(agent.encrypt(b"output"))
+    tampered[-1] ^= 1
+    with pytest.raises(ProtocolError):
+        client.decrypt(bytes(tampered))
+    with pytest.raises(ProtocolError, match="32-byte data key"):
+        SessionCipher(bytes(32))
+
+
+def test_the_challenge_comes_back_under_the_clients_key() -> None:
+    key = os.urandom(64)
+    client, agent = SessionCipher(key), SessionCipher(key, client=False)
+    challenge = os.urandom(64)
+    request_payload = json.dumps(
+        {"Challenge": base64.b64encode(agent.encrypt(challenge)).decode()}
+    ).encode()
+    answer = json.loads(client.answer_challenge(request_payload))["Challenge"]
+    assert agent.decrypt(base64.b64decode(answer)) == challenge
+    with pytest.raises(ProtocolError, match="unreadable encryption challenge"):
+        client.answer_challenge(b"{}")
+
+
+def test_the_encryption_context_is_the_agents() -> None:
+    assert encryption_context("s-1", "i-1", "") == {
+        "aws:ssm:SessionId": "s-1",
+        "aws:ssm:TargetId": "i-1",
+    }
+    assert encryption_context("s-1", "i-1", "c")["aws:ssm:RandomChallenge"] == "c"

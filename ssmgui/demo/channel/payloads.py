@@ -5,22 +5,27 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ssmgui.ssm.message import MessageType, control_message, encode
 
 
 def handshake_request(
-    agent_version: str, properties: Mapping[str, object], session_type: str = "Port"
+    agent_version: str,
+    properties: Mapping[str, object],
+    session_type: str = "Port",
+    more_actions: Sequence[Mapping[str, object]] = (),
 ) -> bytes:
-    """PT5 HandshakeRequest: one SessionType action carrying the document properties."""
+    """PT5 HandshakeRequest: one SessionType action carrying the document properties, then
+    `more_actions` (KMSEncryption, §14)."""
     request = {
         "AgentVersion": agent_version,
         "RequestedClientActions": [
             {
                 "ActionType": "SessionType",
                 "ActionParameters": {"SessionType": session_type, "Properties": properties},
-            }
+            },
+            *more_actions,
         ],
     }
     return json.dumps(request).encode()
@@ -33,9 +38,10 @@ def shell_properties(commands: str) -> dict[str, object]:
     return {"linux": block, "macos": block, "windows": block}
 
 
-def handshake_complete(elapsed_ns: int) -> bytes:
+def handshake_complete(elapsed_ns: int, customer_message: str = "") -> bytes:
     """PT7 HandshakeComplete; the plugin prints a non-empty CustomerMessage."""
-    return json.dumps({"HandshakeTimeToComplete": elapsed_ns, "CustomerMessage": ""}).encode()
+    body = {"HandshakeTimeToComplete": elapsed_ns, "CustomerMessage": customer_message}
+    return json.dumps(body).encode()
 
 
 def channel_closed_frame(session_id: str, output: str) -> bytes:

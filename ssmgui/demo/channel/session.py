@@ -14,7 +14,9 @@ import logging
 import random
 import time
 
+from ssmgui.core.errors import ProtocolError
 from ssmgui.demo.channel.agent_basic import BasicForwarder
+from ssmgui.demo.channel.agent_kms import ENCRYPTED_MESSAGE, AgentEncryption, KeyUnwrapper
 from ssmgui.demo.channel.agent_mux import MuxServer
 from ssmgui.demo.channel.agent_shell import ShellServer
 from ssmgui.demo.channel.downlink import AgentTiming, Downlink
@@ -38,6 +40,7 @@ from ssmgui.demo.channel.wire import (
 )
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
+from ssmgui.ssm.kms import SessionCipher
 from ssmgui.ssm.message import (
     FLAGS_SYN,
     AgentMessage,
@@ -62,6 +65,7 @@ PUMP_PAUSE_BYTES = 1 << 20
 SHELL_DRAIN_S = 30.0
 SHELL_DRAIN_POLL_S = 0.05
 Handler = MuxServer | BasicForwarder | ShellServer
+_ENCRYPTED_OUTPUT = frozenset({PayloadType.OUTPUT, PayloadType.STDERR, PayloadType.EXIT_CODE})
 
 
 class FakeSession:
@@ -79,9 +83,17 @@ class FakeSession:
         rng: random.Random,
         timing: AgentTiming,
         session_type: str = "Port",
+        kms: KeyUnwrapper | None = None,
     ) -> None:
         self.session_id = session_id
         self.session_type = session_type
+        # KMS encryption, as the agent asks for it: shells only, when the instance has a key.
+        self.encryption: AgentEncryption | None = None
+        if session_type != "Port" and instance.kms_key_id and kms is not None:
+            self.encryption = AgentEncryption(
+                instance.kms_key_id, kms, session_id, instance.instance_id
+            )
+        self._cipher: SessionCipher | None = None  # once the challenge was answered
         self.instance = instance
         self.document = document
         self.properties = properties
@@ -205,15 +217,24 @@ class FakeSession:
     def _deliver(self, message: Inbound) -> None:
         payload_type = message.payload_type
         if payload_type == PayloadType.OUTPUT:
-            self.bytes_from_client += len(message.payload)
+            payload = message.payload
+            if self._cipher is not None:
+                try:
+                    payload = self._cipher.decrypt(payload)
+                except ProtocolError:
+                    self.bad_frames += 1
+                    return
+            self.bytes_from_client += len(payload)
             if self._handler is not None:
-                self._handler.feed(message.payload)
+                self._handler.feed(payload)
         elif payload_type == PayloadType.HANDSHAKE_RESPONSE:
             self._on_handshake_response(message.payload)
         elif payload_type == PayloadType.FLAG:
             self._on_flag(message.payload)
         elif payload_type == PayloadType.SIZE and isinstance(self._handler, ShellServer):
             self._handler.resize(message.payload)
+        elif payload_type == PayloadType.ENC_CHALLENGE_RESPONSE:
+            self._on_challenge_response(message.payload)
 
     def _on_flag(self, payload: bytes) -> None:
         try:
@@ -233,9 +254,10 @@ class FakeSession:
         properties: dict[str, object] = dict(self.properties)
         if self.session_type != "Port":
             properties = shell_properties(self.properties.get("commands", ""))
+        more = [self.encryption.action()] if self.encryption is not None else []
         self._emit(
             PayloadType.HANDSHAKE_REQUEST,
-            handshake_request(self.instance.agent_version, properties, self.session_type),
+            handshake_request(self.instance.agent_version, properties, self.session_type, more),
         )
         self._handshake_timer = self._loop.call_later(
             self._timing.handshake_timeout_s, self._handshake_timed_out
@@ -257,11 +279,31 @@ class FakeSession:
         except (ValueError, AttributeError):
             self.bad_frames += 1
             return
+        if self.encryption is None:
+            self._complete_handshake("")
+            return
+        failure = self.encryption.finalize(body)
+        if failure is not None:
+            self.end(failure)
+            return
+        self._emit(PayloadType.ENC_CHALLENGE_REQUEST, self.encryption.challenge_request())
+
+    def _on_challenge_response(self, payload: bytes) -> None:
+        encryption = self.encryption
+        if encryption is None or self.mode is not None:
+            return
+        if not encryption.challenge_answered(payload):
+            self.end("Encryption challenge failed: the client's answer did not match.")
+            return
+        self._cipher = encryption.cipher
+        self._complete_handshake(ENCRYPTED_MESSAGE)
+
+    def _complete_handshake(self, customer_message: str) -> None:
         if self._handshake_timer is not None:
             self._handshake_timer.cancel()
         self._handler = self._make_handler()
         elapsed = time.monotonic_ns() - self._handshake_sent_ns
-        self._emit(PayloadType.HANDSHAKE_COMPLETE, handshake_complete(elapsed))
+        self._emit(PayloadType.HANDSHAKE_COMPLETE, handshake_complete(elapsed, customer_message))
 
     def _make_handler(self) -> Handler:
         if self.session_type != "Port":
@@ -286,6 +328,8 @@ class FakeSession:
     # --- outbound -------------------------------------------------------------------------
 
     def _emit(self, payload_type: int, payload: bytes) -> None:
+        if self._cipher is not None and payload_type in _ENCRYPTED_OUTPUT:
+            payload = self._cipher.encrypt(payload)
         reliability = self.reliability
         seq = reliability.take_seq()
         frame = encode_output(seq, FLAGS_SYN if seq == 0 else 0, payload_type, payload)

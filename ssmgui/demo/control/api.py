@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 JSON_11 = "application/x-amz-json-1.1"
 TARGET_PREFIX = "AmazonSSM."
+#: KMS's operations (FakeKms) arrive as "TrentService.<Op>" and are dispatched so named.
+KMS_TARGET_PREFIX = "TrentService."
 
 
 class ApiError(Exception):
@@ -82,13 +84,15 @@ class ApiServer:
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Answer]:
         target = headers.get("x-amz-target", "")
-        if method != "POST" or not target.startswith(TARGET_PREFIX):
+        kms = target.startswith(KMS_TARGET_PREFIX)
+        if method != "POST" or not (kms or target.startswith(TARGET_PREFIX)):
             return 400, {"__type": "UnknownOperationException", "message": "Unknown operation"}
         try:
             request = json.loads(body or b"{}")
             if not isinstance(request, dict):
                 raise ApiError("SerializationException", "body must be a JSON object")
-            return 200, await self._dispatch(target[len(TARGET_PREFIX) :], request, headers)
+            operation = target if kms else target[len(TARGET_PREFIX) :]
+            return 200, await self._dispatch(operation, request, headers)
         except ApiError as exc:
             return exc.status, {"__type": exc.code, "message": exc.message}
         except ValueError as exc:

@@ -14,7 +14,8 @@ from ssmgui.demo.channel.downlink import AgentTiming
 from ssmgui.demo.channel.session import FakeSession
 from ssmgui.demo.channel.sigv4 import region_from_authorization
 from ssmgui.demo.control import documents
-from ssmgui.demo.control.api import Answer, ApiError, EncodedJson
+from ssmgui.demo.control.api import KMS_TARGET_PREFIX, Answer, ApiError, EncodedJson
+from ssmgui.demo.control.kms import FakeKms
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.remade import RemadeWhenChanged
@@ -37,6 +38,7 @@ class ServiceState(Protocol):
     unavailable: dict[str, int]
     repeat_next_token: bool
     resume_returns_no_token: set[str]
+    kms: FakeKms
 
     def stream_url(self, session_id: str) -> str:
         """The data-channel WebSocket URL of a session."""
@@ -60,11 +62,13 @@ class ControlPlane:
             "DescribeSessions": self._describe_sessions,
             "DescribeInstanceInformation": self._describe_instance_information,
             "GetConnectionStatus": self._get_connection_status,
+            KMS_TARGET_PREFIX + "GenerateDataKey": self._generate_data_key,
         }
         handler = handlers.get(operation)
         if handler is None:
             raise ApiError("UnknownOperationException", f"Unknown operation {operation}")
-        action = "ssm:" + operation
+        service, _, name = operation.rpartition(".")
+        action = ("kms:" if service else "ssm:") + name
         if action in self._world.deny_actions:
             raise ApiError(
                 "AccessDeniedException",
@@ -77,6 +81,9 @@ class ControlPlane:
             self._world.unavailable[action] -= 1
             raise ApiError("ServiceUnavailable", "Service is unavailable.", status=503)
         return handler(body, headers)
+
+    def _generate_data_key(self, body: dict[str, Any], headers: dict[str, str]) -> Answer:
+        return self._world.kms.generate_data_key(body)
 
     def _instance(self, target: object) -> FakeInstance:
         instance = self._world.instances.get(str(target))
@@ -121,6 +128,7 @@ class ControlPlane:
             instance=instance,
             document=document,
             session_type=kind,
+            kms=self._world.kms,
             properties=documents.properties(document, values),
             region=region,
             faults=self._world.faults,

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ssmgui.core.launch import ACTION_TAG
+from ssmgui.demo.control.kms import DEMO_KEY_ALIAS
 from ssmgui.demo.desktop import guide
 from ssmgui.demo.desktop.files import (
     DEV,
@@ -137,7 +138,7 @@ class DemoDesktop:
         pair = self.fleet.endpoints.get((profile, region))
         if pair is None:
             return None
-        return {"ssm": pair.ssm_url, "ec2": pair.ec2_url}.get(service)
+        return {"ssm": pair.ssm_url, "kms": pair.ssm_url, "ec2": pair.ec2_url}.get(service)
 
     def ssm_endpoint_for(self, profile: str, region: str) -> str | None:
         return self.endpoint_for(profile, region, "ssm")
@@ -216,7 +217,9 @@ def _add_featured(desktop: DemoDesktop, index: int, targets: _Targets) -> dict[s
         FakeInstance("", "demo-web", ports={80: web, 8080: web}),
         FakeInstance("", "demo-rdp", "Windows", ports={3389: targets.echo.address}),
         FakeInstance("", "demo-ssh", ports={22: targets.ssh.address}),
-        FakeInstance("", "demo-files", ports={9000: targets.digest.address}),
+        FakeInstance(
+            "", "demo-files", ports={9000: targets.digest.address}, kms_key_id=DEMO_KEY_ALIAS
+        ),
         FakeInstance("", "demo-offline", ping_status="ConnectionLost"),
         FakeInstance("", "demo-old-agent", agent_version=OLD_AGENT),
     ]
