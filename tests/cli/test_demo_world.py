@@ -171,3 +171,11 @@ def test_ssh_proxy_reaches_demo_ssh(tmp_path: Path) -> None:
         process.wait(30)
     assert received.startswith(b"SSH-2.0-ssmgui-demo\r\n")
     assert SSH_GOODBYE.encode() in received  # in the SSH_MSG_DISCONNECT ssh prints
+
+
+def test_doctor_checks_a_demo_profile_on_the_demo_world(tmp_path: Path) -> None:
+    done = run_ssmgui(["--demo", "doctor", "--profile", "demo-dev"], tmp_path)
+    assert "[ok  ] credentials" in done.stdout and "333333333333" in done.stdout, done.stderr
+    assert "[ok  ] ssm:DescribeInstanceInformation" in done.stdout
+    assert "i-0de20000000000006 (2.3.444.0)" in done.stdout  # demo-old-agent, told as too old
+    assert not (tmp_path / ".config").exists()  # the person's settings are not read or written
