@@ -89,13 +89,12 @@ def _accepted(sock: socket.socket, lines: wire.Lines) -> dict[str, Any] | None:
 
 def _next(sock: socket.socket, lines: wire.Lines) -> dict[str, Any] | None:
     """The helper's next message; None when it closed the connection."""
-    while True:
+    while (message := lines.take()) is None:
         data = sock.recv(wire.MAX_MESSAGE_BYTES)
         if not data:
             return None
-        messages = lines.feed(data)
-        if messages:
-            return messages[0]
+        lines.feed(data)
+    return message
 
 
 def _ended(message: dict[str, Any]) -> int:

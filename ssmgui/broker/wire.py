@@ -22,6 +22,7 @@ import secrets
 import socket
 import stat
 import sys
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -119,21 +120,30 @@ def send(sock: socket.socket, message: Mapping[str, Any], fds: Sequence[int] = (
 
 
 class Lines:
-    """Splits what a socket delivers into messages; keeps file descriptors that came along."""
+    """Splits what a socket delivers into messages, kept in order until taken (one recv may
+    bring two: "accepted" and, for a short session, its "rc"); keeps the file descriptors
+    that came along."""
 
     def __init__(self) -> None:
         self._buffer = b""
+        self._messages: deque[dict[str, Any]] = deque()
         self.fds: list[int] = []
 
-    def feed(self, data: bytes, fds: Iterable[int] = ()) -> list[dict[str, Any]]:
-        """Complete messages in `data` (and earlier parts). Raises ValueError for a message
-        that is not a JSON object or is larger than MAX_MESSAGE_BYTES."""
+    def feed(self, data: bytes, fds: Iterable[int] = ()) -> None:
+        """Raises ValueError for a message that is not a JSON object or is longer than
+        MAX_MESSAGE_BYTES."""
         self.fds.extend(fds)
         self._buffer += data
         *lines, self._buffer = self._buffer.split(b"\n")
         if len(self._buffer) > MAX_MESSAGE_BYTES:
             raise ValueError("message too long")
-        messages = [json.loads(line) for line in lines if line.strip()]
-        if not all(isinstance(message, dict) for message in messages):
-            raise ValueError("not a JSON object")
-        return messages
+        for line in lines:
+            if line.strip():
+                message = json.loads(line)
+                if not isinstance(message, dict):
+                    raise ValueError("not a JSON object")
+                self._messages.append(message)
+
+    def take(self) -> dict[str, Any] | None:
+        """The oldest message not taken yet; None when there is none."""
+        return self._messages.popleft() if self._messages else None

@@ -254,9 +254,9 @@ async def _request(connection: socket.socket) -> tuple[dict[str, Any], list[int]
         data, fds, _flags, _address = socket.recv_fds(connection, wire.MAX_MESSAGE_BYTES, 4)
         if not data:
             raise ValueError("the proxy left before asking")
-        messages = lines.feed(data, fds)
-        if messages:
-            return messages[0], lines.fds
+        lines.feed(data, fds)
+        if (message := lines.take()) is not None:
+            return message, lines.fds
 
 
 async def _readable(connection: socket.socket) -> None:

@@ -195,7 +195,8 @@ def test_ssh_hanging_up_ends_the_session_in_the_helper(
     assert child.stdin is not None and child.stdout is not None
     child.stdin.write(b"ping")
     child.stdin.flush()
-    assert child.stdout.read(4) == b"ping"
+    echoed = child.stdout.read(4)
+    assert echoed == b"ping", child.communicate()
     child.send_signal(signal.SIGHUP)
     assert child.wait(10) == 0
     echoed, status = echo_through(proxy(home, fake), environment(home), b"next")

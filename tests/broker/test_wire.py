@@ -86,8 +86,10 @@ def test_the_switch_turns_it_off(value: str) -> None:
 def test_messages_are_split_at_newlines_whatever_the_chunks() -> None:
     lines = wire.Lines()
     data = wire.encode({"accepted": True}) + wire.encode({"rc": 0})
-    assert lines.feed(data[:5]) == []
-    assert lines.feed(data[5:], [7, 8]) == [{"accepted": True}, {"rc": 0}]
+    lines.feed(data[:5])
+    assert lines.take() is None
+    lines.feed(data[5:], [7, 8])  # both in one delivery: neither is lost
+    assert [lines.take(), lines.take(), lines.take()] == [{"accepted": True}, {"rc": 0}, None]
     assert lines.fds == [7, 8]
 
 
