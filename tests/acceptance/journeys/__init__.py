@@ -32,6 +32,7 @@ def _journeys() -> dict[str, Journey]:
         favourites,
         first_launch,
         instances,
+        mfa_waits_alone,
         sign_in,
         tunnels,
         windows_password,
@@ -52,6 +53,7 @@ def _journeys() -> dict[str, Journey]:
         "live_tunnel_figures": Journey(tunnels.live_figures),
         "details_and_windows_password": Journey(windows_password.details_then_password),
         "favourites_add_and_manage": Journey(favourites.add_and_manage),
+        "listed_while_mfa_waits": Journey(mfa_waits_alone.listed_while_the_code_is_awaited),
     }
 
 
