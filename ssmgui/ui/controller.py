@@ -109,10 +109,10 @@ class AppController(QObject):
     credentials_changed = Signal()
     notify = Signal(object)  # Notice
     failed = Signal(object)  # SsmGuiError
+    first_run_help = Signal(str)  # no profile at all: what to do (rich text); "" once found
     password_ready = Signal(object, str)  # Instance, its Windows password: never log it
     key_file_needed = Signal(object, str)  # Instance, its key pair's name ("" if unknown)
     passphrase_needed = Signal(object, object)  # Instance, the key file (a Path) it protects
-    first_run_help = Signal(str)  # no profile at all: what to do (rich text); "" once found
 
     def __init__(
         self,
@@ -189,6 +189,15 @@ class AppController(QObject):
             return []
         self._told_configuration = ""
         return names
+
+    def known_profiles(self) -> list[str]:
+        """Every profile Settings offers: those in the AWS files whichever are chosen, then
+        chosen ones no longer found — so a choice can always be widened or undone."""
+        try:
+            found = list(self._identity.profile_names())
+        except ConfigurationError:
+            found = []  # pairs() tells the person why, once
+        return list(dict.fromkeys([*found, *self.settings.profiles]))
 
     def pairs(self) -> list[tuple[str, str]]:
         """(profile, region) pairs to list: the chosen profiles × their chosen regions."""

@@ -273,7 +273,7 @@ class MainSurface:
 
     def open_settings(self) -> None:
         controller = self._controller
-        profiles = controller.profile_names()
+        profiles = controller.known_profiles()  # not only the chosen: they can be re-ticked
         dialog = SettingsDialog(
             controller.settings,
             profiles,
