@@ -244,6 +244,18 @@ class WindowsConsole:
         self._ctypes = ctypes
         windll: Any = getattr(ctypes, "windll")  # noqa: B009 - absent on POSIX (mypy)
         self._kernel32: Any = windll.kernel32
+        wintypes = ctypes.wintypes
+        # HANDLEs are pointer-sized: ctypes' default int result would cut them on 64 bits.
+        self._kernel32.GetStdHandle.restype = wintypes.HANDLE
+        self._kernel32.GetConsoleMode.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
+        self._kernel32.SetConsoleMode.argtypes = (wintypes.HANDLE, wintypes.DWORD)
+        self._kernel32.ReadConsoleW.argtypes = (
+            wintypes.HANDLE,
+            wintypes.LPVOID,
+            wintypes.DWORD,
+            ctypes.POINTER(wintypes.DWORD),
+            wintypes.LPVOID,
+        )
         self._in = self._kernel32.GetStdHandle(-10)
         self._out = self._kernel32.GetStdHandle(-11)
         self._in_mode = self._console_mode(self._in)
@@ -255,7 +267,7 @@ class WindowsConsole:
     def is_terminal(self) -> bool:
         return self._in_mode is not None
 
-    def _console_mode(self, handle: int) -> int | None:
+    def _console_mode(self, handle: Any) -> int | None:
         mode = self._ctypes.wintypes.DWORD()
         if not self._kernel32.GetConsoleMode(handle, self._ctypes.byref(mode)):
             return None
