@@ -27,7 +27,12 @@ from typing import Any
 from ssmgui.broker import wire
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.cli.sessions import chosen_profile, session_api
-from ssmgui.cli.tunnel_commands import channel_options, session_record
+from ssmgui.cli.tunnel_commands import (
+    channel_options,
+    proxy_public_key,
+    push_proxy_key,
+    session_record,
+)
 from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.errors import ConfigurationError, SsmGuiError
 from ssmgui.core.tunnel import ssh_session_request
@@ -154,7 +159,7 @@ class Broker:
         wire.send(connection, {"accepted": True})
         if self._announce:
             print(f"serving ssh-proxy {args.instance} {args.port}", flush=True)
-        result = await _session(api, args, connection, fds[0], fds[1])
+        result = await _session(self._identity, api, args, connection, (fds[0], fds[1]))
         with contextlib.suppress(OSError):
             wire.send(connection, result)
 
@@ -178,12 +183,18 @@ class Broker:
 
 
 async def _session(
-    api: SessionApi, args: argparse.Namespace, connection: socket.socket, in_fd: int, out_fd: int
+    identity: IdentityService,
+    api: SessionApi,
+    args: argparse.Namespace,
+    connection: socket.socket,
+    stdio: tuple[int, int],
 ) -> dict[str, Any]:
     """The proxy's session on its stdin and stdout, until either ends or the proxy leaves
-    (its connection closes: ssh sent it SIGHUP); the message that ends the proxy."""
+    (its connection closes: ssh sent it SIGHUP); the message that ends the proxy. With
+    --push-key, the key is pushed first, as the proxy itself does."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    in_fd, out_fd = stdio
 
     def proxy_left() -> None:
         loop.remove_reader(connection.fileno())  # level-triggered: once is enough
@@ -191,6 +202,8 @@ async def _session(
 
     loop.add_reader(connection.fileno(), proxy_left)
     try:
+        key = proxy_public_key(args)
+        await asyncio.to_thread(push_proxy_key, args, identity, key)
         error = await run_stdio_tunnel(
             api,
             ssh_session_request(args.instance, args.port, reason=args.reason),
@@ -291,4 +304,6 @@ def _proxy_arguments(request: dict[str, Any]) -> argparse.Namespace | None:
         return None
     if args.command != "ssh-proxy" or args.demo:
         return None
+    if args.public_key is not None and not args.public_key.is_absolute():
+        return None  # relative to the proxy's folder, which the helper does not share
     return args

@@ -8,10 +8,13 @@ import contextlib
 import os
 import signal
 import sys
+from pathlib import Path
 
 from ssmgui.cli.arguments import bind_address, region_name
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.cli.sessions import (
+    chosen_profile,
+    chosen_region,
     controlling_terminal_prompt,
     data_safe_prompt,
     demo_world,
@@ -20,6 +23,12 @@ from ssmgui.cli.sessions import (
 from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.tunnel import SessionRequest, port_forwarding_request, ssh_session_request
 from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.launch.instance_connect import (
+    InstanceConnect,
+    check_supported,
+    default_public_key,
+    public_key_text,
+)
 from ssmgui.services.tunnels.engines.native import open_port_tunnel, run_stdio_tunnel
 from ssmgui.services.tunnels.leftover_sessions import sweep_meanwhile
 from ssmgui.services.tunnels.session_record import SessionRecord
@@ -55,8 +64,56 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     proxy.add_argument("instance", help="instance id (ssh's %%h)")
     proxy.add_argument("port", type=int, nargs="?", default=22, help="ssh's %%p")
+    add_push_key_options(proxy)
     add_aws_options(proxy)
     proxy.set_defaults(handler=run_ssh_proxy)
+
+
+def add_push_key_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "EC2 Instance Connect (SSH with nothing placed on the instance)",
+        "--push-key pushes the PUBLIC half of the key ssh logs in with to the instance for "
+        "60 s (ec2-instance-connect:SendSSHPublicKey) just before ssh connects, so "
+        "ssh/scp/sftp work without authorized_keys. In ~/.ssh/config: ProxyCommand ssmgui "
+        "ssh-proxy %%h %%p --push-key --os-user %%r. The private key stays with ssh.",
+    )
+    group.add_argument(
+        "--push-key", action="store_true", help="push the public key before connecting"
+    )
+    group.add_argument(
+        "--os-user",
+        default="ec2-user",
+        metavar="USER",
+        help="the user ssh logs in as: put ssh's %%r here (default ec2-user)",
+    )
+    group.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="FILE.pub",
+        help="the public half of ssh's IdentityFile (default: the first of "
+        "~/.ssh/id_ed25519.pub, id_ecdsa.pub, id_rsa.pub, the keys ssh tries first)",
+    )
+
+
+def proxy_public_key(args: argparse.Namespace) -> str | None:
+    """With --push-key, the public key to push (None without). Call it before any AWS
+    call: a hybrid node or a missing key file is told first."""
+    if not getattr(args, "push_key", False):
+        return None
+    check_supported(args.instance)
+    return public_key_text(args.public_key or default_public_key())
+
+
+def push_proxy_key(args: argparse.Namespace, identity: IdentityService, key: str | None) -> None:
+    """Push `key` (from `proxy_public_key`) for --os-user; nothing when it is None.
+    Blocking (boto3): run it in a worker thread."""
+    if key is None:
+        return
+    profile = chosen_profile(args.profile)
+    region = chosen_region(identity, profile, args.region)
+    world = demo_world(args)
+    connect = InstanceConnect(identity.session_for, world.endpoint_for if world else None)
+    connect.push(profile, region, args.instance, args.os_user, key)
 
 
 def add_aws_options(parser: argparse.ArgumentParser) -> None:
@@ -191,8 +248,10 @@ def run_ssh_proxy(args: argparse.Namespace) -> int:
 async def _proxy(
     args: argparse.Namespace, identity: IdentityService, request: SessionRequest
 ) -> int:
+    key = proxy_public_key(args)
     end_leftovers_meanwhile(args, identity)
     api = await session_api(args, identity)
+    await asyncio.to_thread(push_proxy_key, args, identity, key)
     error = await run_stdio_tunnel(
         api,
         request,

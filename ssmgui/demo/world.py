@@ -21,6 +21,7 @@ from ssmgui.demo.channel.sigv4 import MODES, check_upgrade
 from ssmgui.demo.control.api import ApiServer
 from ssmgui.demo.control.kms import FakeKms
 from ssmgui.demo.control.plane import ControlPlane
+from ssmgui.demo.ec2.instance_connect import ConnectTarget, FakeInstanceConnect
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
 
@@ -64,6 +65,8 @@ class FakeAws:
         self.instances: dict[str, FakeInstance] = {}
         self.sessions: dict[str, FakeSession] = {}
         self.kms = FakeKms()  # data keys for instances with kms_key_id (docs/protocol.md §14)
+        # SSH keys pushed with EC2 Instance Connect, read back by a test's sshd (§15)
+        self.instance_connect = FakeInstanceConnect(self._connect_target)
         self.deny_actions: set[str] = set()
         self.throttle: dict[str, int] = {}
         self.unavailable: dict[str, int] = {}
@@ -73,7 +76,12 @@ class FakeAws:
         self.api_url = ""
         self.stream_host = ""
         self._stream_tls = stream_tls or tls
-        self._api = ApiServer(ControlPlane(self).dispatch, lambda: self.faults.latency_s, tls=tls)
+        self._api = ApiServer(
+            ControlPlane(self).dispatch,
+            lambda: self.faults.latency_s,
+            tls=tls,
+            metadata=self.instance_connect.metadata,
+        )
         self._stream_server: asyncio.Server | None = None
         self._connections: set[StreamConnection] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -157,6 +165,11 @@ class FakeAws:
     def add_instance(self, instance: FakeInstance) -> FakeInstance:
         self.instances[instance.instance_id] = instance
         return instance
+
+    def _connect_target(self, instance_id: str) -> ConnectTarget | None:
+        """What EC2 Instance Connect knows of an instance: the fleet's, running."""
+        instance = self.instances.get(instance_id)
+        return None if instance is None else ConnectTarget(platform=instance.platform)
 
     def stream_url(self, session_id: str) -> str:
         scheme = "wss" if self._stream_tls else "ws"

@@ -23,6 +23,10 @@ JSON_11 = "application/x-amz-json-1.1"
 TARGET_PREFIX = "AmazonSSM."
 #: KMS's operations (FakeKms) arrive as "TrentService.<Op>" and are dispatched so named.
 KMS_TARGET_PREFIX = "TrentService."
+#: EC2 Instance Connect's (demo/ec2/instance_connect.py), dispatched so named too.
+EIC_TARGET_PREFIX = "AWSEC2InstanceConnectService."
+#: GET answers for the fake instances' metadata service, path → text (None: not served).
+MetadataRead = Callable[[str], str | None]
 
 
 class ApiError(Exception):
@@ -55,8 +59,10 @@ class ApiServer:
         latency: Callable[[], float],
         *,
         tls: ssl.SSLContext | None = None,
+        metadata: MetadataRead = lambda _path: None,
     ) -> None:
         self._dispatch = dispatch
+        self._metadata = metadata
         self._http = LoopbackHttpServer(self._respond, lambda: 2 * latency(), tls=tls)
         self.port = 0
 
@@ -72,6 +78,10 @@ class ApiServer:
         await self._http.stop()
 
     async def _respond(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET":
+            text = self._metadata(request.path)
+            status = 404 if text is None else 200
+            return HttpResponse(status, "text/plain", (text or "").encode())
         status, answer = await self._answer(
             request.method, request.path, dict(request.headers), request.body
         )
@@ -84,7 +94,7 @@ class ApiServer:
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Answer]:
         target = headers.get("x-amz-target", "")
-        kms = target.startswith(KMS_TARGET_PREFIX)
+        kms = target.startswith((KMS_TARGET_PREFIX, EIC_TARGET_PREFIX))
         if method != "POST" or not (kms or target.startswith(TARGET_PREFIX)):
             return 400, {"__type": "UnknownOperationException", "message": "Unknown operation"}
         try:

@@ -14,13 +14,26 @@ from ssmgui.demo.channel.downlink import AgentTiming
 from ssmgui.demo.channel.session import FakeSession
 from ssmgui.demo.channel.sigv4 import region_from_authorization
 from ssmgui.demo.control import documents
-from ssmgui.demo.control.api import KMS_TARGET_PREFIX, Answer, ApiError, EncodedJson
+from ssmgui.demo.control.api import (
+    EIC_TARGET_PREFIX,
+    KMS_TARGET_PREFIX,
+    Answer,
+    ApiError,
+    EncodedJson,
+)
 from ssmgui.demo.control.kms import FakeKms
+from ssmgui.demo.ec2.instance_connect import FakeInstanceConnect, InstanceConnectError
 from ssmgui.demo.faults import Faults
 from ssmgui.demo.instance import FakeInstance
 from ssmgui.demo.remade import RemadeWhenChanged
 
 MAX_RESULTS = 50
+#: The IAM action prefix of each service whose operations the fake dispatches.
+_SERVICE_ACTIONS = {
+    "": "ssm",
+    KMS_TARGET_PREFIX.rstrip("."): "kms",
+    EIC_TARGET_PREFIX.rstrip("."): "ec2-instance-connect",
+}
 
 
 class ServiceState(Protocol):
@@ -39,6 +52,7 @@ class ServiceState(Protocol):
     repeat_next_token: bool
     resume_returns_no_token: set[str]
     kms: FakeKms
+    instance_connect: FakeInstanceConnect
 
     def stream_url(self, session_id: str) -> str:
         """The data-channel WebSocket URL of a session."""
@@ -63,12 +77,13 @@ class ControlPlane:
             "DescribeInstanceInformation": self._describe_instance_information,
             "GetConnectionStatus": self._get_connection_status,
             KMS_TARGET_PREFIX + "GenerateDataKey": self._generate_data_key,
+            EIC_TARGET_PREFIX + "SendSSHPublicKey": self._send_ssh_public_key,
         }
         handler = handlers.get(operation)
         if handler is None:
             raise ApiError("UnknownOperationException", f"Unknown operation {operation}")
         service, _, name = operation.rpartition(".")
-        action = ("kms:" if service else "ssm:") + name
+        action = _SERVICE_ACTIONS.get(service, "ssm") + ":" + name
         if action in self._world.deny_actions:
             raise ApiError(
                 "AccessDeniedException",
@@ -84,6 +99,12 @@ class ControlPlane:
 
     def _generate_data_key(self, body: dict[str, Any], headers: dict[str, str]) -> Answer:
         return self._world.kms.generate_data_key(body)
+
+    def _send_ssh_public_key(self, body: dict[str, Any], headers: dict[str, str]) -> Answer:
+        try:
+            return self._world.instance_connect.send_ssh_public_key(body)
+        except InstanceConnectError as exc:
+            raise ApiError(exc.code, exc.message) from None
 
     def _instance(self, target: object) -> FakeInstance:
         instance = self._world.instances.get(str(target))

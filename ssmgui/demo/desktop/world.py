@@ -138,7 +138,9 @@ class DemoDesktop:
         pair = self.fleet.endpoints.get((profile, region))
         if pair is None:
             return None
-        return {"ssm": pair.ssm_url, "kms": pair.ssm_url, "ec2": pair.ec2_url}.get(service)
+        # KMS and EC2 Instance Connect are served on the SSM API's endpoint (JSON 1.1).
+        on_ssm = {"ssm", "kms", "ec2-instance-connect"}
+        return pair.ssm_url if service in on_ssm else {"ec2": pair.ec2_url}.get(service)
 
     def ssm_endpoint_for(self, profile: str, region: str) -> str | None:
         return self.endpoint_for(profile, region, "ssm")
