@@ -1,8 +1,9 @@
 """An account's alias (iam:ListAccountAliases), to name the account in labels.
 
 The alias only labels things, so it is asked for once and cheaply, and every failure (most
-often a policy that does not allow the call; also no network, no credentials) is "" and a
-line in the log, never an error shown to the person or a failed listing.
+often a policy that does not allow the call; also no network, no credentials, an answer
+botocore cannot read — its parsers raise more than BotoCoreError) is "" and a line in the
+log, never an error shown to the person or a failed listing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ def account_alias(session: Callable[[], boto3.Session], clients: AwsClients, pro
     except (SsmGuiError, BotoCoreError, ClientError) as exc:
         reason = exc.user_message if isinstance(exc, SsmGuiError) else str(exc)
         log.info("no account alias for profile %s: %s", profile, reason)
+        return ""
+    except Exception as exc:  # botocore could not read the answer: a proxy's page, not IAM
+        log.info("no account alias for profile %s: unreadable answer (%r)", profile, exc)
         return ""
     aliases = answer.get("AccountAliases") or []
     return str(aliases[0]) if aliases else ""
