@@ -43,6 +43,7 @@ from ssmgui.services.aws.shared_files import check_regular_file
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_sso import SSOClient
+    from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
 #: STS and IAM need a region to sign with; this one is used when the profile names none.
@@ -141,6 +142,16 @@ class AwsClients:
                 "sso", region_name=region, config=config, endpoint_url=self._endpoint_url
             )
         return cast("SSOClient", client)
+
+    def sso_oidc(self, region: str) -> SSOOIDCClient:
+        """An SSO OIDC client (sign-in and token refresh); unsigned, like the portal's."""
+        core = model_session()
+        config = (self._config or Config()).merge(Config(signature_version=UNSIGNED))
+        with aws_errors.settings_translated(core, _label(core)):
+            client = core.create_client(
+                "sso-oidc", region_name=region, config=config, endpoint_url=self._endpoint_url
+            )
+        return cast("SSOOIDCClient", client)
 
     def _client(self, session: boto3.Session, service: str) -> Any:
         core = session._session  # boto3's own botocore session: its settings
