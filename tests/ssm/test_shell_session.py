@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from ssmgui.core.errors import ProtocolError
+from ssmgui.core.errors import ProtocolError, SessionClosedError
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ssm.message import PayloadType
 from ssmgui.ssm.shell import ShellEnd, run_shell_session
@@ -139,3 +139,31 @@ async def test_a_port_agent_is_refused_before_the_terminal_is_touched() -> None:
                 )
     finally:
         await agent.stop()
+
+
+async def test_a_dropped_link_that_cannot_resume_restores_the_terminal(
+    agent: LoopbackAgent,
+) -> None:
+    leader, follower = os.openpty()
+    try:
+        settings = termios.tcgetattr(follower)
+        control = Control(agent, resume_answers=[SessionClosedError("The session is gone.")])
+        session = asyncio.ensure_future(
+            run_shell_session(
+                agent.endpoint(),
+                control,
+                PosixTerminal(follower, follower, follower),
+                options=options(agent),
+            )
+        )
+        async with asyncio.timeout(3):  # raw mode is on once the handshake is complete
+            while termios.tcgetattr(follower) == settings:
+                await asyncio.sleep(0.01)
+        agent.drop()  # no close frame: the link is simply gone
+        with pytest.raises(SessionClosedError, match="The session is gone"):
+            await asyncio.wait_for(session, 5)
+        assert termios.tcgetattr(follower) == settings
+        assert os.get_blocking(follower)
+    finally:
+        os.close(leader)
+        os.close(follower)
