@@ -1,9 +1,11 @@
 """One journey in the real app: `python -m tests.acceptance.journey_app <journey> <artifacts>`.
 
 Starts the app exactly as `ssmgui --demo` does (`ssmgui.app.run(demo=True)`, argv
-`ssmgui --demo`, the xcb platform) in a fresh private HOME (settings, log, cache, temp
-folders), then runs the named journey (journeys/__init__.py) on the app's own event loop
-from `run`'s `on_ready`. Screenshots go to <artifacts>. When the journey ends, the app is
+`ssmgui --demo`, the xcb platform) — or, for a journey with `demo=False`, as `ssmgui`
+does, on the private HOME's AWS files (none unless the journey's `world` or the journey
+itself writes them) — in a fresh private HOME (settings, log, cache, temp folders), then
+runs the named journey (journeys/__init__.py) on the app's own event loop from `run`'s
+`on_ready`. Screenshots go to <artifacts>. When the journey ends, the app is
 quit as a person's Quit would (unless the journey quit it itself), and the last line on
 stdout is one JSON object: the journey, whether it passed, its figures, the error.
 Exit status 0 only when the journey passed and the app exited 0.
@@ -16,6 +18,7 @@ process, so that "launch → first window" includes the interpreter's start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -65,7 +68,7 @@ def make_private_home() -> Path:
         os.environ[name] = str(folder)
     tempfile.tempdir = None  # re-read TMPDIR
     for name in [name for name in os.environ if name.startswith("AWS_")]:
-        del os.environ[name]  # the demo world sets its own
+        del os.environ[name]  # the demo world sets its own; the real app reads ~/.aws
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     return home
 
@@ -108,8 +111,10 @@ def _run_app(name: str, artifacts: Path, launched_at: float) -> tuple[Outcome, i
         task = asyncio.get_running_loop().create_task(_drive(journey, people[0], outcome))
         outcome.tasks.append(task)
 
-    sys.argv = ["ssmgui", "--demo"]  # as the `ssmgui` script starts it (WM_CLASS, argv)
-    rc = run(demo=True, on_ready=on_ready)
+    # As the `ssmgui` script starts it (WM_CLASS, argv): `ssmgui --demo`, or `ssmgui`.
+    sys.argv = ["ssmgui", "--demo"] if journey.demo else ["ssmgui"]
+    with journey.world() if journey.world is not None else contextlib.nullcontext():
+        rc = run(demo=journey.demo, on_ready=on_ready)
     if outcome.tasks and not outcome.tasks[0].done():
         # The app ended while the journey still ran: fine after the journey's quitting
         # step (it was waiting to see the app go), a failure before it.

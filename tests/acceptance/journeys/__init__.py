@@ -8,6 +8,7 @@ by writing it in a module of this package and listing it in JOURNEYS (README.md)
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from tests.acceptance.person import Person
@@ -16,14 +17,21 @@ from tests.acceptance.person import Person
 @dataclass(frozen=True)
 class Journey:
     """`run` acts and looks; `tray`: run on a desktop with a tray host; `ends_app`: the
-    journey itself quits the app (its last step), and the test checks the exit."""
+    journey itself quits the app (its last step), and the test checks the exit.
+    `demo=False` starts the real app (`ssmgui`, not `ssmgui --demo`) on the private HOME's
+    own AWS files (none unless `world` or the journey writes them); `world`, when given,
+    is entered in the app's process before the app starts and left after it quit (a fake
+    AWS, a keyring: real_world.py)."""
 
     run: Callable[[Person], Awaitable[None]]
     tray: bool = True
     ends_app: bool = False
+    demo: bool = True
+    world: Callable[[], AbstractContextManager[None]] | None = None
 
 
 def _journeys() -> dict[str, Journey]:
+    from tests.acceptance import real_world
     from tests.acceptance.journeys import (
         account_marks,
         clients,
@@ -33,6 +41,7 @@ def _journeys() -> dict[str, Journey]:
         first_launch,
         instances,
         mfa_waits_alone,
+        real_app,
         sign_in,
         tunnels,
         windows_password,
@@ -54,6 +63,14 @@ def _journeys() -> dict[str, Journey]:
         "details_and_windows_password": Journey(windows_password.details_then_password),
         "favourites_add_and_manage": Journey(favourites.add_and_manage),
         "listed_while_mfa_waits": Journey(mfa_waits_alone.listed_while_the_code_is_awaited),
+        "no_aws_config": Journey(
+            real_app.no_aws_config, demo=False, world=real_world.fake_aws_and_working_keyring
+        ),
+        "keyring_refuses": Journey(
+            real_app.keyring_refuses,
+            demo=False,
+            world=real_world.fake_aws_and_refusing_keyring,
+        ),
     }
 
 
