@@ -170,8 +170,10 @@ async def _serve(
     typing = loop.create_task(_pump_input(channel, read, terminal.is_terminal))
     closed = loop.create_task(channel.wait_closed())
     stopped = loop.create_task((stop or asyncio.Event()).wait())
+    was_stopped = False
     try:
         await asyncio.wait({typing, closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        was_stopped = stopped.done()  # before the cancelling below makes it "done" too
         if typing.done() and not typing.cancelled() and typing.exception() is not None:
             log.debug("input ended: %s", typing.exception())
     finally:
@@ -180,7 +182,7 @@ async def _serve(
         sizes.cancel()
         await channel.close(reason="shell ended")
         await sink.finish()
-    return _outcome(channel, await channel.wait_closed(), sink.exit_code, stopped.done())
+    return _outcome(channel, await channel.wait_closed(), sink.exit_code, was_stopped)
 
 
 def _outcome(

@@ -167,3 +167,30 @@ async def test_a_dropped_link_that_cannot_resume_restores_the_terminal(
     finally:
         os.close(leader)
         os.close(follower)
+
+
+async def test_a_terminal_that_hangs_up_ends_the_session_without_an_error(
+    agent: LoopbackAgent,
+) -> None:
+    leader, follower = os.openpty()
+    set_size(leader, 80, 24)
+    control = Control(agent)
+    try:
+        session = asyncio.ensure_future(
+            run_shell_session(
+                agent.endpoint(),
+                control,
+                PosixTerminal(follower, follower, follower),
+                options=options(agent),
+            )
+        )
+        await agent.until(lambda: agent.input_sequences(PayloadType.SIZE) != [])
+        os.close(leader)  # the terminal window closed: reads end (EIO)
+        leader = -1
+        end = await asyncio.wait_for(session, 5)
+    finally:
+        if leader >= 0:
+            os.close(leader)
+        os.close(follower)
+    assert end == ShellEnd(0, "")  # not "stopped": nobody asked for it
+    assert control.terminations == [agent.endpoint().session_id]  # ended on the service too
