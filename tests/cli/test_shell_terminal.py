@@ -100,11 +100,15 @@ def test_the_service_ending_the_session_restores_the_terminal(fake: dict[str, An
     assert (status, after) == (0, before)
 
 
-def test_sigterm_ends_the_session_and_restores_the_terminal(fake: dict[str, Any]) -> None:
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_ends_the_session_and_restores_the_terminal(
+    fake: dict[str, Any], number: signal.Signals
+) -> None:
+    """SIGTERM (kill), SIGHUP (the window closed), SIGINT (kill -INT: in raw mode Ctrl-C is
+    a byte, never this signal)."""
     with pty_shell(fake, LINUX) as term:
         term.expect(rb"demo\$ ")
-        term.signal(signal.SIGTERM)
-        term.expect(rb"stopped\.")
+        term.signal(number)
         status, before, after = term.finish()
     assert (status, after) == (130, before)
 
