@@ -49,10 +49,16 @@ def client_opener(
         kind, spec, settings = snapshot.spec.kind, snapshot.spec, services.settings.current
         if kind is TunnelKind.CUSTOM:
             return None
+        chosen = settings.for_instance(spec.profile, spec.region, spec.instance_id)
+        key_file = None
+        if kind is TunnelKind.SSH and chosen.ssh_push_key and services.pushed_keys is not None:
+            # Just before ssh connects: EC2 keeps the key for 60 s.
+            where = (spec.profile, spec.region, spec.instance_id, chosen.ssh_user)
+            key_file = await asyncio.to_thread(services.pushed_keys.key_for, *where)
         return await services.launcher.open(
-            kind, snapshot.local_port,
-            settings.for_instance(spec.profile, spec.region, spec.instance_id),
+            kind, snapshot.local_port, chosen,
             instance_id=snapshot.spec.instance_id, title=snapshot.spec.title,
+            identity_file=key_file,
         )  # fmt: skip
 
     return open_client

@@ -29,6 +29,7 @@ from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.inventory.sessions import ProfileSessions
+from ssmgui.services.launch.instance_connect import EphemeralKey, InstanceConnect, PushedKeys
 from ssmgui.services.launch.launcher import Launcher
 from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.owned_temp_dirs import owned_temp_dir, remove_leftovers
@@ -72,6 +73,7 @@ class AppServices:
     demo: DemoDesktop | None = None  # the embedded world, when running on it
     passwords: WindowsPasswords | None = None  # Windows passwords, on the same sign-ins
     secrets: SecretStore | None = None  # the OS keyring's store: told when it refuses, closed
+    pushed_keys: PushedKeys | None = None  # "Connect SSH" with EC2 Instance Connect
 
     async def close(self) -> None:
         """Run every closer even if one fails; failures are logged, not raised (on quit)."""
@@ -111,6 +113,21 @@ def engine_for(
     if settings.engine is Engine.PLUGIN:
         return PluginEngine(PluginLocator(settings.plugin_path or None), probe=None)
     return native_engine(data_loop, options, record)
+
+
+def started_pushed_keys(
+    identity: IdentityService,
+    endpoint_for: Callable[[str, str, str], str | None] | None = None,
+) -> tuple[PushedKeys, Closer]:
+    """The run's EC2 Instance Connect key (crashed runs' key folders removed first); the
+    closer removes its private file on quit."""
+    EphemeralKey.remove_leftovers()
+    keys = PushedKeys(InstanceConnect(identity.session_for, endpoint_for))
+
+    async def close() -> None:
+        keys.close()
+
+    return keys, close
 
 
 def started_launcher(notes: Mapping[TunnelKind, str] | None = None) -> tuple[Launcher, Closer]:
@@ -156,14 +173,15 @@ async def build_real_services(
     )
     stop_sweeping = sweep_meanwhile(identity)
     launcher, close_launcher = started_launcher()
+    keys, close_keys = started_pushed_keys(identity)
     banner = "" if store.persistent else (
         "No usable OS keyring was found: MFA sessions are kept in memory only and you will be "
         "asked again after a restart."
     )  # fmt: skip
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
-                       closers=[stop_sweeping, data_loop.close, close_launcher],
+                       closers=[stop_sweeping, data_loop.close, close_launcher, close_keys],
                        passwords=WindowsPasswords(identity.session_for),
-                       banner=banner, secrets=store)  # fmt: skip
+                       banner=banner, secrets=store, pushed_keys=keys)  # fmt: skip
 
 
 #: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the
@@ -213,8 +231,10 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
             shutil.rmtree(cache_dir, ignore_errors=True)
 
     launcher, close_launcher = started_launcher(notes=desktop.client_notes)
+    keys, close_keys = started_pushed_keys(identity, desktop.endpoint_for)
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
                        passwords=WindowsPasswords(identity.session_for, desktop.endpoint_for),
-                       closers=[close_demo, data_loop.close, close_launcher],
+                       closers=[close_demo, data_loop.close, close_launcher, close_keys],
+                       pushed_keys=keys,
                        banner=desktop.welcome,
                        demo=desktop)  # fmt: skip

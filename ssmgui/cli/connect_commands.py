@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from dataclasses import replace
 
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.cli.sessions import (
@@ -31,6 +32,12 @@ from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, spec_for
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.launch.client_process import LaunchedClient
+from ssmgui.services.launch.instance_connect import (
+    EphemeralKey,
+    InstanceConnect,
+    PushedKeys,
+    check_supported,
+)
 from ssmgui.services.launch.launcher import Launcher
 from ssmgui.services.settings_store import SettingsService, SettingsStore
 from ssmgui.services.tunnels.engines.native import NativeEngine
@@ -48,6 +55,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     connect.add_argument("kind", choices=KINDS)
     connect.add_argument("--remote-port", type=int, help="default: the kind's usual port")
     connect.add_argument("--local-port", type=int, default=0, help="default: remembered/any")
+    connect.add_argument(
+        "--push-key",
+        action="store_true",
+        help="ssh: log in with a key made for this run, pushed to the instance for 60 s with "
+        "EC2 Instance Connect (ec2-instance-connect:SendSSHPublicKey); nothing needs to be in "
+        "authorized_keys (default: the 'Push a temporary key' setting)",
+    )
+    connect.add_argument(
+        "--os-user", metavar="USER", help="ssh: the user to log in as (default: the settings')"
+    )
     add_aws_options(connect)
     connect.set_defaults(handler=run_connect)
 
@@ -75,11 +92,30 @@ def run_connect(args: argparse.Namespace) -> int:
         world = demo_world(args)
         launcher = Launcher(notes=world.client_notes if world is not None else None)
         launcher.remove_leftovers()
+        keys = _pushed_keys(args, settings, identity)
         try:
-            connecting = _connect(manager, spec, settings, launcher, args=args, identity=identity)
+            connecting = _connect(
+                manager, spec, settings, launcher, args=args, identity=identity, keys=keys
+            )
             return asyncio.run(connecting)
         finally:
             launcher.close()  # the .rdp folder, even when the client still runs
+            if keys is not None:
+                keys.close()  # the run's private key: ssh has read it by now
+
+
+def _pushed_keys(
+    args: argparse.Namespace, settings: SettingsService, identity: IdentityService
+) -> PushedKeys | None:
+    """The run's key pusher when ssh is to log in with a pushed key; a hybrid node is
+    refused here, before any AWS call."""
+    wanted = args.push_key or settings.current.ssh_push_key
+    if args.kind != "ssh" or not wanted:
+        return None
+    check_supported(args.instance)
+    EphemeralKey.remove_leftovers()
+    world = demo_world(args)
+    return PushedKeys(InstanceConnect(identity.session_for, world.endpoint_for if world else None))
 
 
 async def _connect(
@@ -90,15 +126,24 @@ async def _connect(
     *,
     args: argparse.Namespace,
     identity: IdentityService,
+    keys: PushedKeys | None = None,
 ) -> int:
     stop = stop_on_termination_signals()
     end_leftovers_meanwhile(args, identity)
+    chosen = settings.current.for_instance(spec.profile, spec.region, spec.instance_id)
+    if args.os_user:
+        chosen = replace(chosen, ssh_user=args.os_user)
     tunnel = await manager.open(spec)
     try:
         print(f"{spec.title}: tunnel ready on {tunnel.address}.", flush=True)
+        key_file = None
+        if keys is not None:  # just before ssh connects: the key is valid for 60 s
+            where = (spec.profile, spec.region, spec.instance_id, chosen.ssh_user)
+            key_file = await asyncio.to_thread(keys.key_for, *where)
+            print(f"A key for {chosen.ssh_user} was pushed with EC2 Instance Connect.", flush=True)
         client = await launcher.open(
-            spec.kind, tunnel.local_port, settings.current,
-            instance_id=spec.instance_id, title=spec.title,
+            spec.kind, tunnel.local_port, chosen,
+            instance_id=spec.instance_id, title=spec.title, identity_file=key_file,
         )  # fmt: skip
         if client.note:  # the demo saying where it stops
             print(client.note, flush=True)

@@ -64,6 +64,9 @@ class Settings:
     ssh_user: str = "ec2-user"
     rdp_user: str = "Administrator"
     ssh_key_path: str = ""
+    # "Connect SSH" pushes a key made for this run with EC2 Instance Connect (no
+    # authorized_keys needed on the instance); ssh_key_path is then not used.
+    ssh_push_key: bool = False
     rdp_command: str = ""  # empty: the platform's client; "{file}", "{port}", "{user}" filled
     terminal_command: str = ""  # empty: the platform's terminal; "{command}" filled
     browser_command: str = ""  # empty: the default browser; "{url}" filled
@@ -280,6 +283,7 @@ _PARSERS: dict[str, Any] = {
     "ssh_user": _string,
     "rdp_user": _string,
     "ssh_key_path": _string,
+    "ssh_push_key": _boolean,
     "rdp_command": _string,
     "terminal_command": _string,
     "browser_command": _string,

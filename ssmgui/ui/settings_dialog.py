@@ -138,6 +138,13 @@ class SettingsDialog(QDialog):
         self.key_edit.setPlaceholderText("ssh's own default keys")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_key)
+        self.push_key_check = QCheckBox("Push a temporary key (EC2 Instance Connect)")
+        self.push_key_check.setToolTip(
+            "Before ssh connects, give the instance a key made for this run, valid for 60 s "
+            "(ec2-instance-connect:SendSSHPublicKey): nothing needs to be in authorized_keys. "
+            "Linux EC2 instances with the ec2-instance-connect package (Amazon Linux, Ubuntu)."
+        )
+        self.push_key_check.setChecked(settings.ssh_push_key)
         self.rdp_edit = QLineEdit(settings.rdp_command)
         self.rdp_edit.setPlaceholderText("the system's Remote Desktop client")
         self.rdp_edit.setToolTip("{file} is the .rdp file, {port} the local port, {user} the user")
@@ -154,6 +161,7 @@ class SettingsDialog(QDialog):
         form.addRow("SSH user:", self.ssh_user_edit)
         form.addRow("Remote Desktop user:", self.rdp_user_edit)
         form.addRow("SSH key:", _row(self.key_edit, browse))
+        form.addRow("", self.push_key_check)
         form.addRow("Remote Desktop program:", self.rdp_edit)
         form.addRow("Terminal program:", self.terminal_edit)
         form.addRow("Browser program:", self.browser_edit)
@@ -252,6 +260,7 @@ class SettingsDialog(QDialog):
             ssh_user=self.ssh_user_edit.text().strip(),
             rdp_user=self.rdp_user_edit.text().strip(),
             ssh_key_path=self.key_edit.text().strip(),
+            ssh_push_key=self.push_key_check.isChecked(),
             rdp_command=self.rdp_edit.text().strip(),
             terminal_command=self.terminal_edit.text().strip(),
             browser_command=self.browser_edit.text().strip(),

@@ -330,3 +330,35 @@ async def test_profiles_expiring_together_are_renewed_from_one_bar(gui: Gui) -> 
     assert len(gui.services.prompt.asked) == 2  # the first refresh's code, and this one
     assert gui.demo.sts.calls["GetSessionToken"] == sessions_before + 1
     assert not any(gui.controller.credentials[p].needs_login for p in warnings)
+
+
+async def test_connect_ssh_pushes_a_key_for_the_run_and_hands_it_to_ssh(gui: Gui) -> None:
+    """'Push a temporary key' on: Connect SSH pushes the run's key for the SSH user with EC2
+    Instance Connect just before the terminal opens, and ssh is given that key only."""
+    settings = gui.services.settings
+    client = f"{sys.executable} {RECORDER} {gui.record}"
+    settings.update(
+        dataclasses.replace(
+            settings.current, ssh_push_key=True, terminal_command=f"{client} {{command}}"
+        )
+    )
+    await refreshed(gui, "123456")
+    ssh_id = gui.demo.featured["demo-ssh"]
+    target = next(i for i in gui.controller.instances() if i.instance_id == ssh_id)
+    menu = gui.surface.window.instance_menu(target)
+    next(a for a in menu.actions() if a.text().startswith("Connect: SSH")).trigger()
+    await until(lambda: len(gui.launches()) == 1)
+    argv = [str(arg) for arg in gui.launches()[0]["argv"]]  # type: ignore[attr-defined]
+    key_file = Path(argv[argv.index("-i") + 1])
+    assert argv[argv.index("-i") + 2 : argv.index("-i") + 4] == ["-o", "IdentitiesOnly=yes"]
+    assert argv[-1] == "ec2-user@127.0.0.1"
+    fake = gui.demo.fleet.ssm[target.profile, target.region]
+    (pushed,) = fake.instance_connect.active_keys(ssh_id, "ec2-user")
+    derived = await asyncio.create_subprocess_exec(
+        "ssh-keygen", "-y", "-f", str(key_file), stdout=asyncio.subprocess.PIPE
+    )
+    public, _ = await derived.communicate()
+    assert public.split()[:2] == pushed.encode().split()[:2]
+    assert gui.services.pushed_keys is not None
+    gui.services.pushed_keys.close()  # as on quit (AppServices' closers)
+    assert not key_file.exists()

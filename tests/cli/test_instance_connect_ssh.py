@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import os
 import subprocess
 import sys
@@ -154,3 +155,36 @@ async def test_the_warm_helper_pushes_the_key_too(
     finally:
         subprocess.run(["rm", "-rf", str(tmp_path / "run")], check=True)
         assert await asyncio.wait_for(helper.wait(), 20) == 0
+
+
+async def test_connect_ssh_logs_in_with_a_key_made_and_pushed_for_the_run(
+    world: World, pushed_sshd: PushedKeysSshd, tmp_path: Path
+) -> None:
+    """`ssmgui connect … ssh --push-key`: ssh gets `-i <the run's key> -o IdentitiesOnly=yes`,
+    the key is pushed just before, and its private file is gone when connect ends."""
+    said = tmp_path / "said.txt"
+    wrapper = tmp_path / "terminal.sh"  # stands in for the terminal: runs ssh, no questions
+    wrapper.write_text(
+        '#!/bin/sh\nssh="$1"; shift\nprintf "%s\\n" "$@" > ' + f"{tmp_path}/argv.txt\n"
+        'exec "$ssh" -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null '
+        f'-o BatchMode=yes -o LogLevel=ERROR "$@" "echo via-connect" > {said} 2>&1\n'
+    )
+    wrapper.chmod(0o700)
+    config = tmp_path / "config" / "ssmgui"
+    config.mkdir(parents=True)
+    settings = {"terminal_command": f"{wrapper} {{command}}"}
+    (config / "settings.json").write_text(json.dumps(settings))
+    env = eic_env(world, XDG_CONFIG_HOME=str(tmp_path / "config"), TMPDIR=str(tmp_path))
+    status, out, err = await run(
+        [sys.executable, "-m", "ssmgui", "connect", LINUX, "ssh", "--push-key", "--os-user",
+         getpass.getuser(), "--region", "eu-west-1", *aws_flags(world)], env,
+    )  # fmt: skip
+    assert status == 0, err.decode()
+    assert b"pushed with EC2 Instance Connect" in out
+    assert said.read_text().strip() == "via-connect"
+    argv = (tmp_path / "argv.txt").read_text().splitlines()
+    key_file = Path(argv[argv.index("-i") + 1])
+    assert argv[argv.index("-i") + 2 : argv.index("-i") + 4] == ["-o", "IdentitiesOnly=yes"]
+    assert key_file.name == "id_ed25519" and key_file.parent.parent == tmp_path
+    assert not key_file.parent.exists()  # the run's private key went with the run
+    assert world.fake.instance_connect.calls == 1

@@ -245,3 +245,22 @@ NOT_ACCEPTED_HINT = (
     "sshd does not read EC2 Instance Connect keys (its image lacks the ec2-instance-connect "
     "package, or the user does not exist there): open a shell instead."
 )
+
+
+class PushedKeys:
+    """For "Connect SSH" with EC2 Instance Connect: one `EphemeralKey` for the run, pushed for
+    each connection (again only when the last push is older than REPUSH_AFTER_S)."""
+
+    def __init__(self, connect: InstanceConnect, key: EphemeralKey | None = None) -> None:
+        self._connect = connect
+        self._key = key or EphemeralKey()
+
+    def key_for(self, profile: str, region: str, instance_id: str, os_user: str) -> Path:
+        """The private key file for `ssh -i`, its public half valid on the instance for
+        `os_user` for at least the next 10 s. Blocking: run it in a worker thread."""
+        self._connect.push(profile, region, instance_id, os_user, self._key.public_openssh)
+        return self._key.private_file()
+
+    def close(self) -> None:
+        """Remove the private key file (on quit)."""
+        self._key.close()

@@ -44,6 +44,7 @@ from ssmgui.services.launch.client_process import (
     SpawnRequest,
     spawn_process,
 )
+from ssmgui.services.launch.instance_connect import NOT_ACCEPTED_HINT
 from ssmgui.services.owned_temp_dirs import owned_temp_dir, remove_leftovers
 
 #: Where the Mac RDP clients live; "Windows App" is Microsoft Remote Desktop's 2024 name.
@@ -90,13 +91,17 @@ class Launcher:
         instance_id: str = "",
         title: str = "",
         path: str = "/",
+        identity_file: Path | None = None,
     ) -> LaunchedClient:
-        """Open the client `kind` calls for on 127.0.0.1:`port` (what `ssmgui connect` does)."""
+        """Open the client `kind` calls for on 127.0.0.1:`port` (what `ssmgui connect` does).
+        `identity_file`: the key ssh logs in with instead of the settings' (a pushed one)."""
         launched: LaunchedClient | None = None
         if kind is TunnelKind.RDP:
             launched = await self.open_rdp(port, settings, title=title or instance_id)
         elif kind is TunnelKind.SSH:
-            launched = await self.open_ssh(port, settings, instance_id=instance_id)
+            launched = await self.open_ssh(
+                port, settings, instance_id=instance_id, identity_file=identity_file
+            )
         elif kind in (TunnelKind.HTTP, TunnelKind.HTTPS):
             launched = await self.open_url(kind, port, settings, path=path)
         if launched is not None:
@@ -135,14 +140,21 @@ class Launcher:
         self._with_files.append(launched)
         return launched
 
-    def ssh_argv(self, port: int, settings: Settings, *, instance_id: str = "") -> list[str]:
-        """ssh to 127.0.0.1:`port` as `settings.ssh_user` with `settings.ssh_key_path`."""
+    def ssh_argv(
+        self,
+        port: int,
+        settings: Settings,
+        *,
+        instance_id: str = "",
+        identity_file: Path | None = None,
+    ) -> list[str]:
+        """ssh to 127.0.0.1:`port` as `settings.ssh_user` with `identity_file`, else
+        `settings.ssh_key_path` (`-i KEY -o IdentitiesOnly=yes`)."""
         ssh = self._program(
             ["ssh"], [self.desktop.system32(r"OpenSSH\ssh.exe")], _SSH_MISSING[self.desktop.os_name]
         )
-        return launch.ssh_argv(
-            port, settings.ssh_user, settings.ssh_key_path, host_key_alias=instance_id, ssh=ssh
-        )
+        key = str(identity_file) if identity_file is not None else settings.ssh_key_path
+        return launch.ssh_argv(port, settings.ssh_user, key, host_key_alias=instance_id, ssh=ssh)
 
     def ssh_command(self, port: int, settings: Settings, *, instance_id: str = "") -> str:
         """The ssh command line to paste into a shell ("copy SSH command")."""
@@ -152,16 +164,26 @@ class Launcher:
         return launch.command_line(argv, self.desktop.os_name)
 
     async def open_ssh(
-        self, port: int, settings: Settings, *, instance_id: str = ""
+        self,
+        port: int,
+        settings: Settings,
+        *,
+        instance_id: str = "",
+        identity_file: Path | None = None,
     ) -> LaunchedClient:
         """Open `settings.terminal_command` or this desktop's terminal running ssh."""
-        command = self.ssh_argv(port, settings, instance_id=instance_id)
+        command = self.ssh_argv(
+            port, settings, instance_id=instance_id, identity_file=identity_file
+        )
         if settings.terminal_command:
             argv = self._custom(settings.terminal_command, {"command": command}, "terminal command")
             return LaunchedClient(argv, await self._start(argv, new_console=True), handed_off=False)
         terminal = self._terminal()
         if self.desktop.os_name is HostOs.LINUX:
-            command = held_on_failure(command, self._notes.get(TunnelKind.SSH, ""))
+            note = self._notes.get(TunnelKind.SSH, "")
+            if identity_file is not None:  # a pushed key: say why ssh may still refuse it
+                note = f"{note} {NOT_ACCEPTED_HINT}".strip()
+            command = held_on_failure(command, note)
         argv = terminal_argv(self.desktop.os_name, terminal, command)
         # Terminal.app and Windows Terminal run the command in their own long-lived process.
         handed_off = self.desktop.os_name is HostOs.MACOS or terminal.lower().endswith("wt.exe")

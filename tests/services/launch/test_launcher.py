@@ -24,6 +24,7 @@ from ssmgui.core.settings import Settings
 from ssmgui.core.terminals import held_on_failure
 from ssmgui.core.tunnel import TunnelKind
 from ssmgui.services.launch.client_process import ClientProcess, Desktop, SpawnRequest
+from ssmgui.services.launch.instance_connect import NOT_ACCEPTED_HINT
 from ssmgui.services.launch.launcher import Launcher
 
 SYSTEM32 = "C:\\Windows\\System32"
@@ -218,6 +219,20 @@ async def test_ssh_on_linux_opens_the_first_terminal(tmp_path: Path) -> None:
         *held_on_failure(["/usr/bin/ssh", *SSH_TAIL]),
     )  # fmt: skip
     assert not client.handed_off
+
+
+async def test_a_pushed_key_replaces_the_settings_key_and_the_held_terminal_says_why_ssh_may_refuse(
+    tmp_path: Path,
+) -> None:
+    recorder = Recorder()
+    host = desktop(HostOs.LINUX, ["/usr/bin/ssh", "/usr/bin/xterm"])
+    pushed = tmp_path / "id_ed25519"
+    await launcher(host, recorder, tmp_path).open(
+        TunnelKind.SSH, 40022, KEYED, instance_id="i-0abc", identity_file=pushed
+    )
+    held = held_on_failure(["/usr/bin/ssh", "-p", "40022", "-i", str(pushed), *SSH_TAIL[4:]],
+                           NOT_ACCEPTED_HINT)  # fmt: skip
+    assert recorder.requests[0].argv[-len(held) :] == tuple(held)
 
 
 async def test_ssh_on_windows_prefers_windows_terminal_then_cmd(tmp_path: Path) -> None:
