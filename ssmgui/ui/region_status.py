@@ -125,26 +125,37 @@ class RegionStatusPanel(QWidget):
     def _summary_text(self) -> str:
         statuses = self._status.values()
         listed = [s for s in statuses if not s.waiting or s.count]
-        waiting = sum(1 for status in statuses if status.waiting)
+        # Profiles wait (one sign-in each), whatever number of regions they hold up.
+        waiting = len({profile for (profile, _), s in self._status.items() if s.waiting})
         if not listed and not waiting:
             return "Looking for instances…"
         failed = sum(1 for status in statuses if status.error)
         stale = sum(1 for status in statuses if status.stale and not status.error)
-        parts = [self._count_text(listed)] if listed else []
+        parts = [self._count_text()] if listed else []
         if waiting:
-            parts.append(f"{waiting} waiting for sign-in")
+            parts.append(f"{_counted(waiting, 'profile')} waiting for sign-in")
         if failed:
             parts.append(f"{failed} could not be read")
         if stale:
             parts.append(f"{stale} from the saved list")
         return " · ".join(parts)
 
-    def _count_text(self, listed: list[RegionStatus]) -> str:
-        total = sum(status.count for status in listed)
-        regions = f"in {len(listed)} region{'s' if len(listed) != 1 else ''}"
+    def _count_text(self) -> str:
+        """Such as "378 instances of 3 profiles in 3 regions": regions told apart by name —
+        the demo's 3 profiles × 3 regions were "in 9 regions" when each pair was counted."""
+        listed = {key: s for key, s in self._status.items() if not s.waiting or s.count}
+        total = sum(status.count for status in listed.values())
+        profiles = {profile for profile, _ in listed}
+        where = f"in {_counted(len({region for _, region in listed}), 'region')}"
+        if len(profiles) > 1:
+            where = f"of {len(profiles)} profiles {where}"
         if self._filtered is None:
-            return f"{total:,} instances {regions}"
-        return f"Showing {self._filtered:,} of {total:,} instances {regions}"
+            return f"{total:,} instances {where}"
+        return f"Showing {self._filtered:,} of {total:,} instances {where}"
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _problem_text(profile: str, region: str, status: RegionStatus) -> str:

@@ -22,13 +22,15 @@ def test_waiting_regions_until_each_answers_or_fails(qtbot: QtBot) -> None:
         "prod / eu-west-1, us-east-1: waiting for you to sign in (MFA code or SSO)"
         " — listed as soon as you do"
     ]
-    assert panel.summary.text() == "2 waiting for sign-in"
+    assert panel.summary.text() == "1 profile waiting for sign-in"  # in 2 regions
     panel.set_region("dev", "eu-west-1", 40, stale=False)
-    assert panel.summary.text() == "40 instances in 1 region · 2 waiting for sign-in"
+    assert panel.summary.text() == "40 instances in 1 region · 1 profile waiting for sign-in"
     panel.set_region("prod", "eu-west-1", 12, stale=False)
     panel.set_error("prod", "us-east-1", "MFA sign-in for 'prod' was cancelled.")
     assert waiting(panel) == []
-    assert panel.summary.text() == "52 instances in 3 regions · 1 could not be read"
+    assert panel.summary.text() == (
+        "52 instances of 2 profiles in 2 regions · 1 could not be read"
+    )  # 3 profile/region pairs, but 2 regions by name
 
 
 def test_a_saved_list_stays_counted_while_its_region_waits(qtbot: QtBot) -> None:
@@ -37,5 +39,5 @@ def test_a_saved_list_stays_counted_while_its_region_waits(qtbot: QtBot) -> None
     panel.set_region("prod", "eu-west-1", 7, stale=True)
     panel.set_waiting("prod", "eu-west-1")
     assert panel.summary.text() == (
-        "7 instances in 1 region · 1 waiting for sign-in · 1 from the saved list"
+        "7 instances in 1 region · 1 profile waiting for sign-in · 1 from the saved list"
     )

@@ -43,6 +43,7 @@ def _journeys() -> dict[str, Journey]:
         mfa_waits_alone,
         real_app,
         sign_in,
+        stop,
         tunnels,
         windows_password,
     )
@@ -63,6 +64,7 @@ def _journeys() -> dict[str, Journey]:
         "details_and_windows_password": Journey(windows_password.details_then_password),
         "favourites_add_and_manage": Journey(favourites.add_and_manage),
         "listed_while_mfa_waits": Journey(mfa_waits_alone.listed_while_the_code_is_awaited),
+        "stop_a_tunnel": Journey(stop.stop_from_the_tunnels_tab),
         "no_aws_config": Journey(
             real_app.no_aws_config, demo=False, world=real_world.fake_aws_and_working_keyring
         ),

@@ -11,7 +11,7 @@ from ssmgui.demo.desktop.files import DEV, PROD, STAGING
 from tests.acceptance.journeys import steps
 from tests.acceptance.person import Person
 
-#: A line that counts the demo's instances ("378 instances in 9 regions", "378 instances").
+#: A line that counts the demo's instances ("378 instances of 3 profiles in 3 regions").
 FULL_COUNT = re.compile(rf"\b{steps.DEMO_INSTANCES:,} instances\b")
 
 
@@ -48,7 +48,7 @@ async def listed_while_the_code_is_awaited(person: Person) -> None:
         [line.split(" / ")[0] for line in lines] == [PROD, STAGING],
         f"{PROD} and {STAGING} (the same MFA device) wait, each on one line: {lines}",
     )
-    await person.check(person.sees("6 waiting for sign-in", window), "the summary says so")
+    await person.check(person.sees("2 profiles waiting for sign-in", window), "the summary says so")
     await person.screenshot("demo-dev listed while the MFA code is awaited")
 
     person.record("mfa_to_full_list_s", await steps.sign_in(person))
@@ -56,7 +56,9 @@ async def listed_while_the_code_is_awaited(person: Person) -> None:
         lambda: not waiting_lines(person, window), 10, "the waiting lines to go"
     )
     await person.wait_until(
-        lambda: person.sees(f"{steps.DEMO_INSTANCES:,} instances in 9 regions", window),
+        lambda: person.sees(
+            f"{steps.DEMO_INSTANCES:,} instances of 3 profiles in 3 regions", window
+        ),
         10,
         "the summary to count every instance",
     )
