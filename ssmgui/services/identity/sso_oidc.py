@@ -105,7 +105,7 @@ class OidcCalls:
     def token(self, registration: Registration, grant_type: str, **grant: str) -> SsoToken:
         """CreateToken for `grant_type` with the grant's own fields (deviceCode; code,
         redirectUri and codeVerifier; refreshToken)."""
-        asked_at = self._clock()
+        asked_at = self._clock().replace(microsecond=0)  # the file keeps whole seconds
         answer = self._call(
             "get the sign-in token",
             lambda: self._client.create_token(

@@ -25,21 +25,24 @@ DEFAULT_SCOPE = "sso:account:access"
 
 @dataclass(frozen=True)
 class SsoSession:
-    """One sign-in: `name` None for a legacy profile (no refresh tokens there)."""
+    """One sign-in: `name` None for a legacy profile (no refresh tokens there), whose
+    name is then `profile`."""
 
     name: str | None
     start_url: str
     region: str
     scopes: tuple[str, ...] = ()
+    profile: str | None = None
 
     @property
     def label(self) -> str:
-        return self.name or self.start_url
+        """What the user calls it: the sso-session's name, or the legacy profile's."""
+        return self.name or self.profile or self.start_url
 
     @property
     def cache_key(self) -> str:
         """The token file's name without `.json`, as botocore and the AWS CLI name it."""
-        return hashlib.sha1(self.label.encode("utf-8")).hexdigest()  # noqa: S324  # their name
+        return hashlib.sha1((self.name or self.start_url).encode("utf-8")).hexdigest()  # noqa: S324  # their name
 
 
 def find_sso_session(config_file: Path, name: str) -> SsoSession:
@@ -97,4 +100,4 @@ def _legacy(profile: str, section: dict[str, str], config_file: Path) -> SsoSess
             f"Profile '{profile}' in {config_file} needs sso_start_url and sso_region. "
             "Run: aws configure sso"
         )
-    return SsoSession(None, start_url.strip(), region.strip())
+    return SsoSession(None, start_url.strip(), region.strip(), profile=profile)

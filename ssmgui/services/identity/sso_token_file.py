@@ -89,12 +89,14 @@ def _token_from(data: object) -> SsoToken:
     registration = None
     if all(isinstance(data.get(key), str) for key in _REGISTRATION_KEYS):
         registration = Registration(
-            data["clientId"], data["clientSecret"], _parse_time(data["registrationExpiresAt"])
+            data["clientId"],
+            data["clientSecret"],
+            _parse_time(data["registrationExpiresAt"]).astimezone(UTC),
         )
     refresh = data.get("refreshToken")
     return SsoToken(
         access_token=str(data["accessToken"]),
-        expires_at=_parse_time(str(data["expiresAt"])),
+        expires_at=_parse_time(str(data["expiresAt"])).astimezone(UTC),
         registration=registration,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
     )

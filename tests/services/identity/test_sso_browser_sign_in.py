@@ -5,6 +5,7 @@ AWS CLI's cache file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import urllib.error
@@ -58,7 +59,7 @@ def test_browser_sign_in_writes_the_cli_token_file(sso: SsoSetup) -> None:
     assert query["scopes"] == ["sso:account:access"]
     assert "Signed in" in sso.browser.pages[0]
     files = list(sso.cache_dir.iterdir())
-    assert [f.name for f in files] == [f"{sso.session().cache_key}.json"]
+    assert [f.name for f in files] == [f"{hashlib.sha1(b'corp').hexdigest()}.json"]
     data = json.loads(files[0].read_text())
     assert set(data) == {
         "startUrl",
