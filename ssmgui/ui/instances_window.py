@@ -44,6 +44,7 @@ CONNECT_LABELS = {
     TunnelKind.HTTPS: "Web page (HTTPS)",
 }
 #: Names every field a word is searched in (`ssmgui.core.instance.searched_fields`).
+DETAILS_HEIGHT = 170  # the selected instance's details: every field, no scrolling
 FILTER_HELP = "Filter: name, id, IP, platform, profile or region; env=prod for a tag"
 _WIDTHS = {
     InstanceColumn.NAME: 230,
@@ -164,7 +165,9 @@ class InstancesWindow(QMainWindow):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 1)
         splitter.setCollapsible(0, False)
-        splitter.setSizes([520, 170])
+        splitter.setSizes([520, DETAILS_HEIGHT])
+        self._details_selected = True  # as sized above; no selection yet shrinks them
+        self._details_height = DETAILS_HEIGHT  # what a selection gets back
         splitter.splitterMoved.connect(
             lambda *_: self.details_action.setChecked(splitter.sizes()[1] > 0)
         )
@@ -188,12 +191,31 @@ class InstancesWindow(QMainWindow):
     def _toggle_details(self, shown: bool) -> None:
         sizes = self.splitter.sizes()
         if shown and sizes[1] == 0:
-            self.splitter.setSizes([max(sizes[0] - 170, 100), 170])
+            self.splitter.setSizes([max(sizes[0] - DETAILS_HEIGHT, 100), DETAILS_HEIGHT])
+            self._details_selected = True
+            self._show_details()
         elif not shown and sizes[1] > 0:
             self.splitter.setSizes([sizes[0] + sizes[1], 0])
 
     def _show_details(self) -> None:
-        self.details.show_instance(self.selected_instance())
+        instance = self.selected_instance()
+        self.details.show_instance(instance)
+        self._fit_details(selected=instance is not None)
+
+    def _fit_details(self, *, selected: bool) -> None:
+        """With nothing selected the details are one line of help, and the table gets the
+        rest (an empty pane took a quarter of the window); a selection gives them back the
+        height they had. Collapsed ones (Details off, handle dragged down) stay so."""
+        sizes = self.splitter.sizes()
+        if selected == self._details_selected or sizes[1] == 0:
+            return
+        self._details_selected = selected
+        if selected:
+            wanted = self._details_height
+        else:
+            self._details_height = max(sizes[1], DETAILS_HEIGHT)
+            wanted = self.details.minimumSizeHint().height()
+        self.splitter.setSizes([max(sum(sizes) - wanted, 100), wanted])
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)
@@ -264,7 +286,7 @@ class InstancesWindow(QMainWindow):
         empty table and its "Looking for instances…"; "" puts the table back."""
         self.first_run.text.setText(text)
         self.first_run.setVisible(bool(text))
-        self.table.setVisible(not text)
+        self.splitter.setVisible(not text)  # the details' "Select an instance…" too
         self.regions.setVisible(not text)
 
     def show_tunnels(self, snapshots: Iterable[TunnelSnapshot]) -> None:
