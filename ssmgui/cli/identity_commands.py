@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from ssmgui.cli import sso_commands
 from ssmgui.cli.arguments import profile_name
 from ssmgui.core.credentials import CallerIdentity, MfaRequest
 from ssmgui.core.errors import MfaError
@@ -29,10 +30,17 @@ from ssmgui.services.identity.sso import sso_cache_dir
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `login`, `whoami` and `forget` commands."""
     login = subparsers.add_parser(
-        "login", help="sign a profile in now (MFA code or SSO check) and keep it in the keyring"
+        "login",
+        help="sign a profile in now: an MFA code (kept in the keyring), or IAM Identity "
+        "Center in the browser for an sso-session or SSO profile (shared with the AWS CLI)",
     )
-    login.add_argument("profile", type=profile_name, help="AWS profile name")
+    login.add_argument("profile", type=profile_name, help="AWS profile or sso-session name")
     login.add_argument("--force", action="store_true", help="ask for a new MFA code anyway")
+    login.add_argument(
+        "--device-code",
+        action="store_true",
+        help="IAM Identity Center: confirm a code on any device instead of this computer's browser",
+    )
     login.set_defaults(handler=run_login)
     whoami = subparsers.add_parser(
         "whoami", help="show account, ARN, expiry and where the credentials are kept"
@@ -49,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_login(args: argparse.Namespace) -> int:
+    session = None if getattr(args, "demo", False) else sso_commands.sso_target(args.profile)
+    if session is not None:
+        return sso_commands.run_sso_login(args, session)
     with identity_service(args) as service:
         print_identity(service.login(args.profile, force=args.force))
     return 0

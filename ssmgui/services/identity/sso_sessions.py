@@ -45,13 +45,17 @@ class SsoSession:
         return hashlib.sha1((self.name or self.start_url).encode("utf-8")).hexdigest()  # noqa: S324  # their name
 
 
+class NotSsoError(ConfigurationError):
+    """The name is no sso-session and no profile that signs in with IAM Identity Center."""
+
+
 def find_sso_session(config_file: Path, name: str) -> SsoSession:
     """The sign-in `name` means in `config_file`: an sso-session of that name first, else
     the profile's. Raises ConfigurationError saying what to write or run."""
     try:
         built = configloader.build_profile_map(configloader.raw_config_parse(str(config_file)))
     except ConfigNotFound:
-        raise ConfigurationError(
+        raise NotSsoError(
             f"There is no AWS config file at {config_file}. Run: aws configure sso"
         ) from None
     except (ConfigParseError, OSError) as exc:
@@ -61,7 +65,7 @@ def find_sso_session(config_file: Path, name: str) -> SsoSession:
         return _from_section(name, sessions[name], config_file)
     profile = built.get("profiles", {}).get(name)
     if profile is None:
-        raise ConfigurationError(
+        raise NotSsoError(
             f"'{name}' is neither an [sso-session {name}] nor a profile in {config_file}. "
             "Run: aws configure sso"
         )
@@ -75,7 +79,7 @@ def find_sso_session(config_file: Path, name: str) -> SsoSession:
         return _from_section(session_name, sessions[session_name], config_file)
     if profile.get("sso_start_url"):
         return _legacy(name, profile, config_file)
-    raise ConfigurationError(
+    raise NotSsoError(
         f"Profile '{name}' does not sign in with IAM Identity Center (SSO): it has no "
         "sso_session or sso_start_url."
     )
