@@ -47,10 +47,10 @@ CONNECT_LABELS = {
 DETAILS_HEIGHT = 170  # the selected instance's details: every field, no scrolling
 FILTER_HELP = "Filter: name, id, IP, platform, profile or region; env=prod for a tag"
 _WIDTHS = {
-    InstanceColumn.NAME: 230,
+    InstanceColumn.NAME: 195,
     InstanceColumn.ID: 170,
-    InstanceColumn.PLATFORM: 150,
-    InstanceColumn.STATUS: 150,
+    InstanceColumn.PLATFORM: 210,  # "Microsoft Windows Server…", not "Microsoft Window…"
+    InstanceColumn.STATUS: 140,  # the icon and "Connection lost"
     InstanceColumn.AGENT: 100,
     InstanceColumn.IP: 115,
     InstanceColumn.PROFILE: 135,  # room for the colour swatch and a name like demo-staging
