@@ -23,6 +23,7 @@ import json
 import random
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -156,6 +157,27 @@ class PairEndpoints:
     count: int
 
 
+#: From EC2's "running" to the agent's first ping: a booting instance's agent connects a
+#: little after the instance runs (minutes on AWS; short here so the demo shows each step).
+AGENT_ONLINE_DELAY_S = 1.5
+
+
+def agent_online_soon(
+    fake: FakeAws, delay_s: float = AGENT_ONLINE_DELAY_S
+) -> Callable[[str], None]:
+    """What the fleet does when EC2 has started an instance: its agent is Online in the
+    fake SSM `delay_s` later (demo/ec2/server.py, StartInstances)."""
+
+    def started(instance_id: str) -> None:
+        instance = fake.instances.get(instance_id)
+        if instance is not None:
+            asyncio.get_running_loop().call_later(
+                delay_s, setattr, instance, "ping_status", "Online"
+            )
+
+    return started
+
+
 class DemoFleet:
     """Fake SSM + EC2 per (profile, region) of a seeded fleet; `async with` to run it."""
 
@@ -191,6 +213,7 @@ class DemoFleet:
                     environment=environment_of(profile),
                 )
                 populate(fake, ec2, members)
+                ec2.started.append(agent_online_soon(fake))
                 self.endpoints[profile, region] = PairEndpoints(
                     profile, region, account, fake.api_url, ec2.url, len(members)
                 )

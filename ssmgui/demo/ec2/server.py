@@ -9,6 +9,11 @@ the answer is EC2's XML. Unknown ids in a filter are skipped (as in EC2); unknow
 `FilterLimitExceeded` (as in EC2). Each answer waits
 `2 * faults.latency_s`, like the fake SSM API.
 
+`StartInstances` (`InstanceId.N`) moves a stopped instance to pending, and after
+`start_delay_s` to running; then every `started` callback hears its id (the fleet brings its
+agent online a moment later, as a booting instance's agent connects). Answers
+`IncorrectInstanceState` for a terminated one, as EC2 does.
+
 `GetPasswordData` (`InstanceId`) answers an instance's `password` encrypted for the demo key
 pair (windows_key.py), or an empty `passwordData` when it has none, as EC2 does for a few
 minutes after a Windows instance is launched.
@@ -16,9 +21,10 @@ minutes after a Windows instance is launched.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -30,6 +36,8 @@ from ssmgui.demo.servers.query import QueryServer
 _NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 MAX_FILTER_VALUES = 200  # EC2's limit per filter (FilterLimitExceeded beyond it)
 _STATE_CODES = {"pending": 0, "running": 16, "stopping": 64, "stopped": 80, "terminated": 48}
+START_DELAY_S = 2.0  # pending → running, when StartInstances is asked
+_ACTIONS = ("DescribeInstances", "GetPasswordData", "StartInstances")
 
 
 @dataclass
@@ -67,6 +75,9 @@ class FakeEc2:
         self.throttle = 0
         self.calls = 0
         self.url = ""
+        self.start_delay_s = START_DELAY_S
+        self.started: list[Callable[[str], None]] = []  # hears each id that became running
+        self._timers: set[asyncio.TimerHandle] = set()
         self._items = _item_texts()
         self._server = QueryServer(self._handle, lambda: 2 * self.faults.latency_s, tls=tls)
 
@@ -79,6 +90,9 @@ class FakeEc2:
         return self.url
 
     async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
         await self._server.stop()
 
     def _handle(self, params: Mapping[str, str], _headers: Mapping[str, str]) -> tuple[int, str]:
@@ -89,7 +103,7 @@ class FakeEc2:
 
     def _answer(self, params: Mapping[str, str]) -> str:
         action = params.get("Action")
-        if action not in ("DescribeInstances", "GetPasswordData"):
+        if action not in _ACTIONS:
             raise Ec2Error("InvalidAction", f"The action {action} is not valid")
         self.calls += action == "DescribeInstances"
         if self.deny:
@@ -103,12 +117,57 @@ class FakeEc2:
             raise Ec2Error("RequestLimitExceeded", "Request limit exceeded.", 503)
         if action == "GetPasswordData":
             return self._password_data(params.get("InstanceId", ""))
+        if action == "StartInstances":
+            return self._start_instances(self._select(params))
         chosen = self._select(params)
         start = int(params.get("NextToken") or 0)
         limit = int(params.get("MaxResults") or 1000)
         page = chosen[start : start + limit]
         token = str(start + limit) if start + limit < len(chosen) else None
         return _describe_xml(page, token, self._items)
+
+    def _start_instances(self, chosen: list[FakeEc2Instance]) -> str:
+        """Stopped ones go pending, and running after `start_delay_s`; the others stay."""
+        for instance in chosen:
+            if instance.state == "terminated":
+                raise Ec2Error(
+                    "IncorrectInstanceState",
+                    f"The instance '{instance.instance_id}' is not in a state from which it "
+                    "can be started.",
+                )
+        items = ""
+        for instance in chosen:
+            before = instance.state
+            if before in ("stopped", "stopping"):
+                instance.state = "pending"
+                self._after(self.start_delay_s, self._now_running, instance)
+            items += (
+                f"<item><instanceId>{instance.instance_id}</instanceId>"
+                f"<currentState>{_state_xml(instance.state)}</currentState>"
+                f"<previousState>{_state_xml(before)}</previousState></item>"
+            )
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<StartInstancesResponse xmlns="{_NS}">'
+            f"<requestId>{uuid.uuid4()}</requestId><instancesSet>{items}</instancesSet>"
+            "</StartInstancesResponse>"
+        )
+
+    def _after(
+        self, delay: float, action: Callable[[FakeEc2Instance], None], instance: FakeEc2Instance
+    ) -> None:
+        def run() -> None:
+            self._timers.discard(timer)
+            action(instance)
+
+        timer = asyncio.get_running_loop().call_later(delay, run)
+        self._timers.add(timer)
+
+    def _now_running(self, instance: FakeEc2Instance) -> None:
+        if instance.state != "pending":
+            return
+        instance.state = "running"
+        for hear in self.started:
+            hear(instance.instance_id)
 
     def _password_data(self, instance_id: str) -> str:
         instance = self.instances.get(instance_id)
@@ -150,6 +209,10 @@ class FakeEc2:
         # By key, in the fleet's order: no attribute read per instance (the fake's cost per
         # call slows the client sharing its cores: demo/remade.py).
         return [self.instances[i] for i in self.instances if i in wanted]
+
+
+def _state_xml(state: str) -> str:
+    return f"<code>{_STATE_CODES.get(state, 16)}</code><name>{state}</name>"
 
 
 def _item_texts() -> RemadeWhenChanged[FakeEc2Instance, str]:
