@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ssmgui.services.aws import errors as aws_errors
+from ssmgui.core.errors import SsoLoginRequiredError
 from ssmgui.services.aws.clients import AwsClients
 from ssmgui.services.identity.sso import REFRESH_WINDOW
 from ssmgui.services.identity.sso_browser import browser_sign_in
@@ -111,7 +111,7 @@ class SsoSignIn:
                 return self._signed_in(session, device_code=device_code)
             if cached is not None and cached.expires_at > self._clock():
                 return cached
-            raise aws_errors.sso_login_required(session.label)
+            raise login_required(session)
 
     def sign_in(self, session: SsoSession, *, device_code: bool = False) -> SsoToken:
         """A new sign-in even if a token is cached (`ssmgui login`); one at a time."""
@@ -163,6 +163,16 @@ class SsoSignIn:
 
     def _calls(self, session: SsoSession) -> OidcCalls:
         return OidcCalls(self._clients.sso_oidc(session.region), session.label, self._clock)
+
+
+def login_required(session: SsoSession) -> SsoLoginRequiredError:
+    """The error for a session whose sign-in has ended and cannot be renewed silently."""
+    option = f"--sso-session {session.name}" if session.name else f"--profile {session.label}"
+    return SsoLoginRequiredError(
+        f"The IAM Identity Center (SSO) sign-in '{session.label}' is missing or has ended. "
+        f"Run: ssmgui login {session.label}   (or: aws sso login {option})",
+        session.label,
+    )
 
 
 class _Held:
