@@ -71,7 +71,12 @@ def tunnel_label(kind: str, target: str, profile: str, account: str = "", alias:
 
 
 def favourite_label(name: str, profile: str, account: str = "", alias: str = "") -> str:
-    """A favourite's title with its account, unless its name already says the profile."""
+    """A favourite's title with its account, unless its name already says the profile.
+    A name that ends with "(profile)" (the one a second profile's favourite is given)
+    reads as the others do, "SSH web — prod (1111)", not "SSH web (prod) (1111)"."""
+    suffix = f" ({profile})"
+    if profile and name.endswith(suffix):
+        return f"{name.removesuffix(suffix)} — {profile_label(profile, account, alias)}"
     if profile and profile in name:
         known = account_text(account, alias)
         return f"{name} ({known})" if known and known not in name else name

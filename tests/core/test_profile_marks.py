@@ -50,8 +50,10 @@ def test_labels_name_the_profile_and_the_account() -> None:
     assert profile_label("prod", "111111111111", "acme-prod") == "prod (acme-prod)"
     assert tunnel_label("rdp", "demo-rdp", "demo-prod", "1111") == "RDP demo-rdp — demo-prod (1111)"
     assert favourite_label("RDP web", "prod", "1111") == "RDP web — prod (1111)"
-    assert favourite_label("RDP web (prod)", "prod", "1111") == "RDP web (prod) (1111)"
-    assert favourite_label("RDP web (prod)", "prod") == "RDP web (prod)"
+    # The name a second profile's favourite gets reads as the others ("(prod) (1111)" did).
+    assert favourite_label("RDP web (prod)", "prod", "1111") == "RDP web — prod (1111)"
+    assert favourite_label("RDP web (prod)", "prod") == "RDP web — prod"
+    assert favourite_label("prod web", "prod", "1111") == "prod web (1111)"
 
 
 def test_the_question_says_where() -> None:
