@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import boto3
 import botocore.session
 
+from ssmgui.cli import sso_list
 from ssmgui.cli.arguments import profile_name, region_name
 from ssmgui.cli.identity_commands import identity_service
 from ssmgui.cli.sessions import data_safe_prompt, demo_world
@@ -61,10 +62,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="TEXT",
         help="words matched in name, id, IP, platform, profile, region; key=value for tags",
     )
+    sso_list.add_arguments(listing)
     listing.set_defaults(handler=run_list)
 
 
 def run_list(args: argparse.Namespace) -> int:
+    if getattr(args, "sso_session", None):
+        sessions, pairs = sso_list.role_sessions(args)
+        results = asyncio.run(_list_and_close(listing_service(args, sessions), pairs))
+        return _report(args, results)
     with identity_service(args, data_safe_prompt()) as identity:
         pairs = chosen_pairs(identity, args.profile, args.region)
         sessions, refused = signed_in_profiles(identity, pairs)
@@ -72,6 +78,11 @@ def run_list(args: argparse.Namespace) -> int:
         results = refused + asyncio.run(_list_and_close(listing_service(args, sessions), [
             pair for pair in pairs if pair[0] in sessions
         ]))  # fmt: skip
+    return _report(args, results)
+
+
+def _report(args: argparse.Namespace, results: list[RegionResult]) -> int:
+    """Print the listing (table or JSON) and each failed region; the exit code."""
     instances = sort_instances(i for result in results for i in result.instances)
     shown = filter_instances(instances, args.filter)
     failed = [result for result in results if result.error is not None]
