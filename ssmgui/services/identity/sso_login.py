@@ -114,8 +114,14 @@ class SsoSignIn:
             raise login_required(session)
 
     def sign_in(self, session: SsoSession, *, device_code: bool = False) -> SsoToken:
-        """A new sign-in even if a token is cached (`ssmgui login`); one at a time."""
+        """A new sign-in even if a token is cached (`ssmgui login`, the bar's "Sign in").
+        One at a time: a caller that waited while another sign-in finished takes its
+        token instead of opening a second browser tab."""
+        before = self.cached(session)
         with self._locked(session):
+            now = self.cached(session)
+            if now is not None and now != before and self._fresh(now):
+                return now
             return self._signed_in(session, device_code=device_code)
 
     def _fresh(self, token: SsoToken) -> bool:

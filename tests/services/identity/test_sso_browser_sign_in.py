@@ -221,3 +221,22 @@ def test_ten_callers_at_once_make_one_sign_in(sso: SsoSetup) -> None:
     assert len(tokens) == 10 and len(set(tokens)) == 1
     assert len(sso.browser.opened) == 1
     assert sso.world.call(lambda: sso.world.fake.calls["POST /client/register"]) == 1
+
+
+def test_ten_sign_in_clicks_at_once_open_one_browser_tab(sso: SsoSetup) -> None:
+    signer = sso.sign_in()
+    signer.sign_in(sso.session())  # an earlier sign-in is cached: each click wants a new one
+    start = threading.Barrier(10)
+    tokens: list[str] = []
+
+    def click() -> None:
+        start.wait()
+        tokens.append(signer.sign_in(sso.session()).access_token)
+
+    threads = [threading.Thread(target=click) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(tokens) == 10 and len(set(tokens)) == 1
+    assert len(sso.browser.opened) == 2  # the earlier one and one for all ten clicks
