@@ -94,14 +94,24 @@ class RegionStatusPanel(QWidget):
         self.problems.clear()
         for text in self._waiting_texts():
             self._add_problem(text, TunnelState.STARTING)
-        for (profile, region), status in sorted(self._status.items()):
-            text = "" if status.waiting else _problem_text(profile, region, status)
-            if text:
-                self._add_problem(
-                    text, TunnelState.FAILED if status.error else TunnelState.RECONNECTING
-                )
+        for text, state in self._problem_lines():
+            self._add_problem(text, state)
         self.problems.setVisible(self.problems.count() > 0)
         self.summary.setText(self._summary_text())
+
+    def _problem_lines(self) -> list[tuple[str, TunnelState]]:
+        """One line per profile and problem, naming its regions: a cancelled sign-in said
+        the same thing once per region, three lines where one says it."""
+        regions: dict[tuple[str, str, TunnelState], list[str]] = {}
+        for (profile, region), status in sorted(self._status.items()):
+            text = "" if status.waiting else _problem_text(status)
+            if text:
+                state = TunnelState.FAILED if status.error else TunnelState.RECONNECTING
+                regions.setdefault((profile, text, state), []).append(region)
+        return [
+            (f"{profile} / {', '.join(names)}: {text}", state)
+            for (profile, text, state), names in regions.items()
+        ]
 
     def _add_problem(self, text: str, state: TunnelState) -> None:
         item = QListWidgetItem(text)
@@ -158,10 +168,11 @@ def _counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
-def _problem_text(profile: str, region: str, status: RegionStatus) -> str:
+def _problem_text(status: RegionStatus) -> str:
+    """What is wrong with one region ("" if nothing), without its profile and name."""
     if status.error:
         saved = f" (showing {status.count} saved)" if status.stale and status.count else ""
-        return f"{profile} / {region}: {status.error}{saved}"
+        return f"{status.error}{saved}"
     if status.stale:
-        return f"{profile} / {region}: showing the saved list; the region has not answered yet"
+        return "showing the saved list; the region has not answered yet"
     return ""

@@ -41,3 +41,19 @@ def test_a_saved_list_stays_counted_while_its_region_waits(qtbot: QtBot) -> None
     assert panel.summary.text() == (
         "7 instances in 1 region · 1 profile waiting for sign-in · 1 from the saved list"
     )
+
+
+def test_one_line_per_profile_and_problem_naming_its_regions(qtbot: QtBot) -> None:
+    """A cancelled sign-in said the same once per region: three lines where one says it."""
+    panel = RegionStatusPanel()
+    qtbot.addWidget(panel)
+    for region in ("us-east-1", "eu-west-1", "eu-central-1"):
+        panel.set_error("prod", region, "MFA sign-in for 'prod' was cancelled.")
+    panel.set_error("prod", "ap-south-1", "Access denied")
+    panel.set_region("dev", "eu-west-1", 3, stale=True)
+    assert panel.problem_texts() == [
+        "dev / eu-west-1: showing the saved list; the region has not answered yet",
+        "prod / ap-south-1: Access denied",
+        "prod / eu-central-1, eu-west-1, us-east-1: MFA sign-in for 'prod' was cancelled.",
+    ]
+    assert panel.summary.text().endswith("4 could not be read · 1 from the saved list")
