@@ -14,6 +14,7 @@ for its code (cancelled here: the fake has no STS).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -68,6 +69,9 @@ async def keyring_refuses(person: Person) -> None:
     await steps.open_window_from_tray(person)
     await person.wait_for(real_world.keyring_prompts, 20, "the keyring's prompt")
     await person.screenshot("the keyring asks for a new keyring's password")
+    stall = await _longest_stall(1.0)  # this journey runs on the app's own loop
+    person.record("loop_stall_while_keyring_prompt_s", round(stall, 3))
+    await person.check(stall < 0.5, f"the window to answer while the prompt is up: {stall} s")
     # Escape is the prompt's Cancel (it has the focus: the cursor blinks in its field);
     # xdotool's geometry of a framed window is off by the frame, so no click on Cancel.
     await person.key("Escape")
@@ -108,3 +112,14 @@ def _memory_only_notices(person: Person) -> list[QLabel]:
 
 async def _no_prompt() -> bool:
     return not await real_world.keyring_prompts()
+
+
+async def _longest_stall(seconds: float) -> float:
+    """The longest the app's loop went without running a 20 ms timer, over `seconds`
+    (the keyring prompt used to freeze the window while it was up)."""
+    worst, end = 0.0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        before = time.monotonic()
+        await asyncio.sleep(0.02)
+        worst = max(worst, time.monotonic() - before)
+    return worst
