@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
@@ -44,11 +45,13 @@ async def stop_from_the_tunnels_tab(person: Person) -> None:
         await person.click(person.cell(table, 0, steps.column_of(table, "Tunnel")))
         await person.screenshot("the tunnel selected, Ready")
         await person.click_button("Stop", window=table.parentWidget())
+        clicked = time.monotonic()
         await person.wait_until(
             lambda: _cell(person, table, "State") == "Stopped", 10, "the row to say Stopped"
         )
         await person.wait_for(lambda: _ended(reader), 10, "the client's connection to end")
         await person.wait_for(lambda: _shut(port), 5, f"port {port} to stop listening")
+        person.record("stop_to_port_shut_s", round(time.monotonic() - clicked, 3))
     finally:
         writer.close()
     await person.screenshot("stopped: the port is shut")
