@@ -73,6 +73,7 @@ def controller_for(services: AppServices) -> AppController:
         settings=services.settings,
         open_client=client_opener(services),
         passwords=services.passwords,
+        starter=services.starter,
     )
 
 

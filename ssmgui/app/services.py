@@ -30,6 +30,7 @@ from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.inventory.sessions import ProfileSessions
 from ssmgui.services.launch.instance_connect import EphemeralKey, InstanceConnect, PushedKeys
+from ssmgui.services.launch.instance_start import InstanceStarter
 from ssmgui.services.launch.launcher import Launcher
 from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.owned_temp_dirs import owned_temp_dir, remove_leftovers
@@ -74,6 +75,7 @@ class AppServices:
     passwords: WindowsPasswords | None = None  # Windows passwords, on the same sign-ins
     secrets: SecretStore | None = None  # the OS keyring's store: told when it refuses, closed
     pushed_keys: PushedKeys | None = None  # "Connect SSH" with EC2 Instance Connect
+    starter: InstanceStarter | None = None  # "Start and connect" on stopped instances
 
     async def close(self) -> None:
         """Run every closer even if one fails; failures are logged, not raised (on quit)."""
@@ -181,7 +183,8 @@ async def build_real_services(
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
                        closers=[stop_sweeping, data_loop.close, close_launcher, close_keys],
                        passwords=WindowsPasswords(identity.session_for),
-                       banner=banner, secrets=store, pushed_keys=keys)  # fmt: skip
+                       banner=banner, secrets=store, pushed_keys=keys,
+                       starter=InstanceStarter(identity.session_for))  # fmt: skip
 
 
 #: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the
@@ -236,5 +239,8 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
                        passwords=WindowsPasswords(identity.session_for, desktop.endpoint_for),
                        closers=[close_demo, data_loop.close, close_launcher, close_keys],
                        pushed_keys=keys,
+                       # the demo's instances start in seconds: look more often
+                       starter=InstanceStarter(identity.session_for, desktop.endpoint_for,
+                                               poll_every_s=0.5),
                        banner=desktop.welcome,
                        demo=desktop)  # fmt: skip

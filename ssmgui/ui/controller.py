@@ -35,6 +35,7 @@ from ssmgui.core.settings import Favourite, Settings
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
 from ssmgui.services.aws.partition_regions import region_choices
 from ssmgui.services.inventory.service import InventoryService, RegionResult
+from ssmgui.services.launch.instance_start import InstanceStarter
 from ssmgui.services.launch.windows_password import PassphraseNeededError
 from ssmgui.services.launch.windows_passwords import WindowsPasswords
 from ssmgui.services.settings_store import SettingsService
@@ -123,6 +124,7 @@ class AppController(QObject):
         settings: SettingsService,
         open_client: ClientOpener,
         passwords: WindowsPasswords | None = None,
+        starter: InstanceStarter | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -132,6 +134,7 @@ class AppController(QObject):
         self._settings = settings
         self._open_client = open_client
         self._passwords = passwords
+        self.starter = starter  # "Start and connect" on stopped instances (instance_start_ui)
         self.regions: dict[tuple[str, str], RegionResult] = {}
         self.tunnels: dict[int, TunnelSnapshot] = {}
         self._instance_of_tunnel: dict[int, Instance] = {}

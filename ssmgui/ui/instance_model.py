@@ -79,7 +79,17 @@ def agent_problem(instance: Instance) -> str:
     return ""
 
 
+def startable(instance: Instance) -> bool:
+    """Whether "Start and connect" is offered: an EC2 instance (not hybrid) that EC2
+    reports stopped, and so offline."""
+    return instance.state == "stopped" and not instance.hybrid and not instance.online
+
+
 def status_text(instance: Instance) -> str:
+    """The agent's status; for an offline instance EC2 does not report running, EC2's
+    state ("Stopped", not "Connection lost": the agent is not lost, the machine is off)."""
+    if instance.state and instance.state != "running" and not instance.online:
+        return instance.state.capitalize()
     text = _STATUS_TEXT[instance.ping_status]
     if instance.state and instance.state != "running":
         text += f" ({instance.state})"

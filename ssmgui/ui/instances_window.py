@@ -32,7 +32,7 @@ from ssmgui.ui.icons import app_icon, kind_icon
 from ssmgui.ui.instance_choice_menu import add_choice_entries
 from ssmgui.ui.instance_delegate import InstanceCellDelegate
 from ssmgui.ui.instance_details import InstanceDetails
-from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel
+from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel, startable
 from ssmgui.ui.notice_bar import NoticeBar
 from ssmgui.ui.region_status import RegionStatusPanel
 from ssmgui.ui.tunnels_view import TunnelsView
@@ -77,6 +77,7 @@ class InstancesWindow(QMainWindow):
     copy_requested = Signal(str)
     choice_requested = Signal(object, object)  # Instance, InstanceChoice to remember
     windows_password_requested = Signal(object)  # Instance
+    start_requested = Signal(object, object)  # Instance, TunnelKind: start it, then connect
     #: (the instance's remembered choice, the settings' SSH user), for the context menu;
     #: set by whoever knows the settings (None: no choice entries)
     choice_of: Callable[[Instance], tuple[InstanceChoice, str]] | None = None
@@ -367,6 +368,12 @@ class InstancesWindow(QMainWindow):
         for kind, label in CONNECT_LABELS.items():
             action = _add(menu, f"Connect: {label}", self._emitter_kind(instance, kind), why)
             action.setIcon(kind_icon(kind))
+        if startable(instance):
+            menu.addSeparator()
+            for kind, label in CONNECT_LABELS.items():
+                start = self._emitter_start(instance, kind)
+                _add(menu, f"Start and connect: {label}", start).setIcon(kind_icon(kind))
+            menu.addSeparator()
         _add(menu, "Connect to another port…", self._emitter(instance, "custom"), why)
         _add(menu, "Reach a host behind this instance…", self._emitter(instance, "host"), why)
         menu.addSeparator()
@@ -394,6 +401,9 @@ class InstancesWindow(QMainWindow):
 
     def _emitter_kind(self, instance: Instance, kind: TunnelKind) -> Callable[[], None]:
         return lambda: self.connect_requested.emit(instance, kind)
+
+    def _emitter_start(self, instance: Instance, kind: TunnelKind) -> Callable[[], None]:
+        return lambda: self.start_requested.emit(instance, kind)
 
     def _emitter_favourite(self, instance: Instance, kind: TunnelKind) -> Callable[[], None]:
         return lambda: self.favourite_requested.emit(instance, kind)

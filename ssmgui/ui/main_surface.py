@@ -23,6 +23,7 @@ from ssmgui.ui.custom_port_dialog import CustomPortDialog
 from ssmgui.ui.desktop_notifications import DesktopNotifications
 from ssmgui.ui.favourites_dialog import FavouritesDialog
 from ssmgui.ui.instance_choice_menu import described_defaults
+from ssmgui.ui.instance_start_ui import InstanceStartUi
 from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.settings_dialog import SettingsDialog
@@ -55,6 +56,7 @@ class MainSurface:
         self.window.setWindowTitle("ssmgui — instances and tunnels")
         self._show_marks(controller)
         self.tray: TrayIcon | None = None
+        self.starts = InstanceStartUi(controller, lambda: self.window)  # Start and connect
         if TrayIcon.available():
             menu = TrayMenu(
                 controller,
@@ -64,6 +66,7 @@ class MainSurface:
                 ask_custom_port=self.ask_custom_port,
                 marks=self.marks,
                 open_favourites=self.open_favourites,
+                start_and_connect=self.starts.request,
             )
             self.tray = TrayIcon(controller, menu, self.window)
         else:
@@ -145,6 +148,7 @@ class MainSurface:
         window.favourite_requested.connect(self.add_favourite)
         self.passwords = WindowsPasswordUi(controller, lambda: self.window)
         window.windows_password_requested.connect(self.passwords.request)
+        window.start_requested.connect(self.starts.request)
         window.choice_requested.connect(controller.choose)
         window.choice_of = lambda i: (controller.choice_for(i), controller.settings.ssh_user)
         window.details.describe = lambda i: described_defaults(

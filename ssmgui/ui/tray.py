@@ -20,6 +20,7 @@ from ssmgui.core.tunnel_figures import throughput
 from ssmgui.ui import icons
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.desktop_notifications import DesktopNotifications
+from ssmgui.ui.instance_model import startable
 from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.tunnels_model import tunnel_facts, tunnel_line
 
@@ -68,8 +69,10 @@ class TrayMenu:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         marks: ProfileMarks | None = None,
         open_favourites: Callable[[], None] | None = None,
+        start_and_connect: Callable[[Instance, TunnelKind], None] | None = None,
     ) -> None:
         self._controller = controller
+        self._start_and_connect = start_and_connect
         self._open_favourites = open_favourites
         self.marks = marks or ProfileMarks()  # a marked profile's entries carry its colour
         self.open_window = open_window
@@ -131,11 +134,25 @@ class TrayMenu:
         for instance in ordered[:MAX_INSTANCES_PER_REGION]:
             title = f"{instance.display_name}  ({instance.instance_id})"
             submenu = menu.addMenu(icons.platform_icon(instance.platform), title)
-            submenu.setEnabled(instance.online)
-            self._connect_actions(submenu, instance)
+            can_start = self._start_and_connect is not None and startable(instance)
+            submenu.setEnabled(instance.online or can_start)
+            if can_start:
+                self._start_actions(submenu, instance)
+            else:
+                self._connect_actions(submenu, instance)
         if len(ordered) > MAX_INSTANCES_PER_REGION:
             more = menu.addAction(f"All {len(ordered)} instances in the window…")
             more.triggered.connect(self.open_window)
+
+    def _start_actions(self, menu: QMenu, instance: Instance) -> None:
+        """A stopped instance: start it, then connect (instance_start_ui.py)."""
+        start = self._start_and_connect
+        assert start is not None
+        default = self._controller.default_kind(instance)
+        for kind in KIND_ACTIONS:
+            label = f"Start and connect {kind.upper()}" + ("  (default)" if kind is default else "")
+            action = menu.addAction(icons.kind_icon(kind), label)
+            action.triggered.connect(lambda _=False, k=kind: start(instance, k))
 
     def _connect_actions(self, menu: QMenu, instance: Instance) -> None:
         controller = self._controller

@@ -18,17 +18,20 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
 from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
+from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelState
 from ssmgui.demo.desktop.files import PROD, STAGING
 from ssmgui.demo.desktop.world import DemoDesktop
 from ssmgui.services.identity.expiry import ExpiryMonitor, ExpiryWarning
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.error_display import ErrorDoor
+from ssmgui.ui.instance_model import startable, status_text
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.mfa_dialog import MfaDialog
 from ssmgui.ui.tray import TrayIcon, TrayMenu
@@ -332,6 +335,7 @@ async def test_profiles_expiring_together_are_renewed_from_one_bar(gui: Gui) -> 
     assert not any(gui.controller.credentials[p].needs_login for p in warnings)
 
 
+@pytest.mark.slow
 async def test_connect_ssh_pushes_a_key_for_the_run_and_hands_it_to_ssh(gui: Gui) -> None:
     """'Push a temporary key' on: Connect SSH pushes the run's key for the SSH user with EC2
     Instance Connect just before the terminal opens, and ssh is given that key only."""
@@ -362,3 +366,82 @@ async def test_connect_ssh_pushes_a_key_for_the_run_and_hands_it_to_ssh(gui: Gui
     assert gui.services.pushed_keys is not None
     gui.services.pushed_keys.close()  # as on quit (AppServices' closers)
     assert not key_file.exists()
+
+
+@pytest.mark.slow
+async def test_start_and_connect_starts_a_stopped_instance_then_opens_the_connection(
+    gui: Gui,
+) -> None:
+    """demo-offline is stopped in EC2: its row says Stopped, and "Start and connect" starts
+    it, shows the start's progress, and opens the page once Session Manager has it online."""
+    await refreshed(gui, "123456")
+    stopped_id = gui.demo.featured["demo-offline"]
+    stopped = next(i for i in gui.controller.instances() if i.instance_id == stopped_id)
+    assert status_text(stopped) == "Stopped"
+    menu = gui.surface.window.instance_menu(stopped)
+    start = next(a for a in menu.actions() if a.text() == "Start and connect: Web page (HTTP)")
+    start.trigger()
+    dialog = gui.surface.starts.dialogs[stopped_id]
+    assert dialog.isVisible()
+    ec2 = gui.demo.fleet.ec2[stopped.profile, stopped.region].instances[stopped_id]
+    ssm = gui.demo.fleet.ssm[stopped.profile, stopped.region].instances[stopped_id]
+    await until(lambda: ec2.state == "pending")
+    assert "pending" in dialog.labelText()
+    await until(lambda: len(gui.launches()) == 1, timeout=30)
+    assert ec2.state == "running" and ssm.online
+    assert stopped_id not in gui.surface.starts.dialogs
+    url = str(gui.launches()[0]["argv"][0])  # type: ignore[index]
+    assert url.startswith("http://127.0.0.1:")
+    (tunnel,) = gui.controller.tunnels.values()
+    assert tunnel.spec.instance_id == stopped_id
+    # The refresh after the start lists it online.
+    await until(lambda: any(i.instance_id == stopped_id and i.online
+                            for i in gui.controller.instances()))  # fmt: skip
+
+
+@pytest.mark.slow
+async def test_cancel_stops_waiting_for_a_start_and_says_ec2_goes_on(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    stopped = next(i for i in gui.controller.instances() if startable(i))
+    notices: list[Notice] = []
+    gui.controller.notify.connect(notices.append)
+    gui.surface.starts.request(stopped, TunnelKind.SSH)
+    dialog = gui.surface.starts.dialogs[stopped.instance_id]
+    await until(lambda: "…" in dialog.labelText() and "Starting" not in dialog.labelText())
+    cancel = dialog.findChild(QPushButton)
+    assert cancel is not None and cancel.text() == "Cancel"
+    QTest.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    await until(lambda: bool(notices))
+    assert "EC2 goes on starting it" in notices[-1].message
+    assert stopped.instance_id not in gui.surface.starts.dialogs
+    assert gui.launches() == []
+
+
+async def test_the_tray_offers_start_and_connect_for_a_stopped_instance(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    asked: list[tuple[str, TunnelKind]] = []
+    menu = QMenu()
+
+    def start(instance: Instance, kind: TunnelKind) -> None:
+        asked.append((instance.instance_id, kind))
+
+    TrayMenu(gui.controller, open_window=lambda: None, open_settings=lambda: None,
+             quit_app=lambda: None, ask_custom_port=lambda _i: None,
+             start_and_connect=start).fill(menu)  # fmt: skip
+    stopped_id = gui.demo.featured["demo-offline"]
+    entry = next(a for a in _all_actions(menu) if a.menu() is not None and stopped_id in a.text())
+    assert entry.isEnabled()
+    submenu = entry.menu()
+    assert isinstance(submenu, QMenu)
+    entry = next(a for a in submenu.actions() if a.text().startswith("Start and connect SSH"))
+    entry.trigger()
+    assert asked == [(stopped_id, TunnelKind.SSH)]
+
+
+def _all_actions(menu: QMenu) -> list[QAction]:
+    found = []
+    for action in menu.actions():
+        found.append(action)
+        if isinstance(action.menu(), QMenu):
+            found += _all_actions(action.menu())  # type: ignore[arg-type]
+    return found
