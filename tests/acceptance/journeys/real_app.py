@@ -92,6 +92,18 @@ async def keyring_refuses(person: Person) -> None:
     await person.check(person.window(QMessageBox) is None, "no error or bug dialog")
     await person.screenshot("the app goes on: listed, one notice")
 
+    # Refresh (F5): the MFA profile asks for its code again; the keyring is not asked again.
+    await person.click(await person.wait_until(lambda: steps.filter_field(person), 5, "the filter"))
+    await person.key("F5")
+    again = await steps.mfa_dialog(person)
+    await person.click_button("Cancel", window=again)
+    await person.wait_until(lambda: not person.shows(again), 10, "the MFA dialog to close")
+    await person.wait_until(
+        lambda: not person.sees("Refreshing instances"), 15, "the refresh to end"
+    )
+    await person.check(not await real_world.keyring_prompts(), "no keyring prompt on refresh")
+    await person.check(len(_memory_only_notices(person)) == 1, "the notice, once after refresh")
+
 
 def _first_run(person: Person) -> FirstRunPanel | None:
     return next(iter(person.find(FirstRunPanel)), None)
