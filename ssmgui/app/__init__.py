@@ -24,6 +24,7 @@ from ssmgui.app.quit_events import QuitEventsToShutdown
 from ssmgui.app.quit_signals import QuitOnSignals
 from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_responsive
 from ssmgui.app.services import AppServices, build_demo_services, build_real_services
+from ssmgui.app.shell_opener import shell_opener, ssh_ready
 from ssmgui.app.single_instance import SingleInstance, instance_name
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.core.instance import Instance
@@ -74,6 +75,8 @@ def controller_for(services: AppServices) -> AppController:
         open_client=client_opener(services),
         passwords=services.passwords,
         starter=services.starter,
+        open_shell=shell_opener(services),
+        ssh_ready=ssh_ready,
     )
 
 

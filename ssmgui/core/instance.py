@@ -20,6 +20,9 @@ from typing import Any
 #: Port forwarding needs SSM Agent 2.3.672.0 or later (AWS Session Manager docs,
 #: "Port forwarding" prerequisites).
 PORT_FORWARDING_MIN_AGENT = (2, 3, 672, 0)
+#: Session Manager shells need SSM Agent 2.3.68.0 or later (AWS Session Manager docs,
+#: "Session Manager prerequisites").
+SHELL_MIN_AGENT = (2, 3, 68, 0)
 #: Agents up to 3.0.196.0 speak only basic (one connection) port forwarding; later ones
 #: multiplex many connections over one session (session-manager-plugin's version gate).
 MULTIPLEXING_AFTER_AGENT = (3, 0, 196, 0)
@@ -106,6 +109,11 @@ class Instance:
     def supports_port_forwarding(self) -> bool:
         """False for agents too old for port forwarding (< 2.3.672.0)."""
         return agent_version_tuple(self.agent_version) >= PORT_FORWARDING_MIN_AGENT
+
+    @property
+    def supports_shell(self) -> bool:
+        """False for agents too old for Session Manager shells (< 2.3.68.0)."""
+        return agent_version_tuple(self.agent_version) >= SHELL_MIN_AGENT
 
     @property
     def supports_multiplexing(self) -> bool:

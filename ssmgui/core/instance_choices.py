@@ -14,8 +14,11 @@ from typing import Any
 
 from ssmgui.core.tunnel import TunnelKind
 
-#: The kinds a double-click can open (a custom port needs its number asked).
-CHOOSABLE_ACTIONS = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
+#: The kinds a double-click can open (a custom port needs its number asked); SHELL is a
+#: Session Manager shell in a terminal, no tunnel.
+CHOOSABLE_ACTIONS = (
+    TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS, TunnelKind.SHELL,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -39,17 +39,22 @@ class HostOs(enum.StrEnum):
         return cls.LINUX
 
 
-#: An instance tag naming what a double-click opens on it: rdp, ssh, http or https
+#: An instance tag naming what a double-click opens on it: rdp, ssh, http, https or shell
 #: (e.g. `ssmgui:action=http` on a web server). Any other value is ignored.
 ACTION_TAG = "ssmgui:action"
 
 
 def default_action(
-    platform: str, settings: Settings, tags: Mapping[str, str] | None = None
+    platform: str,
+    settings: Settings,
+    tags: Mapping[str, str] | None = None,
+    *,
+    ssh_ready: bool = True,
 ) -> TunnelKind:
-    """What a double-click opens: the instance's `ssmgui:action` tag when it names a client
-    kind (rdp, ssh, http, https; any case); else `windows_action` for Windows and
-    `linux_action` otherwise.
+    """What a double-click opens: the instance's `ssmgui:action` tag when it names an
+    action (rdp, ssh, http, https, shell; any case); else `windows_action` for Windows and
+    `linux_action` otherwise — except that SSH becomes a shell when `ssh_ready` is False
+    (the person has no known SSH setup: ssh could not log in, a shell needs nothing).
 
     `platform` is SSM's PlatformType ("Windows", "Linux", "MacOS", any case).
     """
@@ -58,11 +63,13 @@ def default_action(
         return tagged
     if platform.strip().lower() == "windows":
         return settings.windows_action
+    if settings.linux_action is TunnelKind.SSH and not ssh_ready:
+        return TunnelKind.SHELL
     return settings.linux_action
 
 
 def tagged_action(tags: Mapping[str, str]) -> TunnelKind | None:
-    """The client kind the `ssmgui:action` tag names (key and value in any case), if any."""
+    """The action the `ssmgui:action` tag names (key and value in any case), if any."""
     for key, value in tags.items():
         if key.lower() == ACTION_TAG:
             try:
@@ -73,7 +80,7 @@ def tagged_action(tags: Mapping[str, str]) -> TunnelKind | None:
     return None
 
 
-_TAGGABLE = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
+_TAGGABLE = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS, TunnelKind.SHELL)
 
 
 def rdp_file_text(

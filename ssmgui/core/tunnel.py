@@ -25,11 +25,16 @@ REASON_MAX = 256
 
 
 class TunnelKind(enum.StrEnum):
+    """What a connection opens. SHELL is no tunnel: a Session Manager shell in a terminal
+    (`ssmgui shell`), named here so a double-click, a remembered choice and the
+    `ssmgui:action` tag can ask for it; `spec_for` refuses it."""
+
     RDP = "rdp"
     SSH = "ssh"
     HTTP = "http"
     HTTPS = "https"
     CUSTOM = "custom"
+    SHELL = "shell"
 
 
 DEFAULT_REMOTE_PORTS: Mapping[TunnelKind, int] = {
@@ -214,6 +219,8 @@ def spec_for(
     **options: object,
 ) -> TunnelSpec:
     """A spec with the kind's usual remote port (RDP 3389, SSH 22, HTTP 80, HTTPS 443)."""
+    if kind is TunnelKind.SHELL:
+        raise ConfigurationError("A shell is not a tunnel: open it with ssmgui shell.")
     port = remote_port if remote_port is not None else DEFAULT_REMOTE_PORTS.get(kind)
     if port is None:
         raise ConfigurationError("A custom tunnel needs a remote port.")

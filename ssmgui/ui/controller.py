@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -43,9 +44,12 @@ from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ui.first_run import first_run_text
 from ssmgui.ui.instance_model import agent_problem
+from ssmgui.ui.shell_entry import shell_problem
 from ssmgui.ui.tunnel_clients import ClientRun, TunnelClients
 
 log = logging.getLogger(__name__)
+
+SSH_SETUP_FRESH_S = 5.0  # how long "has the person an SSH setup?" is taken as known
 
 
 class IdentityPort(Protocol):
@@ -74,6 +78,8 @@ class IdentityPort(Protocol):
 
 #: Opens the tunnel's client; the started client to watch, or None when it has none (CUSTOM).
 ClientOpener = Callable[[TunnelSnapshot, Instance | None], Awaitable[ClientRun | None]]
+#: Opens the person's terminal running `ssmgui shell` on the instance; the started terminal.
+ShellOpener = Callable[[Instance], Awaitable[ClientRun]]
 #: Asks the person whether to connect to a marked profile; True to connect.
 ConnectConfirmer = Callable[[ConnectQuestion], Awaitable[bool]]
 
@@ -125,8 +131,13 @@ class AppController(QObject):
         open_client: ClientOpener,
         passwords: WindowsPasswords | None = None,
         starter: InstanceStarter | None = None,
+        open_shell: ShellOpener | None = None,
+        ssh_ready: Callable[[Settings], bool] = lambda _settings: True,
         parent: QObject | None = None,
     ) -> None:
+        """`open_shell`: "Open shell" (None: not offered); `ssh_ready`: whether the person
+        has an SSH setup ssh could log in with (`shell_launch.known_ssh_setup`) — without
+        one, a Linux instance's double-click opens a shell."""
         super().__init__(parent)
         self._identity = identity
         self._inventory = inventory
@@ -135,6 +146,10 @@ class AppController(QObject):
         self._open_client = open_client
         self._passwords = passwords
         self.starter = starter  # "Start and connect" on stopped instances (instance_start_ui)
+        self._open_shell = open_shell
+        self._ssh_ready = ssh_ready
+        self._ssh_ready_at: tuple[float, bool] | None = None  # (when asked, the answer)
+        self._shell_note_said = False
         self.regions: dict[tuple[str, str], RegionResult] = {}
         self.tunnels: dict[int, TunnelSnapshot] = {}
         self._instance_of_tunnel: dict[int, Instance] = {}
@@ -285,8 +300,26 @@ class AppController(QObject):
 
     def _usual_kind(self, instance: Instance) -> TunnelKind:
         """What a double-click opens: the instance's `ssmgui:action` tag, else the
-        settings' action for its platform (`ssmgui.core.launch.default_action`)."""
-        return default_action(instance.platform.value, self.settings, dict(instance.tags))
+        settings' action for its platform (`ssmgui.core.launch.default_action`): a shell
+        instead of SSH when the person has no known SSH setup (and shells are offered)."""
+        ready = self._open_shell is None or self.ssh_ready()
+        tags = dict(instance.tags)
+        kind = default_action(instance.platform.value, self.settings, tags, ssh_ready=ready)
+        if kind is TunnelKind.SHELL and self._open_shell is None:
+            return TunnelKind.SSH  # a tag or setting asking for what this app cannot open
+        return kind
+
+    def ssh_ready(self) -> bool:
+        """`ssh_ready` for the current settings, asked again at most every few seconds:
+        menus ask per instance, and it looks at files (a key made meanwhile counts)."""
+        now = time.monotonic()
+        if self._ssh_ready_at is None or now - self._ssh_ready_at[0] > SSH_SETUP_FRESH_S:
+            self._ssh_ready_at = (now, self._ssh_ready(self.settings))
+        return self._ssh_ready_at[1]
+
+    @property
+    def offers_shell(self) -> bool:
+        return self._open_shell is not None
 
     # --- inventory ------------------------------------------------------------------------
 
@@ -356,10 +389,36 @@ class AppController(QObject):
     # --- tunnels --------------------------------------------------------------------------
 
     async def default_action(self, instance: Instance) -> None:
-        await self._connect(instance, self.default_kind(instance))
+        await self.open_tunnel(instance, self.default_kind(instance))
 
     async def open_tunnel(self, instance: Instance, kind: TunnelKind) -> None:
+        if kind is TunnelKind.SHELL:
+            await self.open_shell(instance)
+            return
         await self._connect(instance, kind)
+
+    async def open_shell(self, instance: Instance) -> None:
+        """The person's terminal running `ssmgui shell` on `instance`; an instance that
+        cannot serve one is said through `failed`, and no terminal opens. The first shell
+        of the run says what its terminal will ask (the opener's note), once."""
+        why = shell_problem(instance)
+        if why:
+            self.failed.emit(SessionStartError(why))
+            return
+        if self._open_shell is None:
+            return
+        account = self._aliases.get(instance.profile) or instance.account
+        if not await self._confirmed(instance.profile, instance.display_name, account):
+            return
+        try:
+            run = await self._open_shell(instance)
+        except SsmGuiError as exc:
+            self.failed.emit(exc)
+            return
+        if run.note and not self._shell_note_said:
+            self._shell_note_said = True
+            self.notify.emit(Notice(f"Shell on {instance.display_name}", run.note, stays=True))
+        self.spawn(_reaped(run))
 
     async def connect_custom(
         self, instance: Instance, remote_port: int, local_port: int = 0, remote_host: str = ""
@@ -660,6 +719,12 @@ class AppController(QObject):
         self.update_credentials()
         if after - before:
             self.spawn(self.refresh())
+
+
+async def _reaped(run: ClientRun) -> None:
+    """Wait for a shell's terminal to exit (its status is the terminal's, not the
+    shell's: the held window has shown that already)."""
+    await run.wait()
 
 
 def _same_place(listed: TunnelSpec, asked: TunnelSpec) -> bool:

@@ -18,9 +18,10 @@ from ssmgui.core.instance import Instance
 from ssmgui.core.instance_choices import CHOOSABLE_ACTIONS, InstanceChoice
 from ssmgui.core.launch import ACTION_TAG, default_action, tagged_action
 from ssmgui.core.settings import Settings
+from ssmgui.core.tunnel import TunnelKind
 
 Choose = Callable[[Instance, InstanceChoice], None]
-ACTION_NAMES = {kind: kind.upper() for kind in CHOOSABLE_ACTIONS}
+ACTION_NAMES = {kind: kind.upper() for kind in CHOOSABLE_ACTIONS} | {TunnelKind.SHELL: "Shell"}
 AUTOMATIC = "As the settings and tags say"
 
 
@@ -45,19 +46,26 @@ def add_choice_entries(
 
 
 def described_defaults(
-    instance: Instance, choice: InstanceChoice, settings: Settings
+    instance: Instance, choice: InstanceChoice, settings: Settings, *, ssh_ready: bool = True
 ) -> tuple[str, str]:
     """What a double-click opens and who SSH logs in as, each with why: the person's
-    choice, the instance's tag, or the settings (the details panel shows both)."""
+    choice, the instance's tag, or the settings — or, for SSH without a known SSH setup
+    (`ssh_ready` False), a shell (the details panel shows both)."""
     if choice.action is not None:
-        opens = f"{ACTION_NAMES.get(choice.action, choice.action.upper())} (your choice)"
+        opens = f"{_action_name(choice.action)} (your choice)"
     elif (tagged := tagged_action(dict(instance.tags))) is not None:
-        opens = f"{tagged.upper()} (its {ACTION_TAG} tag)"
+        opens = f"{_action_name(tagged)} (its {ACTION_TAG} tag)"
     else:
-        opens = f"{default_action(instance.platform.value, settings).upper()} (the settings)"
+        usual = default_action(instance.platform.value, settings, ssh_ready=ssh_ready)
+        no_ssh = usual is TunnelKind.SHELL and settings.linux_action is TunnelKind.SSH
+        opens = f"{_action_name(usual)} ({'no SSH key found' if no_ssh else 'the settings'})"
     if choice.ssh_user:
         return opens, f"{choice.ssh_user} (your choice)"
     return opens, f"{settings.ssh_user or '(ssh decides)'} (the settings)"
+
+
+def _action_name(kind: TunnelKind) -> str:
+    return ACTION_NAMES.get(kind, kind.upper())
 
 
 def ask_ssh_user(

@@ -35,6 +35,7 @@ from ssmgui.ui.instance_details import InstanceDetails
 from ssmgui.ui.instance_model import InstanceColumn, InstanceTableModel, startable
 from ssmgui.ui.notice_bar import NoticeBar
 from ssmgui.ui.region_status import RegionStatusPanel
+from ssmgui.ui.shell_entry import shell_label, shell_problem
 from ssmgui.ui.tunnels_view import TunnelsView
 
 CONNECT_LABELS = {
@@ -368,6 +369,8 @@ class InstancesWindow(QMainWindow):
         for kind, label in CONNECT_LABELS.items():
             action = _add(menu, f"Connect: {label}", self._emitter_kind(instance, kind), why)
             action.setIcon(kind_icon(kind))
+        shell = _add(menu, shell_label(instance), self._emitter_kind(instance, TunnelKind.SHELL))
+        _disable(shell, shell_problem(instance))
         if startable(instance):
             menu.addSeparator()
             for kind, label in CONNECT_LABELS.items():
@@ -411,6 +414,13 @@ class InstancesWindow(QMainWindow):
     def _emitter(self, instance: Instance, which: str) -> Callable[[], None]:
         signal = self.custom_port_requested if which == "custom" else self.remote_host_requested
         return lambda: signal.emit(instance)
+
+
+def _disable(action: QAction, because: str) -> None:
+    """Disable `action` with `because` as its tooltip; nothing when `because` is ""."""
+    if because:
+        action.setEnabled(False)
+        action.setToolTip(because)
 
 
 def _add(menu: QMenu, text: str, emit: Callable[[], object], disabled_because: str = "") -> QAction:

@@ -152,7 +152,7 @@ class MainSurface:
         window.choice_requested.connect(controller.choose)
         window.choice_of = lambda i: (controller.choice_for(i), controller.settings.ssh_user)
         window.details.describe = lambda i: described_defaults(
-            i, controller.choice_for(i), controller.settings
+            i, controller.choice_for(i), controller.settings, ssh_ready=controller.ssh_ready()
         )
         window.choice_requested.connect(window.details.refresh)  # after the choice is kept
         window.refresh_requested.connect(lambda: controller.spawn(controller.refresh()))

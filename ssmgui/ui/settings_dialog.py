@@ -41,7 +41,9 @@ KEEPALIVE_NOTE = (
     "A policy choice: keepalive keeps idle tunnels open (useful for a minimised Remote "
     "Desktop). Leave it off to let your organisation's idle timeout close forgotten tunnels."
 )
-_ACTION_KINDS = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
+_ACTION_KINDS = (
+    TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS, TunnelKind.SHELL,
+)  # fmt: skip
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -22,6 +22,7 @@ from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.desktop_notifications import DesktopNotifications
 from ssmgui.ui.instance_model import startable
 from ssmgui.ui.profile_marks import ProfileMarks
+from ssmgui.ui.shell_entry import shell_label, shell_problem
 from ssmgui.ui.tunnels_model import tunnel_facts, tunnel_line
 
 MAX_INSTANCES_PER_REGION = 25
@@ -163,6 +164,14 @@ class TrayMenu:
             action.triggered.connect(
                 lambda _=False, k=kind: controller.spawn(controller.open_tunnel(instance, k))
             )
+        if controller.offers_shell:
+            shell = shell_label(instance) + ("  (default)" if default is TunnelKind.SHELL else "")
+            action = menu.addAction(shell)
+            action.triggered.connect(lambda: controller.spawn(controller.open_shell(instance)))
+            if why := shell_problem(instance):  # the tray shows no tooltips: said in the text
+                action.setEnabled(False)
+                action.setText(f"{shell_label(instance)} (agent too old)")
+                action.setToolTip(why)
         menu.addAction("Custom port…").triggered.connect(lambda: self._ask_custom_port(instance))
         if instance.platform is Platform.WINDOWS and not instance.hybrid:  # EC2 ones only
             menu.addAction("Get Windows password…").triggered.connect(

@@ -41,4 +41,11 @@ CLIENT_NOTES = {
         "the tunnel, then stops at the handshake. On a real Windows instance it would show "
         "the desktop."
     ),
+    TunnelKind.SHELL: (
+        "The demo's shell is a real shell on THIS computer, in a temporary folder, not an "
+        "instance; only the featured Linux instances offer one. Its terminal runs a demo "
+        "world of its own, so it asks there for the MFA code (any 6 digits; demo-dev needs "
+        "none). On a real instance it would be the instance's shell, signed in as this "
+        "window is."
+    ),
 }

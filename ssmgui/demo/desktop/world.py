@@ -67,8 +67,14 @@ MFA_CODE_HINT = "any 6 digits (000000 shows a wrong code)"
 #: Every featured instance has these tags, and no fleet instance has them: typing
 #: `guide.FEATURED_FILTER` in the window's filter shows the featured instances only.
 FEATURED_TAGS = {"Team": "demo", "Environment": "demo"}
-#: demo-web opens its page on a double-click (the product's per-instance action tag).
-_ACTIONS = {"demo-web": {ACTION_TAG: "http"}}
+#: demo-web opens its page on a double-click (the product's per-instance action tag);
+#: demo-ssh and demo-old-agent keep SSH (to show ssh's tunnel and an old agent's refusal)
+#: though a demo person has no SSH key, which would make a Linux double-click a shell.
+_ACTIONS = {
+    "demo-web": {ACTION_TAG: "http"},
+    "demo-ssh": {ACTION_TAG: "ssh"},
+    "demo-old-agent": {ACTION_TAG: "ssh"},
+}
 DEMO_RDP_PASSWORD = "Demo-Rdp-Pa55!"  # noqa: S105 - a fake instance's, shown by the demo
 
 

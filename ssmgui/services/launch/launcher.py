@@ -175,15 +175,33 @@ class Launcher:
         command = self.ssh_argv(
             port, settings, instance_id=instance_id, identity_file=identity_file
         )
+        note = self._notes.get(TunnelKind.SSH, "")
+        if identity_file is not None:  # a pushed key: say why ssh may still refuse it
+            note = f"{note} {NOT_ACCEPTED_HINT}".strip()
+        return await self.open_in_terminal(command, settings, held_note=note)
+
+    async def open_shell(self, command: Sequence[str], settings: Settings) -> LaunchedClient:
+        """Open the person's terminal running `command` (`ssmgui shell …`, built by
+        `shell_launch.shell_argv`), held open with its status should it fail; `note` is
+        this launcher's note for shells (the demo's)."""
+        note = self._notes.get(TunnelKind.SHELL, "")
+        launched = await self.open_in_terminal(command, settings, held_note=note)
+        launched.note = note
+        return launched
+
+    async def open_in_terminal(
+        self, command: Sequence[str], settings: Settings, *, held_note: str = ""
+    ) -> LaunchedClient:
+        """`settings.terminal_command` or this desktop's terminal running `command`. On
+        Linux the window stays open when the command fails, showing its exit status and
+        `held_note` (`terminals.held_on_failure`)."""
         if settings.terminal_command:
-            argv = self._custom(settings.terminal_command, {"command": command}, "terminal command")
+            values = {"command": list(command)}
+            argv = self._custom(settings.terminal_command, values, "terminal command")
             return LaunchedClient(argv, await self._start(argv, new_console=True), handed_off=False)
         terminal = self._terminal()
         if self.desktop.os_name is HostOs.LINUX:
-            note = self._notes.get(TunnelKind.SSH, "")
-            if identity_file is not None:  # a pushed key: say why ssh may still refuse it
-                note = f"{note} {NOT_ACCEPTED_HINT}".strip()
-            command = held_on_failure(command, note)
+            command = held_on_failure(command, held_note)
         argv = terminal_argv(self.desktop.os_name, terminal, command)
         # Terminal.app and Windows Terminal run the command in their own long-lived process.
         handed_off = self.desktop.os_name is HostOs.MACOS or terminal.lower().endswith("wt.exe")
