@@ -28,6 +28,7 @@ from ssmgui.cli.tunnel_commands import (
     session_record,
     stop_on_termination_signals,
 )
+from ssmgui.core.errors import ConfigurationError
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, spec_for
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity_facade import IdentityFacade
@@ -73,6 +74,11 @@ def run_connect(args: argparse.Namespace) -> int:
     # The demo never touches the person's settings (as in the GUI's demo).
     settings = SettingsService(None if getattr(args, "demo", False) else SettingsStore())
     checked_endpoint_url(args.endpoint_url)  # a bad one is told before any sign-in
+    if args.push_key and args.kind != "ssh":
+        raise ConfigurationError("--push-key is for ssh: EC2 Instance Connect pushes SSH keys.")
+    pushing = args.kind == "ssh" and (args.push_key or settings.current.ssh_push_key)
+    if pushing:
+        check_supported(args.instance)  # a hybrid node is told before anything else
     with identity_service(args, data_safe_prompt()) as identity:
         profile = chosen_profile(args.profile)
         facade = IdentityFacade(
@@ -92,7 +98,7 @@ def run_connect(args: argparse.Namespace) -> int:
         world = demo_world(args)
         launcher = Launcher(notes=world.client_notes if world is not None else None)
         launcher.remove_leftovers()
-        keys = _pushed_keys(args, settings, identity)
+        keys = _pushed_keys(args, identity) if pushing else None
         try:
             connecting = _connect(
                 manager, spec, settings, launcher, args=args, identity=identity, keys=keys
@@ -104,15 +110,9 @@ def run_connect(args: argparse.Namespace) -> int:
                 keys.close()  # the run's private key: ssh has read it by now
 
 
-def _pushed_keys(
-    args: argparse.Namespace, settings: SettingsService, identity: IdentityService
-) -> PushedKeys | None:
-    """The run's key pusher when ssh is to log in with a pushed key; a hybrid node is
-    refused here, before any AWS call."""
-    wanted = args.push_key or settings.current.ssh_push_key
-    if args.kind != "ssh" or not wanted:
-        return None
-    check_supported(args.instance)
+def _pushed_keys(args: argparse.Namespace, identity: IdentityService) -> PushedKeys:
+    """The run's key pusher, for ssh to log in with a pushed key (crashed runs' key
+    folders removed first)."""
     EphemeralKey.remove_leftovers()
     world = demo_world(args)
     return PushedKeys(InstanceConnect(identity.session_for, world.endpoint_for if world else None))

@@ -167,9 +167,13 @@ class FakeAws:
         return instance
 
     def _connect_target(self, instance_id: str) -> ConnectTarget | None:
-        """What EC2 Instance Connect knows of an instance: the fleet's, running."""
+        """What EC2 Instance Connect knows of an instance: the fleet's; an offline one is
+        taken as stopped, as the demo fleet's offline instances are (demo/fleet.py)."""
         instance = self.instances.get(instance_id)
-        return None if instance is None else ConnectTarget(platform=instance.platform)
+        if instance is None:
+            return None
+        state = "running" if instance.online else "stopped"
+        return ConnectTarget(state=state, platform=instance.platform)
 
     def stream_url(self, session_id: str) -> str:
         scheme = "wss" if self._stream_tls else "ws"

@@ -43,6 +43,27 @@ def test_forward_warns_before_listening_on_every_interface(tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
 
 
+HYBRID = "mi-0123456789abcdef0 is a hybrid (on-premises) node"
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["connect", "i-0123456789abcdef0", "http"], "--push-key is for ssh"),
+        (["connect", "mi-0123456789abcdef0", "ssh"], HYBRID),
+        (["ssh-proxy", "mi-0123456789abcdef0", "22"], HYBRID),
+    ],
+)
+@pytest.mark.slow
+def test_push_key_refuses_what_instance_connect_cannot_do(
+    command: list[str], says: str, tmp_path: Path
+) -> None:
+    done = run_ssmgui([*command, "--push-key", "--region", "eu-west-1"], tmp_path)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 class Listener:
     """A TCP listener on loopback that counts the connections it was offered."""
 

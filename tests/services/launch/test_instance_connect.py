@@ -80,6 +80,9 @@ async def test_refusals_name_the_action_and_offer_the_shell(world: World) -> Non
             connect.push, "prod", "eu-west-1", "i-0000000000000dead", "ec2-user", key
         )
     assert "does not know i-0000000000000dead" in unknown.value.user_message
+    world.fake.instances[LINUX].ping_status = "ConnectionLost"  # the fake's stopped
+    with pytest.raises(InstanceConnectError, match=r"is not running .* start it first"):
+        await asyncio.to_thread(connect.push, "prod", "eu-west-1", LINUX, "ec2-user", key)
 
 
 def test_a_hybrid_node_is_refused_before_any_call() -> None:
