@@ -75,7 +75,7 @@ def add_push_key_options(parser: argparse.ArgumentParser) -> None:
         "--push-key pushes the PUBLIC half of the key ssh logs in with to the instance for "
         "60 s (ec2-instance-connect:SendSSHPublicKey) just before ssh connects, so "
         "ssh/scp/sftp work without authorized_keys. In ~/.ssh/config: ProxyCommand ssmgui "
-        "ssh-proxy %%h %%p --push-key --os-user %%r. The private key stays with ssh.",
+        "ssh-proxy %h %p --push-key --os-user %r. The private key stays with ssh.",
     )
     group.add_argument(
         "--push-key", action="store_true", help="push the public key before connecting"
