@@ -101,8 +101,10 @@ def platform_icon(platform: Platform) -> QIcon:
 
 
 def kind_icon(kind: TunnelKind) -> QIcon:
-    """HTTPS shares the HTTP picture; a custom port gets the drawn stand-in."""
-    return icon(f"kind/{'http' if kind is TunnelKind.HTTPS else kind.value}")
+    """HTTPS shares the HTTP picture and a shell the SSH terminal's; a custom port gets
+    the drawn stand-in."""
+    shared = {TunnelKind.HTTPS: "http", TunnelKind.SHELL: "ssh"}
+    return icon(f"kind/{shared.get(kind, kind.value)}")
 
 
 def state_icon(state: TunnelState) -> QIcon:

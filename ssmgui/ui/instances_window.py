@@ -370,6 +370,7 @@ class InstancesWindow(QMainWindow):
             action = _add(menu, f"Connect: {label}", self._emitter_kind(instance, kind), why)
             action.setIcon(kind_icon(kind))
         shell = _add(menu, shell_label(instance), self._emitter_kind(instance, TunnelKind.SHELL))
+        shell.setIcon(kind_icon(TunnelKind.SHELL))
         _disable(shell, shell_problem(instance))
         if startable(instance):
             menu.addSeparator()

@@ -166,7 +166,7 @@ class TrayMenu:
             )
         if controller.offers_shell:
             shell = shell_label(instance) + ("  (default)" if default is TunnelKind.SHELL else "")
-            action = menu.addAction(shell)
+            action = menu.addAction(icons.kind_icon(TunnelKind.SHELL), shell)
             action.triggered.connect(lambda: controller.spawn(controller.open_shell(instance)))
             if why := shell_problem(instance):  # the tray shows no tooltips: said in the text
                 action.setEnabled(False)

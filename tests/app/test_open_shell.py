@@ -1,4 +1,4 @@
-""" "Open shell" in the composed app on the demo world: the context menu's and the tray's
+"""The "Open shell" entry in the composed app on the demo world: the context menu's and the tray's
 entries, what a double-click opens on a Linux instance without an SSH setup, and the
 terminal the launcher starts — a real `ssmgui --demo shell` in a real pseudo-terminal
 (tests/app/pty_terminal.py), typed into as a person would. No secret in its argv or

@@ -42,6 +42,7 @@ def _journeys() -> dict[str, Journey]:
         instances,
         mfa_waits_alone,
         real_app,
+        shell,
         sign_in,
         stop,
         tunnels,
@@ -65,6 +66,7 @@ def _journeys() -> dict[str, Journey]:
         "favourites_add_and_manage": Journey(favourites.add_and_manage),
         "listed_while_mfa_waits": Journey(mfa_waits_alone.listed_while_the_code_is_awaited),
         "stop_a_tunnel": Journey(stop.stop_from_the_tunnels_tab),
+        "open_shell": Journey(shell.open_shell_and_type),
         "no_aws_config": Journey(
             real_app.no_aws_config, demo=False, world=real_world.fake_aws_and_working_keyring
         ),
