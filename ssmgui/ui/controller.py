@@ -43,7 +43,7 @@ from ssmgui.services.settings_store import SettingsService
 from ssmgui.services.tunnels.manager import TunnelManager, favourite_spec
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ui.first_run import first_run_text
-from ssmgui.ui.instance_model import agent_problem
+from ssmgui.ui.instance_model import agent_problem, startable, stopped_problem
 from ssmgui.ui.shell_entry import shell_problem
 from ssmgui.ui.tunnel_clients import ClientRun, TunnelClients
 
@@ -437,6 +437,9 @@ class AppController(QObject):
     ) -> None:
         if not instance.supports_port_forwarding:  # said now, not by a tunnel that hangs
             self.failed.emit(SessionStartError(agent_problem(instance)))
+            return
+        if startable(instance):  # stopped: say how to start it, not "not connected" alone
+            self.failed.emit(SessionStartError(stopped_problem(instance)))
             return
         account = self._aliases.get(instance.profile) or instance.account
         if not await self._confirmed(instance.profile, instance.display_name, account):

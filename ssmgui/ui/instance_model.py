@@ -85,6 +85,15 @@ def startable(instance: Instance) -> bool:
     return instance.state == "stopped" and not instance.hybrid and not instance.online
 
 
+def stopped_problem(instance: Instance) -> str:
+    """What a connection to a stopped instance is told (see `startable`)."""
+    return (
+        f"{instance.display_name} ({instance.instance_id}) is stopped, so it is not connected "
+        "to Session Manager. Right-click it (or open its entry in the tray menu) and choose "
+        "Start and connect: ssmgui starts it and connects once it is online."
+    )
+
+
 def status_text(instance: Instance) -> str:
     """The agent's status; for an offline instance EC2 does not report running, EC2's
     state ("Stopped", not "Connection lost": the agent is not lost, the machine is off)."""

@@ -202,6 +202,16 @@ async def test_offline_instance_reaches_the_error_door(gui: Gui) -> None:
     assert any("not connected" in text for text in gui.door.shown)
 
 
+async def test_connecting_to_a_stopped_instance_says_how_to_start_it(gui: Gui) -> None:
+    await refreshed(gui, "123456")
+    stopped_id = gui.demo.featured["demo-offline"]
+    stopped = next(i for i in gui.controller.instances() if i.instance_id == stopped_id)
+    await gui.controller.open_tunnel(stopped, TunnelKind.SSH)
+    (told,) = gui.door.shown
+    assert "is stopped, so it is not connected" in told and "Start and connect" in told
+    assert not gui.demo.fleet.ssm[stopped.profile, stopped.region].sessions  # nothing asked
+
+
 async def test_quit_stops_every_tunnel_and_session(gui: Gui) -> None:
     await refreshed(gui, "123456")
     featured = [gui.demo.featured["demo-web"], gui.demo.featured["demo-rdp"]]
