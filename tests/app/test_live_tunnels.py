@@ -233,7 +233,9 @@ async def test_a_failed_tunnel_shows_no_address_and_is_cleared_with_a_click(app:
     await signed_in(app)
     await show_tunnels_tab(app)
     window = app.surface.window
-    offline = app.instance("demo-offline")
+    # Offline with no EC2 state to tell (as a hybrid node): the tunnel is tried, and fails.
+    # (A stopped one is told to be started before any tunnel: test_gui_demo.)
+    offline = dataclasses.replace(app.instance("demo-offline"), state="")
     await app.controller.open_tunnel(offline, TunnelKind.SSH)
     assert app.cell(0, TunnelColumn.STATE) == "Failed"
     assert app.cell(0, TunnelColumn.ADDRESS) == "—"
