@@ -18,13 +18,21 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QMenu
 
-from ssmgui.app.shell_opener import ssh_ready
+from ssmgui.app.shell_opener import shell_opener, ssh_ready
 from ssmgui.core.instance_choices import InstanceChoice
 from ssmgui.core.launch import HostOs
 from ssmgui.core.tunnel import TunnelKind
 from ssmgui.demo.desktop.files import DEV
 from ssmgui.demo.desktop.guide import CLIENT_NOTES
-from ssmgui.services.launch.client_process import Desktop
+from ssmgui.services.identity.secrets import SecretStore
+from ssmgui.services.launch.client_process import (
+    ClientProcess,
+    Desktop,
+    SpawnRequest,
+    spawn_process,
+)
+from ssmgui.services.launch.launcher import Launcher
+from ssmgui.services.launch.shell_launch import MEMORY_ONLY_NOTE
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.shell_entry import SHELL_LABEL
 from ssmgui.ui.tray import TrayMenu
@@ -158,3 +166,26 @@ async def _secrets_of(world: World) -> list[str]:
     assert credentials is not None
     frozen = credentials.get_frozen_credentials()
     return [str(frozen.secret_key or ""), str(frozen.token or ""), str(frozen.access_key or "")]
+
+
+async def test_without_a_shared_keyring_the_shell_says_it_asks_for_the_code_itself(
+    world: World,
+) -> None:
+    started: list[SpawnRequest] = []
+
+    async def spawn(request: SpawnRequest) -> ClientProcess:
+        started.append(request)
+        return await spawn_process(SpawnRequest(("true",), request.env))
+
+    xterm = Desktop(HostOs.LINUX, which=lambda n: "/usr/bin/xterm" if n == "xterm" else None)
+    real = dataclasses.replace(
+        world.services, demo=None, secrets=SecretStore(None), launcher=Launcher(xterm, spawn)
+    )  # as the real app is built when no keyring is usable
+    files = world.instance("demo-files")
+    launched = await shell_opener(real)(files)
+    assert MEMORY_ONLY_NOTE in launched.note
+    assert "--demo" not in started[0].argv  # the real app's terminal runs the real ssmgui
+    assert started[0].argv[-6:] == (
+        "shell", files.instance_id, "--profile", DEV, "--region", files.region,
+    )  # fmt: skip
+    await launched.wait()
