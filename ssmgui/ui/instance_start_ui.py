@@ -47,6 +47,7 @@ class InstanceStartUi:
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.setMinimumDuration(0)
+        dialog.setMinimumWidth(460)  # the title (the instance's name) and the longest step
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialogs[instance.instance_id] = dialog
         task = asyncio.get_running_loop().create_task(self._run(instance, kind, dialog))

@@ -44,6 +44,7 @@ def _journeys() -> dict[str, Journey]:
         real_app,
         shell,
         sign_in,
+        start_stopped,
         stop,
         tunnels,
         windows_password,
@@ -67,6 +68,7 @@ def _journeys() -> dict[str, Journey]:
         "listed_while_mfa_waits": Journey(mfa_waits_alone.listed_while_the_code_is_awaited),
         "stop_a_tunnel": Journey(stop.stop_from_the_tunnels_tab),
         "open_shell": Journey(shell.open_shell_and_type),
+        "start_and_connect": Journey(start_stopped.start_and_connect),
         "no_aws_config": Journey(
             real_app.no_aws_config, demo=False, world=real_world.fake_aws_and_working_keyring
         ),
