@@ -11,7 +11,7 @@ import shutil
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity.sso import sso_cache_dir
+from ssmgui.services.identity.sso_login import SignInUi, SsoSignIn
 from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService
@@ -84,6 +85,10 @@ class AppServices:
                 await close()
             except Exception:
                 log.exception("closing %s failed", getattr(close, "__qualname__", close))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def identity_settings(settings: Settings) -> IdentitySettings:
@@ -164,7 +169,9 @@ async def build_real_services(
         settings=identity_settings(settings.current),
     )
     settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
-    facade = IdentityFacade(identity)
+    # "Sign in" on an IAM Identity Center profile opens the person's browser (sso_login.py).
+    sso = SsoSignIn(AwsClients(), sso_cache_dir(Path.home()), _utc_now)
+    facade = IdentityFacade(identity, sso=sso)
     inventory = InventoryService(ProfileSessions(identity.session_for), cache=InventoryCache())
     data_loop = WorkerLoop("ssmgui-tunnels")
     record = SessionRecord()
@@ -193,10 +200,14 @@ async def build_real_services(
 DEMO_SETTINGS = Settings(mfa_duration_s=900, expiry_warning_s=840)
 
 
-async def build_demo_services(parent: ParentFor) -> AppServices:
-    from ssmgui.demo.desktop.world import start_demo_desktop  # noqa: PLC0415 - the demo only
+async def build_demo_services(parent: ParentFor, *, sso_profile: bool = False) -> AppServices:
+    """The GUI's services on the embedded demo world; `sso_profile`: with its IAM
+    Identity Center profile (demo/desktop/sso.py)."""
+    from ssmgui.demo.desktop.sso import REFRESH_WINDOW  # noqa: PLC0415 - the demo only
+    from ssmgui.demo.desktop.world import start_demo_desktop  # noqa: PLC0415
+    from ssmgui.demo.sso.browser import visit  # noqa: PLC0415
 
-    desktop = await start_demo_desktop()
+    desktop = await start_demo_desktop(sso_profile=sso_profile)
     restore = desktop.apply_environment()
     # Its sessions end with the embedded world, so the demo records none; its cache folder
     # goes on quit, and a crashed demo's at the next demo's start.
@@ -206,16 +217,20 @@ async def build_demo_services(parent: ParentFor) -> AppServices:
     settings.update(DEMO_SETTINGS)
     prompt = GuiMfaPrompt(asyncio.get_running_loop(), parent)
     files = AwsFiles(desktop.config_file, desktop.credentials_file)
+    clients = AwsClients(endpoint_url=desktop.sts_endpoint, sso_endpoint_url=desktop.sso.url)
     identity = IdentityService(
         load_profiles=ProfileCache(files, {}),
         store=SecretStore(None),  # …nor the user's keyring
-        clients=AwsClients(endpoint_url=desktop.sts_endpoint),
+        clients=clients,
         prompt=prompt,
         sso_cache_dir=cache_dir / "sso",
         settings=identity_settings(DEMO_SETTINGS),
     )
     settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
-    facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for)
+    # The demo's IAM Identity Center sign-in completes on its own page (demo/sso/browser.py).
+    sso = SsoSignIn(clients, cache_dir / "sso", _utc_now, SignInUi(open_browser=visit),
+                    refresh_window=REFRESH_WINDOW)  # fmt: skip
+    facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for, sso=sso)
     inventory = InventoryService(
         ProfileSessions(identity.session_for, endpoint_url_for=desktop.endpoint_for),
         cache=InventoryCache(cache_dir),

@@ -188,9 +188,13 @@ class DemoFleet:
         per_pair: int = 60,
         seed: int = 1,
         faults: Faults | None = None,
+        *,
+        accounts: tuple[str, ...] = (),
     ) -> None:
+        """`accounts`: each profile's account id, in order (default: `account_for`)."""
         self.faults = faults or Faults()
         self.profiles, self.regions = profiles, regions
+        self.accounts = accounts
         self.per_pair, self.seed = per_pair, seed
         self.ssm: dict[tuple[str, str], FakeAws] = {}
         self.ec2: dict[tuple[str, str], FakeEc2] = {}
@@ -198,7 +202,7 @@ class DemoFleet:
 
     async def start(self) -> None:
         for index, profile in enumerate(self.profiles):
-            account = account_for(index)
+            account = self.accounts[index] if self.accounts else account_for(index)
             for region in self.regions:
                 fake = FakeAws(faults=self.faults, region=region, sigv4="off")
                 ec2 = FakeEc2(self.faults)

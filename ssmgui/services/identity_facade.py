@@ -1,5 +1,9 @@
 """The identity service as the GUI and the tunnel manager use it: names, regions, sign-in
-status, and a SessionApi per (profile, region) built from fresh credentials."""
+status, and a SessionApi per (profile, region) built from fresh credentials.
+
+A profile that signs in with IAM Identity Center is signed in through `SsoSignIn` (the
+browser, once per SSO session however many profiles ask; see sso_login.py) when the
+facade has one; its role credentials then come from the shared token file."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ import botocore.session
 
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.identity.sso_login import SsoSignIn
+from ssmgui.services.identity.sso_sessions import NotSsoError, SsoSession, find_sso_session
 from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 
 ALIAS_TIME_LIMIT_S = 10.0  # an account alias only labels things: not worth a longer wait
@@ -29,8 +35,10 @@ class IdentityFacade:
         *,
         ssm_endpoint_for: Callable[[str, str], str | None] = lambda _profile, _region: None,
         client_config: Any = None,
+        sso: SsoSignIn | None = None,
     ) -> None:
         self._identity = identity
+        self._sso = sso
         self._ssm_endpoint_for = ssm_endpoint_for
         self._config = client_config
         # (profile, region) → (the profiles it was built from, the API): see api_for
@@ -52,13 +60,39 @@ class IdentityFacade:
     async def sign_in(self, profile: str) -> datetime | None:
         self._apis.clear()
         self._identity.new_sign_in_round()
+        if (session := self.sso_session_of(profile)) is not None:
+            await asyncio.to_thread(self._sso_signed_in, session, profile)
+            return self._identity.expires_at(profile)
         identity = await self._identity.login_async(profile)
         return identity.expires_at
 
     async def sign_in_each(self, profiles: Sequence[str]) -> None:
+        """Each of `profiles`: the SSO ones first, one sign-in per SSO session."""
         self._apis.clear()
         self._identity.new_sign_in_round()
-        await asyncio.to_thread(self._identity.login_each, profiles)
+        sso = {name: s for name in profiles if (s := self.sso_session_of(name)) is not None}
+        for name, session in sso.items():
+            await asyncio.to_thread(self._sso_signed_in, session, name)
+        others = [name for name in profiles if name not in sso]
+        if others:
+            await asyncio.to_thread(self._identity.login_each, others)
+
+    def sso_session_of(self, profile: str) -> SsoSession | None:
+        """The IAM Identity Center sign-in `profile` uses, when this facade signs in to
+        it (None: not an SSO profile, or no `SsoSignIn` given)."""
+        if self._sso is None:
+            return None
+        try:
+            return find_sso_session(self.profile_files()[0], profile)
+        except NotSsoError:
+            return None
+
+    def _sso_signed_in(self, session: SsoSession, profile: str) -> None:
+        """A usable token for `session` (cached, refreshed, or one browser sign-in shared
+        by every caller waiting for it), then `profile`'s role credentials from it."""
+        assert self._sso is not None
+        self._sso.token(session, interactive=True)
+        self._identity.credentials(profile)
 
     def expires_at(self, profile: str) -> datetime | None:
         return self._identity.expires_at(profile)

@@ -44,9 +44,13 @@ class DemoUsers:
 
 
 def write_aws_files(
-    directory: Path, users: DemoUsers, regions: Mapping[str, tuple[str, ...]]
+    directory: Path,
+    users: DemoUsers,
+    regions: Mapping[str, tuple[str, ...]],
+    extra_config: str = "",
 ) -> tuple[Path, Path]:
-    """Write config and credentials into `directory`; returns their paths."""
+    """Write config and credentials into `directory`; returns their paths. `extra_config`
+    is appended to the config (the demo's IAM Identity Center sections)."""
     config, credentials = directory / "config", directory / "credentials"
     serial = users.prod.mfa_serial or ""
     sections = {
@@ -62,7 +66,8 @@ def write_aws_files(
             f"[profile {name}]\nregion = {regions[name][0]}\n"
             f"ssmgui_regions = {' '.join(regions[name])}\n{extra}\n"
             for name, extra in sections.items()
-        ),
+        )
+        + extra_config,
         encoding="utf-8",
     )
     # Create with 0600 before writing: the secret keys are never readable by others.
@@ -79,12 +84,16 @@ def write_aws_files(
     return config, credentials
 
 
-def demo_environment(config: Path, credentials: Path) -> dict[str, str]:
+def demo_environment(config: Path, credentials: Path, sso_url: str = "") -> dict[str, str]:
     """What botocore and the AWS CLI need to read the demo's files and nothing else.
 
-    No AWS_ENDPOINT_URL: endpoints differ per (profile, region) and are passed per client.
+    No AWS_ENDPOINT_URL: endpoints differ per (profile, region) and are passed per client;
+    but IAM Identity Center is one service (`sso_url`), which botocore's own SSO token
+    refresh and role credentials reach only through its per-service variables.
     """
+    sso = {"AWS_ENDPOINT_URL_SSO": sso_url, "AWS_ENDPOINT_URL_SSO_OIDC": sso_url}
     return {
+        **(sso if sso_url else {}),
         "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
         "AWS_EC2_METADATA_DISABLED": "true",

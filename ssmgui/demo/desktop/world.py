@@ -19,6 +19,10 @@
 - the demo's Windows key pair (`windows_key_file`, mode 0600, beside the AWS files): every
   demo Windows instance's password is encrypted for it (demo-rdp's is `DEMO_RDP_PASSWORD`);
   about one in four fleet Windows instances has none yet, as if just launched;
+- an IAM Identity Center (`sso.py`): `[sso-session demo-sso]` and, with `sso_profile`,
+  the profile `demo-sso-sandbox` on it (off by default for now: the GUI's demo journeys
+  count the three profiles above); four accounts with a few instances each; a sign-in
+  completes on the fake's own page and lasts 3 minutes, so its end and a new sign-in show;
 - AWS files in a private temp directory (credentials mode 0600). botocore reads them from
   the environment: `apply_environment()` points `os.environ` at them (the GUI runs in one
   process) and returns the function that restores it; `stop()` restores it too.
@@ -49,6 +53,7 @@ from ssmgui.demo.desktop.files import (
     demo_environment,
     write_aws_files,
 )
+from ssmgui.demo.desktop.sso import DemoSso
 from ssmgui.demo.desktop.targets import SshBanner, WelcomePage
 from ssmgui.demo.ec2.server import FakeEc2Instance
 from ssmgui.demo.ec2.windows_key import DEMO_KEY_FILE_NAME, DEMO_KEY_NAME, DEMO_WINDOWS_KEY_PEM
@@ -111,8 +116,11 @@ class DemoDesktop:
     welcome = guide.welcome(MFA_CODE_HINT)  # the GUI's first banner (guide.py)
     client_notes = guide.CLIENT_NOTES  # what clients cannot show here, said as they open
 
-    def __init__(self, fleet: DemoFleet, sts: FakeSts, targets: _Targets) -> None:
+    def __init__(
+        self, fleet: DemoFleet, sts: FakeSts, targets: _Targets, sso: DemoSso | None = None
+    ) -> None:
         self.fleet, self.sts, self._targets = fleet, sts, targets
+        self.sso = sso or DemoSso(REGIONS[0], fleet.seed)
         self.profiles: tuple[str, ...] = PROFILES
         self.featured: dict[str, str] = {}  # demo-prod's: name → instance id
         self.featured_by_profile: dict[str, dict[str, str]] = {}
@@ -135,13 +143,18 @@ class DemoDesktop:
     @property
     def stream_hosts(self) -> frozenset[str]:
         """host:port of every fake data channel (for `ChannelOptions.allowed_hosts`)."""
-        return frozenset(fake.stream_host for fake in self.fleet.ssm.values())
+        fakes = [*self.fleet.ssm.values(), *self.sso.fleet.ssm.values()]
+        return frozenset(fake.stream_host for fake in fakes)
 
     def endpoint_for(self, profile: str, region: str, service: str) -> str | None:
         """The fake endpoint of `service` for (profile, region); None if the demo has none."""
         if service in ("sts", "iam"):
             return self.sts.url
+        if service in ("sso", "sso-oidc"):
+            return self.sso.url
         pair = self.fleet.endpoints.get((profile, region))
+        if pair is None and (account := self.sso.fleet_key(profile)) is not None:
+            pair = self.sso.fleet.endpoints.get((account, region))
         if pair is None:
             return None
         # KMS and EC2 Instance Connect are served on the SSM API's endpoint (JSON 1.1).
@@ -163,7 +176,13 @@ class DemoDesktop:
         One part failing to stop does not leave the others running (see stop_each)."""
         if self._applied is not None:
             self._applied.restore()
-        parts = [self.fleet.stop, self.sts.stop, self._targets.stop, self._remove_files]
+        parts = [
+            self.fleet.stop,
+            self.sts.stop,
+            self.sso.stop,
+            self._targets.stop,
+            self._remove_files,
+        ]
         await stop_each("the demo desktop", parts)
 
     async def _remove_files(self) -> None:
@@ -172,21 +191,25 @@ class DemoDesktop:
             self._tempdir = None
 
 
-async def start_demo_desktop(*, seed: int = 7, directory: Path | None = None) -> DemoDesktop:
+async def start_demo_desktop(
+    *, seed: int = 7, directory: Path | None = None, sso_profile: bool = False
+) -> DemoDesktop:
     """Start the demo world (module doc). `directory`: where to write the AWS files
-    (default: a private temp directory removed by `stop()`)."""
+    (default: a private temp directory removed by `stop()`); `sso_profile`: write the
+    IAM Identity Center profile too."""
     targets = _Targets(web={p: WelcomePage("demo-web", p) for p in PROFILES})
     desktop = DemoDesktop(DemoFleet(PROFILES, REGIONS, PER_PAIR, seed), FakeSts(), targets)
     try:
         await targets.start()
         await desktop.fleet.start()
         await desktop.sts.start()
+        await desktop.sso.start()
         users = _add_identities(desktop.sts)
         _secure_data_channel(desktop)
         for index, profile in enumerate(PROFILES):
             desktop.featured_by_profile[profile] = _add_featured(desktop, index, targets)
         desktop.featured = desktop.featured_by_profile[PROD]
-        _write_files(desktop, users, directory)
+        _write_files(desktop, users, directory, sso_profile)
     except BaseException:
         with contextlib.suppress(Exception):
             await desktop.stop()
@@ -256,14 +279,20 @@ def _ec2_twin(instance: FakeInstance, account: str, n: int) -> FakeEc2Instance:
     )
 
 
-def _write_files(desktop: DemoDesktop, users: DemoUsers, directory: Path | None) -> None:
+def _write_files(
+    desktop: DemoDesktop, users: DemoUsers, directory: Path | None, sso_profile: bool
+) -> None:
     if directory is None:
         desktop._tempdir = tempfile.TemporaryDirectory(prefix="ssmgui-demo-desktop-")
         directory = Path(desktop._tempdir.name)
     directory.mkdir(parents=True, exist_ok=True)
     regions = {profile: REGIONS for profile in PROFILES}
-    desktop.config_file, desktop.credentials_file = write_aws_files(directory, users, regions)
-    desktop.environment = demo_environment(desktop.config_file, desktop.credentials_file)
+    desktop.config_file, desktop.credentials_file = write_aws_files(
+        directory, users, regions, desktop.sso.config_text(with_profile=sso_profile)
+    )
+    desktop.environment = demo_environment(
+        desktop.config_file, desktop.credentials_file, desktop.sso.url
+    )
     desktop.windows_key_file = directory / DEMO_KEY_FILE_NAME
     desktop.windows_key_file.touch(mode=0o600)
     desktop.windows_key_file.write_text(DEMO_WINDOWS_KEY_PEM)

@@ -12,6 +12,9 @@ Rules, as IAM Identity Center applies them (and RFC 6749 / 7636 / 8628 / 8252 sa
 - Authorization codes: single use, for the client, redirect URI and PKCE challenge they
   were made for; the S256 verifier is checked for real.
 - Refresh tokens rotate: each use gives a new one and the old one stops working.
+- With `session_lifetime`, a sign-in lasts that long: tokens refreshed from it expire at
+  its end at the latest, and its refresh token is refused afterwards (the portal's session
+  duration), so only a new sign-in helps.
 """
 
 from __future__ import annotations
@@ -96,8 +99,11 @@ class OidcState:
         token_lifetime: timedelta = timedelta(hours=8),
         device_lifetime: timedelta = timedelta(minutes=10),
         device_interval: int = 1,
+        session_lifetime: timedelta | None = None,
     ) -> None:
         self.start_url = start_url
+        self.session_lifetime = session_lifetime
+        self.session_ends: dict[str, datetime] = {}  # refresh token → its sign-in's end
         self.clock = clock
         self.token_lifetime = token_lifetime
         self.device_lifetime = device_lifetime
@@ -218,16 +224,20 @@ class OidcState:
     def create_token(self, body: Mapping[str, object]) -> dict[str, object]:
         client = self._client(body)
         grant = body.get("grantType")
+        ends = self._new_session_end()
         if grant == DEVICE_GRANT:
             self._device_grant(client, str(body.get("deviceCode", "")))
         elif grant == CODE_GRANT:
             self._code_grant(client, body)
         elif grant == REFRESH_GRANT:
-            self._refresh_grant(client, str(body.get("refreshToken", "")))
+            ends = self._refresh_grant(client, str(body.get("refreshToken", "")))
         else:
             raise OidcError("UnsupportedGrantTypeException", "unsupported_grant_type", str(grant))
         self.grants[str(grant)] = self.grants.get(str(grant), 0) + 1
-        return self._tokens(client)
+        return self._tokens(client, ends)
+
+    def _new_session_end(self) -> datetime | None:
+        return None if self.session_lifetime is None else self.clock() + self.session_lifetime
 
     def _device_grant(self, client: Client, device_code: str) -> None:
         device = self.devices.get(device_code)
@@ -262,22 +272,33 @@ class OidcState:
         if s256(verifier) != sign_in.challenge:
             raise OidcError("InvalidGrantException", "invalid_grant", "codeVerifier is wrong")
 
-    def _refresh_grant(self, client: Client, refresh_token: str) -> None:
+    def _refresh_grant(self, client: Client, refresh_token: str) -> datetime | None:
+        """The end of the sign-in `refresh_token` belongs to (None: no end)."""
         owner = self.refresh_tokens.pop(refresh_token, None)  # rotation: used up here
+        ends = self.session_ends.pop(refresh_token, None)
         if owner != client.client_id:
             raise OidcError("InvalidGrantException", "invalid_grant", "unknown refresh token")
+        if ends is not None and ends <= self.clock():
+            raise OidcError("InvalidGrantException", "invalid_grant", "the session has ended")
+        return ends
 
-    def _tokens(self, client: Client) -> dict[str, object]:
+    def _tokens(self, client: Client, ends: datetime | None = None) -> dict[str, object]:
         access = _token(300)
-        self.access_tokens[access] = Token(client.client_id, self.clock() + self.token_lifetime)
+        now = self.clock()
+        expires = now + self.token_lifetime
+        if ends is not None:  # never past the sign-in's end
+            expires = min(ends, expires)
+        self.access_tokens[access] = Token(client.client_id, expires)
         answer: dict[str, object] = {
             "accessToken": access,
             "tokenType": "Bearer",
-            "expiresIn": int(self.token_lifetime.total_seconds()),
+            "expiresIn": max(1, int((expires - now).total_seconds())),
         }
         if client.issues_refresh_tokens():
             refresh = _token(300)
             self.refresh_tokens[refresh] = client.client_id
+            if ends is not None:
+                self.session_ends[refresh] = ends
             answer["refreshToken"] = refresh
         return answer
 

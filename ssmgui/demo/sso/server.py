@@ -50,10 +50,15 @@ class FakeSso:
         *,
         token_lifetime: timedelta = timedelta(hours=8),
         device_interval: int = 1,
+        session_lifetime: timedelta | None = None,
     ) -> None:
         self._http = LoopbackHttpServer(self._handle)
         self.oidc = OidcState(
-            "", clock, token_lifetime=token_lifetime, device_interval=device_interval
+            "",
+            clock,
+            token_lifetime=token_lifetime,
+            device_interval=device_interval,
+            session_lifetime=session_lifetime,
         )
         self.portal = Portal(accounts or demo_organisation(), self.oidc.valid_access_token, clock)
         self.approve_automatically = True

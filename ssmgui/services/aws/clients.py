@@ -53,7 +53,8 @@ FALLBACK_REGION = "us-east-1"
 class AwsClients:
     """Makes boto3 sessions for profiles and the STS / IAM / SSO clients identity needs.
 
-    `process_time_limit` is how long a profile's credential_process may take.
+    `process_time_limit` is how long a profile's credential_process may take;
+    `sso_endpoint_url` is where the SSO portal and OIDC clients go (default `endpoint_url`).
     """
 
     def __init__(
@@ -62,9 +63,12 @@ class AwsClients:
         endpoint_url: str | None = None,
         *,
         process_time_limit: float = TIME_LIMIT_S,
+        sso_endpoint_url: str | None = None,
     ) -> None:
         self._config = config
         self._endpoint_url = endpoint_url
+        # IAM Identity Center is one service beside STS: a demo serves it elsewhere.
+        self._sso_endpoint_url = sso_endpoint_url or endpoint_url
         self._process_time_limit = process_time_limit
 
     @property
@@ -139,7 +143,7 @@ class AwsClients:
         config = (self._config or Config()).merge(Config(signature_version=UNSIGNED))
         with aws_errors.settings_translated(core, _label(core)):
             client = core.create_client(
-                "sso", region_name=region, config=config, endpoint_url=self._endpoint_url
+                "sso", region_name=region, config=config, endpoint_url=self._sso_endpoint_url
             )
         return cast("SSOClient", client)
 
@@ -149,7 +153,7 @@ class AwsClients:
         config = (self._config or Config()).merge(Config(signature_version=UNSIGNED))
         with aws_errors.settings_translated(core, _label(core)):
             client = core.create_client(
-                "sso-oidc", region_name=region, config=config, endpoint_url=self._endpoint_url
+                "sso-oidc", region_name=region, config=config, endpoint_url=self._sso_endpoint_url
             )
         return cast("SSOOIDCClient", client)
 
