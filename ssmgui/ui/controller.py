@@ -25,6 +25,7 @@ from ssmgui.core.errors import (
     PasswordNotAvailableError,
     SessionStartError,
     SsmGuiError,
+    SsoLoginRequiredError,
     WindowsPasswordError,
 )
 from ssmgui.core.instance import Instance
@@ -102,6 +103,9 @@ class CredentialStatus:
     profile: str
     needs_login: bool
     expires_at: datetime | None
+
+
+_NEEDS_LOGIN = CredentialStatus("", True, None)  # a profile not checked yet
 
 
 class AppController(QObject):
@@ -677,6 +681,7 @@ class AppController(QObject):
         except SsmGuiError as exc:
             self.failed.emit(exc)
         self.update_credentials()
+        await self._list_again_after_sso([profile])
 
     async def sign_in_each(self, profiles: list[str]) -> None:
         """One after another, one MFA code per source profile: a role signing in through a
@@ -686,6 +691,17 @@ class AppController(QObject):
         except SsmGuiError as exc:
             self.failed.emit(exc)
         self.update_credentials()
+        await self._list_again_after_sso(profiles)
+
+    async def _list_again_after_sso(self, profiles: list[str]) -> None:
+        """Regions that could not be listed for want of an IAM Identity Center sign-in are
+        listed again once it is done (an MFA code is asked inside the listing itself)."""
+        signed_in = {p for p in profiles if not self.credentials.get(p, _NEEDS_LOGIN).needs_login}
+        if any(
+            isinstance(result.error, SsoLoginRequiredError) and result.profile in signed_in
+            for result in self.regions.values()
+        ):
+            await self.refresh()
 
     async def forget(self, profile: str) -> None:
         try:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 
+from ssmgui.core.errors import SsoLoginRequiredError
 from ssmgui.core.instance import Instance
 from ssmgui.core.settings import Settings
 from ssmgui.core.tunnel import TunnelKind, spec_for
@@ -225,10 +226,26 @@ class MainSurface:
             return
         self.window.show_regions((r.profile, r.region, r.instances, r.stale) for r in results)
         for result in results:
-            if result.error is not None:
+            if isinstance(result.error, SsoLoginRequiredError):
+                self._offer_sso_sign_in(result.profile, result.region)
+            elif result.error is not None:
                 self.window.show_region_error(
                     result.profile, result.region, result.error.user_message
                 )
+
+    def _offer_sso_sign_in(self, profile: str, region: str) -> None:
+        """An IAM Identity Center sign-in that ended is no error to read: the region waits
+        for it, and the bar's "Sign in…" opens the browser (one sign-in per SSO session)."""
+        self.window.show_regions_waiting([(profile, region)])
+        if profile not in self._expiring:
+            self._show_notice(
+                Notice(
+                    f"{profile}: sign in to IAM Identity Center (SSO)",
+                    "Click Sign in… to open the sign-in page in your browser; its instances "
+                    "are listed once you are signed in.",
+                    sign_in=profile,
+                )
+            )
 
     def _sign_in_expiring(self) -> None:
         profiles, self._expiring = self._expiring, []

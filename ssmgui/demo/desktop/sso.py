@@ -45,7 +45,7 @@ class DemoSso:
             tuple(account.name for account in self.accounts),
             (region,),
             PER_ACCOUNT,
-            seed,
+            seed + 1,  # demo-sandbox shares demo-prod's account id: not its instances
             accounts=tuple(account.account_id for account in self.accounts),
         )
 

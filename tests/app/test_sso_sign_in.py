@@ -1,0 +1,83 @@
+"""IAM Identity Center in the composed demo app (offscreen): an SSO profile whose sign-in
+is missing or ended waits for it instead of showing an error, the bar's "Sign in…"
+completes the browser sign-in on the demo portal's page (once, however many ask), and its
+account's instances are then listed."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from ssmgui.app import controller_for
+from ssmgui.app.services import AppServices, build_demo_services
+from ssmgui.core.errors import SsoLoginRequiredError
+from ssmgui.demo.desktop.sso import SSO_PROFILE
+from ssmgui.ui.controller import AppController
+from ssmgui.ui.main_surface import MainSurface
+
+REGION = "eu-west-1"
+SHOTS = Path("/tmp/h15")
+
+
+async def until(done: Callable[[], bool], limit: float = 10.0) -> None:
+    for _ in range(int(limit / 0.05)):
+        if done():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("not within the time limit")
+
+
+@pytest.fixture
+async def app() -> AsyncIterator[tuple[AppServices, AppController, MainSurface]]:
+    services = await build_demo_services(lambda: None, sso_profile=True)
+    chosen = dataclasses.replace(services.settings.current, profiles=(SSO_PROFILE,))
+    services.settings.update(chosen)
+    controller = controller_for(services)
+    surface = MainSurface(controller, quit_app=lambda: None)
+    yield services, controller, surface
+    await controller.stop_all()
+    await services.close()
+    surface.window.close()
+
+
+@pytest.mark.slow
+async def test_the_bar_signs_in_and_the_sso_accounts_instances_are_listed(
+    app: tuple[AppServices, AppController, MainSurface],
+) -> None:
+    services, controller, surface = app
+    assert services.demo is not None
+    window = surface.window
+    window.show()
+    await controller.refresh()
+    result = controller.regions[(SSO_PROFILE, REGION)]
+    assert isinstance(result.error, SsoLoginRequiredError)
+    await until(window.notice.isVisible)
+    (text,) = window.regions.problem_texts()  # no error line: only that it waits
+    assert text.startswith(f"{SSO_PROFILE} / {REGION}: waiting for you to sign in")
+    assert "IAM Identity Center" in window.notice.text.text()
+    window.grab().save(str(SHOTS / "sso-waiting.png"))
+
+    QTest.mouseClick(window.notice.action, Qt.MouseButton.LeftButton)
+    await until(lambda: len(controller.instances()) == 4)
+    assert services.demo.sso.fake.oidc.grants["authorization_code"] == 1
+    assert not controller.credentials[SSO_PROFILE].needs_login
+    assert {i.profile for i in controller.instances()} == {SSO_PROFILE}
+    await until(lambda: window.regions.problem_texts() == [])
+    window.grab().save(str(SHOTS / "sso-listed.png"))
+
+
+@pytest.mark.slow
+async def test_sign_ins_asked_together_make_one_browser_sign_in(
+    app: tuple[AppServices, AppController, MainSurface],
+) -> None:
+    services, controller, _ = app
+    assert services.demo is not None
+    await asyncio.gather(*(controller.sign_in(SSO_PROFILE) for _ in range(3)))
+    assert services.demo.sso.fake.oidc.grants["authorization_code"] == 1
+    assert not controller.credentials[SSO_PROFILE].needs_login
