@@ -25,7 +25,9 @@ from ssmgui.services.identity.profiles import AwsFiles, ProfileCache
 from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity.sso import sso_cache_dir
+from ssmgui.services.identity.sso_accounts import SsoDirectory
 from ssmgui.services.identity.sso_login import SignInUi, SsoSignIn
+from ssmgui.services.identity.sso_role_profiles import SsoRoleProfiles
 from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService
@@ -89,6 +91,16 @@ class AppServices:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def sso_roles(
+    sso: SsoSignIn, clients: AwsClients, config_file: Callable[[], Path], settings: SettingsService
+) -> SsoRoleProfiles:
+    """The (account, role) pairs chosen in Settings, as profiles; they follow the settings."""
+    roles = SsoRoleProfiles(sso, SsoDirectory(sso, clients, _utc_now), config_file, _utc_now)
+    roles.choose(settings.current.sso_roles)
+    settings.subscribe(lambda chosen: roles.choose(chosen.sso_roles))
+    return roles
 
 
 def identity_settings(settings: Settings) -> IdentitySettings:
@@ -171,8 +183,9 @@ async def build_real_services(
     settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
     # "Sign in" on an IAM Identity Center profile opens the person's browser (sso_login.py).
     sso = SsoSignIn(AwsClients(), sso_cache_dir(Path.home()), _utc_now)
-    facade = IdentityFacade(identity, sso=sso)
-    inventory = InventoryService(ProfileSessions(identity.session_for), cache=InventoryCache())
+    roles = sso_roles(sso, AwsClients(), lambda: AwsFiles.from_environment().config, settings)
+    facade = IdentityFacade(identity, sso=sso, roles=roles)
+    inventory = InventoryService(ProfileSessions(facade.session_for), cache=InventoryCache())
     data_loop = WorkerLoop("ssmgui-tunnels")
     record = SessionRecord()
     tunnels = TunnelManager(
@@ -189,9 +202,9 @@ async def build_real_services(
     )  # fmt: skip
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
                        closers=[stop_sweeping, data_loop.close, close_launcher, close_keys],
-                       passwords=WindowsPasswords(identity.session_for),
+                       passwords=WindowsPasswords(facade.session_for),
                        banner=banner, secrets=store, pushed_keys=keys,
-                       starter=InstanceStarter(identity.session_for))  # fmt: skip
+                       starter=InstanceStarter(facade.session_for))  # fmt: skip
 
 
 #: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the
@@ -230,9 +243,12 @@ async def build_demo_services(parent: ParentFor, *, sso_profile: bool = False) -
     # The demo's IAM Identity Center sign-in completes on its own page (demo/sso/browser.py).
     sso = SsoSignIn(clients, cache_dir / "sso", _utc_now, SignInUi(open_browser=visit),
                     refresh_window=REFRESH_WINDOW)  # fmt: skip
-    facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for, sso=sso)
+    roles = sso_roles(sso, clients, lambda: desktop.config_file, settings)
+    facade = IdentityFacade(
+        identity, ssm_endpoint_for=desktop.ssm_endpoint_for, sso=sso, roles=roles
+    )
     inventory = InventoryService(
-        ProfileSessions(identity.session_for, endpoint_url_for=desktop.endpoint_for),
+        ProfileSessions(facade.session_for, endpoint_url_for=desktop.endpoint_for),
         cache=InventoryCache(cache_dir),
     )
     options = ChannelOptions(allowed_hosts=desktop.stream_hosts)
@@ -251,11 +267,11 @@ async def build_demo_services(parent: ParentFor, *, sso_profile: bool = False) -
     launcher, close_launcher = started_launcher(notes=desktop.client_notes)
     keys, close_keys = started_pushed_keys(identity, desktop.endpoint_for)
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
-                       passwords=WindowsPasswords(identity.session_for, desktop.endpoint_for),
+                       passwords=WindowsPasswords(facade.session_for, desktop.endpoint_for),
                        closers=[close_demo, data_loop.close, close_launcher, close_keys],
                        pushed_keys=keys,
                        # the demo's instances start in seconds: look more often
-                       starter=InstanceStarter(identity.session_for, desktop.endpoint_for,
+                       starter=InstanceStarter(facade.session_for, desktop.endpoint_for,
                                                poll_every_s=0.5),
                        banner=desktop.welcome,
                        demo=desktop)  # fmt: skip

@@ -86,6 +86,8 @@ class Settings:
     # profile → "#rrggbb", or "" for no mark; unlisted: red when it looks like production
     profile_colours: Mapping[str, str] = field(default_factory=dict)
     confirm_marked: bool = False  # ask before connecting to a marked profile
+    # IAM Identity Center (account, role) pairs listed as if profiles (core/sso_roles.py)
+    sso_roles: tuple[str, ...] = ()
 
     def with_preferred_port(self, instance_id: str, kind: TunnelKind, port: int) -> Settings:
         ports = dict(self.preferred_ports)
@@ -165,6 +167,7 @@ def to_dict(settings: Settings) -> dict[str, Any]:
     data["profile_colours"] = dict(settings.profile_colours)
     data["profiles"] = list(settings.profiles)
     data["regions"] = list(settings.regions)
+    data["sso_roles"] = list(settings.sso_roles)
     data["favourites"] = [_favourite_dict(f) for f in settings.favourites]
     data["instance_choices"] = {k: choice_to_dict(c) for k, c in settings.instance_choices.items()}
     data["key_files"] = dict(settings.key_files)
@@ -278,6 +281,7 @@ def _favourites(value: Any) -> tuple[Favourite, ...]:
 _PARSERS: dict[str, Any] = {
     "profiles": _strings,
     "regions": _strings,
+    "sso_roles": _strings,
     "mfa_duration_s": lambda v: validate_mfa_duration(_integer(v)),
     "expiry_warning_s": _integer,
     "ssh_user": _string,

@@ -3,7 +3,10 @@ status, and a SessionApi per (profile, region) built from fresh credentials.
 
 A profile that signs in with IAM Identity Center is signed in through `SsoSignIn` (the
 browser, once per SSO session however many profiles ask; see sso_login.py) when the
-facade has one; its role credentials then come from the shared token file."""
+facade has one; its role credentials then come from the shared token file.
+
+The (account, role) pairs chosen in Settings (`roles`, sso_role_profiles.py) answer by
+their label wherever a profile name is asked: regions, sign-in, status, sessions."""
 
 from __future__ import annotations
 
@@ -14,11 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 
 from ssmgui.core.errors import SsmGuiError
 from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.identity.sso_accounts import AccountRoles
 from ssmgui.services.identity.sso_login import SsoSignIn
+from ssmgui.services.identity.sso_role_profiles import SsoRoleProfiles
 from ssmgui.services.identity.sso_sessions import NotSsoError, SsoSession, find_sso_session
 from ssmgui.services.tunnels.session_api import SessionApi, session_api_for
 
@@ -36,9 +42,11 @@ class IdentityFacade:
         ssm_endpoint_for: Callable[[str, str], str | None] = lambda _profile, _region: None,
         client_config: Any = None,
         sso: SsoSignIn | None = None,
+        roles: SsoRoleProfiles | None = None,
     ) -> None:
         self._identity = identity
         self._sso = sso
+        self.roles = roles
         self._ssm_endpoint_for = ssm_endpoint_for
         self._config = client_config
         # (profile, region) → (the profiles it was built from, the API): see api_for
@@ -50,6 +58,9 @@ class IdentityFacade:
         )
 
     def regions_of(self, profile: str) -> tuple[str, ...]:
+        if self._is_role(profile):
+            assert self.roles is not None
+            return (self.roles.region(profile),)
         found = self._identity.profiles().get(profile)
         return found.chosen_regions if found is not None else ()
 
@@ -78,10 +89,13 @@ class IdentityFacade:
             await asyncio.to_thread(self._identity.login_each, others)
 
     def sso_session_of(self, profile: str) -> SsoSession | None:
-        """The IAM Identity Center sign-in `profile` uses, when this facade signs in to
-        it (None: not an SSO profile, or no `SsoSignIn` given)."""
+        """The IAM Identity Center sign-in `profile` (or a chosen pair) uses, when this
+        facade signs in to it (None: not an SSO profile, or no `SsoSignIn` given)."""
         if self._sso is None:
             return None
+        if self._is_role(profile):
+            assert self.roles is not None
+            return self.roles.session_of(profile)
         try:
             return find_sso_session(self.profile_files()[0], profile)
         except NotSsoError:
@@ -92,20 +106,54 @@ class IdentityFacade:
         by every caller waiting for it), then `profile`'s role credentials from it."""
         assert self._sso is not None
         self._sso.token(session, interactive=True)
-        self._identity.credentials(profile)
+        if not self._is_role(profile):
+            self._identity.credentials(profile)
+
+    def session_for(self, profile: str) -> boto3.Session:
+        """A boto3 session for a profile or a chosen pair (may block: see each)."""
+        if self._is_role(profile):
+            assert self.roles is not None
+            return self.roles.session_for(profile)
+        return self._identity.session_for(profile)
+
+    def sso_session_names(self) -> list[str]:
+        """The config's sso-sessions whose accounts and roles can be picked in Settings."""
+        return self.roles.session_names() if self.roles is not None and self._sso else []
+
+    async def sso_accounts(self, session_name: str) -> list[AccountRoles]:
+        """Every account of `session_name` with the person's roles in it (one account's
+        refusal is its own `problem`), signing in first when needed (the browser)."""
+        roles, sso = self.roles, self._sso
+        if roles is None or sso is None:
+            return []
+
+        def listed() -> list[AccountRoles]:
+            sso.token(roles.sso_session(session_name), interactive=True)
+            return roles.everything(session_name)
+
+        return await asyncio.to_thread(listed)
+
+    def _is_role(self, name: str) -> bool:
+        return self.roles is not None and self.roles.is_role(name)
 
     def expires_at(self, profile: str) -> datetime | None:
+        if self._is_role(profile):
+            assert self.roles is not None
+            return self.roles.expires_at(profile)
         return self._identity.expires_at(profile)
 
     def needs_login(self, profile: str) -> bool:
+        if self._is_role(profile):
+            assert self.roles is not None
+            return self.roles.needs_login(profile)
         return self._identity.needs_login(profile)
 
     async def account_alias(self, profile: str) -> str:
         """The account's alias, "" when it has none, may not be asked, or cannot be asked
         now without a sign-in (this never asks the person) or within ALIAS_TIME_LIMIT_S."""
         try:
-            if self._identity.needs_login(profile):
-                return ""
+            if self._is_role(profile) or self._identity.needs_login(profile):
+                return ""  # a pair's label names its account already
             call = asyncio.to_thread(self._identity.account_alias, profile)
             return await asyncio.wait_for(call, ALIAS_TIME_LIMIT_S)
         except (SsmGuiError, TimeoutError):
@@ -113,7 +161,8 @@ class IdentityFacade:
 
     def forget(self, profile: str) -> None:
         self._apis.clear()  # roles signed in through its MFA session go with it
-        self._identity.forget(profile)
+        if not self._is_role(profile):
+            self._identity.forget(profile)
 
     def profile_files(self) -> tuple[Path, ...]:
         """The config and credentials files botocore reads profiles from, as botocore names
@@ -135,9 +184,9 @@ class IdentityFacade:
         key = (profile, region)
         kept = self._apis.get(key)
         profiles = self._identity.profiles()
-        if kept is not None and kept[0] is profiles and not self._identity.needs_login(profile):
+        if kept is not None and kept[0] is profiles and not self.needs_login(profile):
             return kept[1]
-        session = await self._identity.session_for_async(profile)
+        session = await asyncio.to_thread(self.session_for, profile)
         api = session_api_for(
             session,
             profile=profile,

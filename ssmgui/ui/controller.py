@@ -34,8 +34,10 @@ from ssmgui.core.launch import default_action
 from ssmgui.core.profile_marks import ConnectQuestion, favourite_label, is_marked, tunnel_label
 from ssmgui.core.regions import named_regions, regions_for, uses_own_regions
 from ssmgui.core.settings import Favourite, Settings
+from ssmgui.core.sso_roles import chosen_roles
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
 from ssmgui.services.aws.partition_regions import region_choices
+from ssmgui.services.identity.sso_accounts import AccountRoles
 from ssmgui.services.inventory.service import InventoryService, RegionResult
 from ssmgui.services.launch.instance_start import InstanceStarter
 from ssmgui.services.launch.windows_password import PassphraseNeededError
@@ -75,6 +77,10 @@ class IdentityPort(Protocol):
     def new_sign_in_round(self) -> None: ...
 
     async def account_alias(self, profile: str) -> str: ...
+
+    def sso_session_names(self) -> list[str]: ...
+
+    async def sso_accounts(self, session_name: str) -> list[AccountRoles]: ...
 
 
 #: Opens the tunnel's client; the started client to watch, or None when it has none (CUSTOM).
@@ -201,16 +207,29 @@ class AppController(QObject):
 
     def profile_names(self) -> list[str]:
         """The profiles shown: the chosen ones, or every usable profile — none while the AWS
-        files cannot be read (the person is told why, once per problem)."""
+        files cannot be read (the person is told why, once per problem) — then the IAM
+        Identity Center (account, role) pairs chosen in Settings, by label."""
+        roles = [role.label for role in chosen_roles(self.settings.sso_roles)]
         if self.settings.profiles:
-            return list(self.settings.profiles)
+            return list(dict.fromkeys([*self.settings.profiles, *roles]))
         try:
             names = list(self._identity.profile_names())
         except ConfigurationError as exc:
             self._configuration_unreadable(exc)
-            return []
+            return roles
         self._told_configuration = ""
-        return names
+        return list(dict.fromkeys([*names, *roles]))
+
+    def sso_session_names(self) -> list[str]:
+        """The sso-sessions whose accounts and roles Settings offers."""
+        return self._identity.sso_session_names()
+
+    async def sso_accounts(self, session_name: str) -> list[AccountRoles]:
+        """The session's accounts and roles (signing in first); credentials re-read."""
+        try:
+            return await self._identity.sso_accounts(session_name)
+        finally:
+            self.update_credentials()
 
     def known_profiles(self) -> list[str]:
         """Every profile Settings offers: those in the AWS files whichever are chosen, then

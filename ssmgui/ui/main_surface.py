@@ -28,6 +28,7 @@ from ssmgui.ui.instance_start_ui import InstanceStartUi
 from ssmgui.ui.instances_window import InstancesWindow
 from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.settings_dialog import SettingsDialog
+from ssmgui.ui.sso_roles_page import SsoRolesPage
 from ssmgui.ui.tray import TrayIcon, TrayMenu
 from ssmgui.ui.tunnel_ticker import TunnelTicker
 from ssmgui.ui.windows_password_ui import WindowsPasswordUi
@@ -295,11 +296,20 @@ class MainSurface:
     def open_settings(self) -> None:
         controller = self._controller
         profiles = controller.known_profiles()  # not only the chosen: they can be re-ticked
+        sessions = controller.sso_session_names()
+        sso_roles = (
+            SsoRolesPage(
+                sessions, controller.settings.sso_roles, controller.sso_accounts, controller.spawn
+            )
+            if sessions or controller.settings.sso_roles
+            else None
+        )
         dialog = SettingsDialog(
             controller.settings,
             profiles,
             region_choices=controller.region_choices(),
             accounts={profile: controller.account_name(profile) for profile in profiles},
+            sso_roles=sso_roles,
             parent=self.window,
         )
         dialog.accepted.connect(lambda: self.save_settings(dialog.result_settings()))

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from ssmgui.core.settings import MFA_DURATION_MAX_S, MFA_DURATION_MIN_S, Engine, Settings
 from ssmgui.core.tunnel import TunnelKind
 from ssmgui.ui.settings_choices import MarksEditor, RegionChecklist
+from ssmgui.ui.sso_roles_page import SsoRolesPage
 
 KEEPALIVE_NOTE = (
     "A policy choice: keepalive keeps idle tunnels open (useful for a minimised Remote "
@@ -66,7 +67,7 @@ class SettingsDialog(QDialog):
     """Edits `settings`. `profiles` are the profile names found on this machine;
     `region_choices` the regions to offer (the partition's); `accounts` (profile → account)
     labels the colours; `plugin_unavailable` (a reason, "" if the plugin can be used)
-    disables that engine."""
+    disables that engine; `sso_roles`, the IAM Identity Center page, is shown when given."""
 
     def __init__(
         self,
@@ -76,9 +77,11 @@ class SettingsDialog(QDialog):
         region_choices: Iterable[str] = (),
         accounts: Mapping[str, str] | None = None,
         plugin_unavailable: str = "",
+        sso_roles: SsoRolesPage | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.sso_roles = sso_roles  # IAM Identity Center pairs to list, when there are any
         self.setWindowTitle("ssmgui settings")
         self._original = settings
         profiles = list(profiles)
@@ -92,6 +95,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._connecting_page(settings), "Connecting")
         tabs.addTab(self._tunnels_page(settings, plugin_unavailable), "Tunnels")
         tabs.addTab(self.marks, "Colours")
+        if sso_roles is not None:
+            tabs.addTab(sso_roles, "IAM Identity Center")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -276,4 +281,7 @@ class SettingsDialog(QDialog):
             reason_template=self.reason_edit.text().strip() or self._original.reason_template,
             profile_colours=self.marks.colours(),
             confirm_marked=self.marks.confirm_check.isChecked(),
+            sso_roles=(
+                self.sso_roles.chosen_keys() if self.sso_roles else self._original.sso_roles
+            ),
         )

@@ -20,9 +20,11 @@ from ssmgui.core.errors import SsoLoginRequiredError
 from ssmgui.demo.desktop.sso import SSO_PROFILE
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
+from ssmgui.ui.settings_dialog import SettingsDialog
 
 REGION = "eu-west-1"
 SHOTS = Path("/tmp/h15")
+PAIR = "demo-sso:demo-production/Ops"
 
 
 async def until(done: Callable[[], bool], limit: float = 10.0) -> None:
@@ -81,3 +83,55 @@ async def test_sign_ins_asked_together_make_one_browser_sign_in(
     await asyncio.gather(*(controller.sign_in(SSO_PROFILE) for _ in range(3)))
     assert services.demo.sso.fake.oidc.grants["authorization_code"] == 1
     assert not controller.credentials[SSO_PROFILE].needs_login
+
+
+@pytest.fixture
+async def plain() -> AsyncIterator[tuple[AppServices, AppController, MainSurface]]:
+    """The demo as shipped (no SSO profile), showing demo-dev (no MFA) in one region."""
+    services = await build_demo_services(lambda: None)
+    chosen = dataclasses.replace(
+        services.settings.current, profiles=("demo-dev",), regions=(REGION,)
+    )
+    services.settings.update(chosen)
+    controller = controller_for(services)
+    surface = MainSurface(controller, quit_app=lambda: None)
+    yield services, controller, surface
+    await controller.stop_all()
+    await services.close()
+    surface.window.close()
+
+
+@pytest.mark.slow
+async def test_a_role_ticked_in_settings_is_listed_with_its_account_name(
+    plain: tuple[AppServices, AppController, MainSurface],
+) -> None:
+    services, controller, surface = plain
+    assert services.demo is not None
+    window = surface.window
+    window.show()
+    await controller.refresh()
+    dev_rows = len(controller.instances())
+    surface.open_settings()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None and dialog.sso_roles is not None
+    page = dialog.sso_roles
+    dialog.tabs.setCurrentWidget(page)
+    assert page.session_choice.currentText() == "demo-sso" and page.chosen_keys() == ()
+    QTest.mouseClick(page.list_button, Qt.MouseButton.LeftButton)
+    await until(lambda: page.role_item(PAIR) is not None)
+    assert services.demo.sso.fake.oidc.grants["authorization_code"] == 1  # signed in first
+    assert page.chosen_keys() == ()  # nothing new is ticked by default
+    item = page.role_item(PAIR)
+    assert item is not None
+    item.setCheckState(0, Qt.CheckState.Checked)
+    dialog.grab().save(str(SHOTS / "sso-settings.png"))
+    dialog.accept()
+
+    await until(lambda: any(i.profile == PAIR for i in controller.instances()))
+    await until(lambda: not controller.refreshing)
+    ours = [i for i in controller.instances() if i.profile == PAIR]
+    assert len(ours) == 4 and len(controller.instances()) == dev_rows + 4
+    assert services.settings.current.sso_roles == ("demo-sso/333333333333/Ops/demo-production",)
+    window.filter_edit.setText("demo-production")
+    assert window.model.rowCount() == 4
+    window.grab().save(str(SHOTS / "sso-pair-listed.png"))
