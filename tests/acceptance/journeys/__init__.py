@@ -44,6 +44,7 @@ def _journeys() -> dict[str, Journey]:
         real_app,
         shell,
         sign_in,
+        sso_roles,
         start_stopped,
         stop,
         tunnels,
@@ -69,6 +70,7 @@ def _journeys() -> dict[str, Journey]:
         "stop_a_tunnel": Journey(stop.stop_from_the_tunnels_tab),
         "open_shell": Journey(shell.open_shell_and_type),
         "start_and_connect": Journey(start_stopped.start_and_connect),
+        "sso_pick_a_role": Journey(sso_roles.pick_a_role),
         "no_aws_config": Journey(
             real_app.no_aws_config, demo=False, world=real_world.fake_aws_and_working_keyring
         ),
