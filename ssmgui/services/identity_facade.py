@@ -73,7 +73,7 @@ class IdentityFacade:
         self._identity.new_sign_in_round()
         if (session := self.sso_session_of(profile)) is not None:
             await asyncio.to_thread(self._sso_signed_in, session, profile)
-            return self._identity.expires_at(profile)
+            return self.expires_at(profile)  # a chosen pair's too
         identity = await self._identity.login_async(profile)
         return identity.expires_at
 

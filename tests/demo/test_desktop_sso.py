@@ -22,6 +22,7 @@ from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity.sso_accounts import SsoDirectory
 from ssmgui.services.identity.sso_login import SignInUi, SsoSignIn
+from ssmgui.services.identity.sso_role_profiles import SsoRoleProfiles
 from ssmgui.services.identity.sso_sessions import find_sso_session
 from ssmgui.services.identity_facade import IdentityFacade
 
@@ -131,3 +132,25 @@ async def test_a_session_that_ends_needs_a_new_sign_in(
     await facade.sign_in(SSO_PROFILE)
     assert desktop.sso.fake.oidc.grants["authorization_code"] == 2
     assert not facade.needs_login(SSO_PROFILE)
+
+
+@pytest.mark.slow
+async def test_a_chosen_pair_is_a_profile_until_its_sign_in_ends(
+    desktop: DemoDesktop, tmp_path: Path
+) -> None:
+    desktop.sso.fake.oidc.session_lifetime = timedelta(seconds=2)
+    facade, signer, clients = _parts(desktop, tmp_path / "sso")
+    roles = SsoRoleProfiles(
+        signer, SsoDirectory(signer, clients, _now), lambda: desktop.config_file, _now
+    )
+    facade.roles = roles
+    label = "demo-sso:demo-staging/Read"
+    roles.choose([f"{SSO_SESSION}/222222222222/Read/demo-staging"])
+    assert facade.regions_of(label) == (REGION,) and facade.needs_login(label)
+    await facade.sign_in(label)
+    assert not facade.needs_login(label) and facade.expires_at(label) is not None
+    assert len(await _instance_ids(desktop, facade.session_for, label)) == 4
+    await asyncio.sleep(2.2)
+    assert facade.needs_login(label)  # the bar and the tray offer the sign-in again
+    roles.choose([])
+    assert not roles.is_role(label)
