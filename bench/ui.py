@@ -65,6 +65,7 @@ from ssmgui.app.responsiveness import freeze_loaded_objects, keep_gui_thread_res
 from ssmgui.app.services import native_engine
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelState
+from ssmgui.services.identity.sso_accounts import AccountRoles
 from ssmgui.services.inventory.cache import InventoryCache
 from ssmgui.services.inventory.service import InventoryService
 from ssmgui.services.inventory.sessions import ProfileSessions
@@ -167,6 +168,12 @@ class FleetIdentity:
 
     async def account_alias(self, profile: str) -> str:
         return ""
+
+    def sso_session_names(self) -> list[str]:
+        return []
+
+    async def sso_accounts(self, session_name: str) -> list[AccountRoles]:
+        return []
 
 
 @dataclass
