@@ -149,10 +149,12 @@ def started_pushed_keys(
     return keys, close
 
 
-def started_launcher(notes: Mapping[TunnelKind, str] | None = None) -> tuple[Launcher, Closer]:
-    """The launcher (`notes` as in `Launcher`), after removing crashed runs' .rdp folders;
-    the closer removes this run's on quit, when a client may still be open."""
-    launcher = Launcher(notes=notes)
+def started_launcher(
+    notes: Mapping[TunnelKind, str] | None = None, known_hosts: Path | None = None
+) -> tuple[Launcher, Closer]:
+    """The launcher (`notes`, `known_hosts` as in `Launcher`), after removing crashed runs'
+    .rdp folders; the closer removes this run's on quit, when a client may still be open."""
+    launcher = Launcher(notes=notes, known_hosts=known_hosts)
     launcher.remove_leftovers()
 
     async def close() -> None:
@@ -209,8 +211,9 @@ async def build_real_services(
 
 #: The demo's MFA sessions last the shortest time STS allows, and the warning comes 14 of the
 #: 15 minutes early: a newcomer sees the renewal notice (and its one-click MFA dialog) within
-#: the first minute or so instead of after hours.
-DEMO_SETTINGS = Settings(mfa_duration_s=900, expiry_warning_s=840)
+#: the first minute or so instead of after hours. "Connect SSH" pushes the run's key with
+#: EC2 Instance Connect, so a double-click on demo-ssh logs in to its SSH server.
+DEMO_SETTINGS = Settings(mfa_duration_s=900, expiry_warning_s=840, ssh_push_key=True)
 
 
 async def build_demo_services(parent: ParentFor, *, sso_profile: bool = False) -> AppServices:
@@ -264,7 +267,8 @@ async def build_demo_services(parent: ParentFor, *, sso_profile: bool = False) -
             restore()
             shutil.rmtree(cache_dir, ignore_errors=True)
 
-    launcher, close_launcher = started_launcher(notes=desktop.client_notes)
+    # ssh trusts demo-ssh's host key of this run from the demo's own known_hosts file.
+    launcher, close_launcher = started_launcher(desktop.client_notes, desktop.known_hosts_file)
     keys, close_keys = started_pushed_keys(identity, desktop.endpoint_for)
     return AppServices(identity, facade, inventory, tunnels, settings, launcher, prompt,
                        passwords=WindowsPasswords(facade.session_for, desktop.endpoint_for),

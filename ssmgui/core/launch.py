@@ -159,13 +159,17 @@ def ssh_argv(
     key_path: str = "",
     *,
     host_key_alias: str = "",
+    known_hosts_file: str = "",
     ssh: str = "ssh",
 ) -> list[str]:
     """`ssh -p PORT [-i KEY] user@127.0.0.1` for a port-forwarding tunnel.
 
     `host_key_alias` (the instance id) keys known_hosts by instance, not by [127.0.0.1]:port:
     ports are reused across instances, which would otherwise raise OpenSSH's "REMOTE HOST
-    IDENTIFICATION HAS CHANGED".
+    IDENTIFICATION HAS CHANGED". `known_hosts_file` (the demo's only) stands in for the
+    person's ~/.ssh/known_hosts: ssh trusts the host keys it lists and records any other
+    there, never in the person's file. Host keys are always checked (no
+    StrictHostKeyChecking=no).
     """
     _check_line_value("SSH user", user)
     argv = [ssh, "-p", str(port)]
@@ -173,6 +177,11 @@ def ssh_argv(
         argv += ["-i", key_path, "-o", "IdentitiesOnly=yes"]
     if host_key_alias:
         argv += ["-o", f"HostKeyAlias={host_key_alias}"]
+    if known_hosts_file:
+        _check_line_value("known_hosts file", known_hosts_file)
+        # ssh splits the option's value at whitespace (it takes a list), unless quoted.
+        quoted = f'"{known_hosts_file}"' if any(c.isspace() for c in known_hosts_file) else None
+        argv += ["-o", f"UserKnownHostsFile={quoted or known_hosts_file}"]
     argv.append(f"{user}@{LOOPBACK}" if user else LOOPBACK)
     return argv
 

@@ -3,7 +3,8 @@
 The banner tells a person what to type and what to double-click; each step is done here with
 keys and mouse clicks on the live widgets, and what the person then sees is checked: the
 rows the filter leaves, the page demo-web's double-click opens, the note saying plainly that
-the demo has no SSH or RDP server, and the terminal ssh ran in, held open with its status.
+the demo has no RDP server, and the terminal where ssh logs in to demo-ssh's shell with the
+key the demo pushed with EC2 Instance Connect.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
 from ssmgui.core.launch import HostOs
 from ssmgui.core.tunnel import TunnelKind
+from ssmgui.demo.channel.agent_shell import BANNER
 from ssmgui.demo.desktop.files import PROD
 from ssmgui.demo.desktop.guide import CLIENT_NOTES, FEATURED_FILTER
-from ssmgui.demo.desktop.targets import SSH_GOODBYE
 from ssmgui.services.launch.client_process import Desktop
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.error_display import ErrorDoor
@@ -110,11 +111,6 @@ def row_of(person: Newcomer, name: str, profile: str = PROD) -> int:
     raise AssertionError(f"{name} ({profile}) is not shown")
 
 
-def tunnel_port(person: Newcomer) -> int:
-    (tunnel,) = person.controller.tunnels.values()
-    return tunnel.local_port
-
-
 async def double_click(person: Newcomer, name: str) -> None:
     window = person.surface.window
     await asyncio.sleep(0.1)  # the shown window lays out its rows
@@ -168,7 +164,7 @@ async def test_double_click_on_demo_rdp_says_plainly_there_is_no_rdp_server(
 
 @pytest.mark.slow
 @pytest.mark.real_clients
-async def test_double_click_on_demo_ssh_keeps_the_terminal_open_saying_why(
+async def test_double_click_on_demo_ssh_logs_in_with_a_pushed_key_to_the_demo_shell(
     newcomer: Newcomer,
 ) -> None:
     if shutil.which("ssh") is None:
@@ -181,11 +177,13 @@ async def test_double_click_on_demo_ssh_keeps_the_terminal_open_saying_why(
     await until(lambda: len(newcomer.launches(newcomer.terminal_record)) == 1, timeout=30)
     (ran,) = newcomer.launches(newcomer.terminal_record)
     shown = str(ran["shown"])
-    # ssh reached demo-ssh through the tunnel and printed its goodbye, in ssh's own words.
-    assert f"Received disconnect from 127.0.0.1 port {tunnel_port(newcomer)}:11: " in shown
-    assert SSH_GOODBYE in shown
-    assert "ssh exited with status 255." in shown and note in shown
-    assert "Press Enter to close this window." in shown
+    # ssh logged in through the tunnel with the pushed key, trusting the demo's host key
+    # without a question; its shell said first what it is, then ended with the terminal's
+    # input (Enter, then end of input), status 0.
+    demo = newcomer.services.demo
+    assert demo is not None and str(demo.known_hosts_file) in str(ran["argv"])
+    assert BANNER.split("{", 1)[0] in shown, shown
+    assert ran["code"] == 0 and "Permission denied" not in shown
 
 
 @pytest.mark.parametrize(

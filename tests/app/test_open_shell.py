@@ -68,6 +68,13 @@ async def _ran(record: Path) -> dict[str, Any]:
     return dict(entry)
 
 
+def _without_pushed_keys(world: World) -> None:
+    """The demo pushes SSH keys by default (its demo-ssh logs in): this person turned it off."""
+    current = world.services.settings.current
+    world.services.settings.update(dataclasses.replace(current, ssh_push_key=False))
+    world.controller._ssh_ready_at = None
+
+
 def _texts(menu: object) -> dict[str, bool]:
     return {a.text(): a.isEnabled() for a in all_actions(menu)}  # type: ignore[arg-type]
 
@@ -89,6 +96,7 @@ async def test_the_context_menu_offers_a_shell_on_online_instances_and_says_why_
 async def test_the_tray_offers_a_shell_per_instance_marked_as_the_default_where_it_is(
     world: World, surface: MainSurface
 ) -> None:
+    _without_pushed_keys(world)
     shown = QMenu()
     TrayMenu(world.controller, open_window=lambda: None, open_settings=lambda: None,
              quit_app=lambda: None, ask_custom_port=lambda _i: None).fill(shown)  # fmt: skip
@@ -104,6 +112,7 @@ async def test_the_tray_offers_a_shell_per_instance_marked_as_the_default_where_
 async def test_a_linux_instance_without_an_ssh_setup_opens_a_shell_and_the_settings_or_choice_win(
     world: World, tmp_path: Path
 ) -> None:
+    _without_pushed_keys(world)
     controller, files = world.controller, world.instance("demo-files")
     assert controller.default_kind(files) is TunnelKind.SHELL
     assert controller.default_kind(world.instance("demo-rdp")) is TunnelKind.RDP

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from ssmgui.demo.desktop.targets import SSH_GOODBYE
 from tests.cli.commands import run_ssmgui
 
 #: The featured instances' ids are fixed: i-0de<profile index><n>, as the GUI lists them.
@@ -162,7 +161,7 @@ def test_ssh_proxy_reaches_demo_ssh(tmp_path: Path) -> None:
     process.stdin.flush()
     try:
         received = b""
-        while SSH_GOODBYE.encode() not in received:  # demo-ssh then waits for the hang-up
+        while b"\r\n" not in received:  # demo-ssh's SSH server says who it is first
             chunk = os.read(process.stdout.fileno(), 4096)
             assert chunk, received
             received += chunk
@@ -170,7 +169,6 @@ def test_ssh_proxy_reaches_demo_ssh(tmp_path: Path) -> None:
         process.stdin.close()
         process.wait(30)
     assert received.startswith(b"SSH-2.0-ssmgui-demo\r\n")
-    assert SSH_GOODBYE.encode() in received  # in the SSH_MSG_DISCONNECT ssh prints
 
 
 def test_doctor_checks_a_demo_profile_on_the_demo_world(tmp_path: Path) -> None:

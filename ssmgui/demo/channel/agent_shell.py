@@ -9,6 +9,9 @@ only with the session's single-use token; its first line of output says what it 
 PT1 input is written to the pty as it comes; PT3 Size sets the pty's window size (the
 kernel tells the shell with SIGWINCH); the pty's output goes back as PT1. When the shell
 exits, `on_exit` gets its status (128 + n for a signal), as the agent's exit code.
+
+The output goes to any `OutputSink` (the data channel's `OutputPump` here; the demo's SSH
+server's channel in `demo/desktop/ssh_server.py`, which serves this same shell).
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ import subprocess
 import tempfile
 import termios
 from collections.abc import Callable
-
-from ssmgui.demo.channel.pump import OutputPump
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,12 @@ BANNER = (
     "ssmgui demo: this is a real shell on THIS computer (not an AWS instance), running as "
     "you in the temporary folder {folder}, removed when the session ends.\r\n"
 )
+
+
+class OutputSink(Protocol):
+    """Where the shell's output goes, in order (`OutputPump.write`, an SSH channel's)."""
+
+    def write(self, data: bytes) -> None: ...
 
 
 def _shell_argv(command: str) -> list[str]:
@@ -64,7 +72,7 @@ class ShellServer:
 
     def __init__(
         self,
-        pump: OutputPump,
+        pump: OutputSink,
         command: str,
         on_exit: Callable[[int], None],
         session_id: str,
@@ -140,6 +148,10 @@ class ShellServer:
         except (ValueError, TypeError, KeyError):
             log.debug("ignored a bad size message %r", payload[:80])
             return
+        self.set_size(cols, rows)
+
+    def set_size(self, cols: int, rows: int) -> None:
+        """The pty's window size, as the client's terminal has it (sizes <= 0 ignored)."""
         if cols > 0 and rows > 0 and not self._ended:
             self.sizes.append((cols, rows))
             with contextlib.suppress(OSError):

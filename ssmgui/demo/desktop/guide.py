@@ -1,10 +1,12 @@
 """What the demo tells a newcomer: the welcome banner, the filter that shows the featured
-instances, and what a client cannot show because the demo has no server behind it.
+instances, and what each client meets there (a real SSH server, but no RDP server).
 
 Every step the welcome names works as written (tests/app/test_demo_guide.py follows it in
 the composed app): the filter shows the featured instances and nothing else, a double-click
-on demo-web opens its page in the browser (its `ssmgui:action=http` tag), and demo-ssh and
-demo-rdp open their clients with a note saying plainly where the demo stops.
+on demo-web opens its page in the browser (its `ssmgui:action=http` tag), a double-click on
+demo-ssh logs ssh in with a key pushed with EC2 Instance Connect (the demo's setting) to a
+shell on this computer, and demo-rdp opens its client with a note saying plainly where the
+demo stops.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ def welcome(mfa_code_hint: str) -> str:
         "Welcome to the ssmgui demo: a fake AWS runs on this computer. When asked for an MFA "
         f"code, type {mfa_code_hint}. Then type {FEATURED_FILTER} in the filter to see the "
         "instances made for trying, and double-click demo-web: its page opens in your "
-        "browser through a Session Manager tunnel. demo-ssh and demo-rdp open ssh and your "
-        "Remote Desktop client through their tunnels, but the demo has no SSH or RDP server, "
-        "so those clients stop at the handshake (ssmgui says so). Demo MFA sessions are "
+        "browser through a Session Manager tunnel. demo-ssh logs ssh in with a key pushed "
+        "with EC2 Instance Connect, to a shell on this computer. demo-rdp opens your Remote "
+        "Desktop client through its tunnel, but the demo has no RDP server, so it stops at "
+        "the handshake (ssmgui says so). Demo MFA sessions are "
         "short: about a minute after you sign in, ssmgui offers to renew yours."
     )
 
@@ -32,9 +35,10 @@ def welcome(mfa_code_hint: str) -> str:
 #: the terminal ssh ran in, under its exit status.
 CLIENT_NOTES = {
     TunnelKind.SSH: (
-        "The demo has no SSH server: ssh reaches the instance through the tunnel, where "
-        "demo-ssh answers with a message saying so and hangs up. On a real instance ssh "
-        "would log you in here."
+        "demo-ssh's SSH server is the demo's: ssh logs in through the tunnel with a key "
+        "ssmgui pushed with EC2 Instance Connect a moment ago (valid for 60 s), to a real "
+        "shell on THIS computer in a temporary folder, not an instance. On a real instance "
+        "it would be the instance's sshd and shell."
     ),
     TunnelKind.RDP: (
         "The demo has no Remote Desktop server: your RDP client reaches the instance through "

@@ -1,48 +1,16 @@
-"""What the demo desktop's featured instances serve: a welcome page and an SSH banner.
+"""What the demo desktop's web instance serves: a welcome page.
 
 `WelcomePage` is the web server behind `demo-web` (ports 80 and 8080): a friendly page that
-says it came through a Session Manager tunnel opened by ssmgui. `SshBanner` stands in for
-sshd behind `demo-ssh`: no SSH server is embedded (none ships with ssmgui's dependencies),
-so it speaks just enough SSH to be heard: its identification, then, once the client's
-arrives, an SSH_MSG_DISCONNECT (RFC 4253 §11.1; packets are plain text before the key
-exchange) whose description ssh prints: "Received disconnect from 127.0.0.1 port N:11: The
-ssmgui demo has no SSH server…". The person reads in ssh's own words that the tunnel reached
-the instance and where the demo stops.
+says it came through a Session Manager tunnel opened by ssmgui. demo-ssh's SSH server is
+`ssh_server.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 
-from ssmgui.demo.servers.loopback import LoopbackServer
 from ssmgui.demo.servers.targets import DemoHttpServer
-
-SSH_IDENTIFICATION = b"SSH-2.0-ssmgui-demo\r\n"
-SSH_GOODBYE = (
-    "The ssmgui demo has no SSH server: this message came from demo-ssh through the Session "
-    "Manager tunnel ssmgui opened. A real instance would run sshd here."
-)
-_SSH_MSG_DISCONNECT = 1
-_BY_APPLICATION = 11  # SSH_DISCONNECT_BY_APPLICATION
-_CLIENT_WAIT_S = 10  # for the client's identification, then for it to hang up
-
-
-def disconnect_packet(reason: int, description: str) -> bytes:
-    """An unencrypted SSH binary packet (RFC 4253 §6) carrying SSH_MSG_DISCONNECT."""
-    text = description.encode()
-    payload = (
-        bytes([_SSH_MSG_DISCONNECT])
-        + reason.to_bytes(4, "big")
-        + len(text).to_bytes(4, "big")
-        + text
-        + (0).to_bytes(4, "big")  # language tag: empty
-    )
-    padding = 8 - (5 + len(payload)) % 8
-    padding += 8 if padding < 4 else 0  # at least 4 bytes, whole 8-byte blocks
-    length = 1 + len(payload) + padding
-    return length.to_bytes(4, "big") + bytes([padding]) + payload + bytes(padding)
 
 
 class WelcomePage(DemoHttpServer):
@@ -80,19 +48,3 @@ def _page(instance: str, profile: str) -> str:
         "<p>No inbound ports, no bastion host, no VPN. Close the tunnel from the tray menu "
         "when you are done.</p></body></html>"
     )
-
-
-class SshBanner(LoopbackServer):
-    """An SSH target that only says goodbye, in words ssh shows (module doc)."""
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(SSH_IDENTIFICATION)
-        await writer.drain()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(reader.readline(), _CLIENT_WAIT_S)  # the client's
-        writer.write(disconnect_packet(_BY_APPLICATION, SSH_GOODBYE))
-        await writer.drain()
-        # Closing with the client's key exchange unread could reset the connection before
-        # the goodbye is read: wait for the client to hang up first.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(reader.read(), _CLIENT_WAIT_S)

@@ -13,7 +13,9 @@
   a double-click opens it in the browser), `demo-rdp` (Windows, port
   3389 → an echo server: the tunnel works, but no real RDP server is embedded, so a
   Remote Desktop client will connect and then fail the RDP handshake), `demo-ssh` (port 22
-  → an SSH identification banner, see `targets.py`), `demo-files` (port 9000 → the
+  → a real SSH server, `ssh_server.py`, that logs in with a key pushed with EC2 Instance
+  Connect in the last 60 s and serves the demo's shell on THIS computer; its host key is
+  made per run and trusted by `known_hosts_file`), `demo-files` (port 9000 → the
   digest server the self-check moves bytes through), `demo-offline` (ConnectionLost) and
   `demo-old-agent` (an agent too old for port forwarding);
 - the demo's Windows key pair (`windows_key_file`, mode 0600, beside the AWS files): every
@@ -53,8 +55,9 @@ from ssmgui.demo.desktop.files import (
     demo_environment,
     write_aws_files,
 )
+from ssmgui.demo.desktop.ssh_server import DemoSshServer, known_hosts_line, new_host_key
 from ssmgui.demo.desktop.sso import DemoSso
-from ssmgui.demo.desktop.targets import SshBanner, WelcomePage
+from ssmgui.demo.desktop.targets import WelcomePage
 from ssmgui.demo.ec2.server import FakeEc2Instance
 from ssmgui.demo.ec2.windows_key import DEMO_KEY_FILE_NAME, DEMO_KEY_NAME, DEMO_WINDOWS_KEY_PEM
 from ssmgui.demo.fleet import DEMO_REGIONS, DemoFleet, account_for
@@ -73,8 +76,8 @@ MFA_CODE_HINT = "any 6 digits (000000 shows a wrong code)"
 #: `guide.FEATURED_FILTER` in the window's filter shows the featured instances only.
 FEATURED_TAGS = {"Team": "demo", "Environment": "demo"}
 #: demo-web opens its page on a double-click (the product's per-instance action tag);
-#: demo-ssh and demo-old-agent keep SSH (to show ssh's tunnel and an old agent's refusal)
-#: though a demo person has no SSH key, which would make a Linux double-click a shell.
+#: demo-ssh and demo-old-agent keep SSH (demo-ssh's server logs in with the key the demo
+#: pushes; demo-old-agent shows an old agent's refusal) whatever the person's SSH setup.
 _ACTIONS = {
     "demo-web": {ACTION_TAG: "http"},
     "demo-ssh": {ACTION_TAG: "ssh"},
@@ -95,11 +98,11 @@ class _Targets:
 
     echo: EchoServer = field(default_factory=EchoServer)
     digest: DigestServer = field(default_factory=DigestServer)
-    ssh: SshBanner = field(default_factory=SshBanner)
     web: dict[str, WelcomePage] = field(default_factory=dict)
+    ssh: dict[str, DemoSshServer] = field(default_factory=dict)  # demo-ssh's, per profile
 
     def _servers(self) -> list[_Server]:
-        return [self.echo, self.digest, self.ssh, *self.web.values()]
+        return [self.echo, self.digest, *self.ssh.values(), *self.web.values()]
 
     async def start(self) -> None:
         for server in self._servers():
@@ -127,6 +130,9 @@ class DemoDesktop:
         self.config_file = Path()
         self.credentials_file = Path()
         self.windows_key_file = Path()  # the private key of every demo Windows instance
+        #: Trusts demo-ssh's host key of this run under each demo-ssh's instance id (ssh's
+        #: HostKeyAlias), for ssh's UserKnownHostsFile: the person's own file is untouched.
+        self.known_hosts_file = Path()
         self.environment: dict[str, str] = {}
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._applied: AppliedEnvironment | None = None
@@ -197,7 +203,11 @@ async def start_demo_desktop(
     """Start the demo world (module doc). `directory`: where to write the AWS files
     (default: a private temp directory removed by `stop()`); `sso_profile`: write the
     IAM Identity Center profile too."""
-    targets = _Targets(web={p: WelcomePage("demo-web", p) for p in PROFILES})
+    host_key = new_host_key()
+    targets = _Targets(
+        web={p: WelcomePage("demo-web", p) for p in PROFILES},
+        ssh={p: DemoSshServer(host_key) for p in PROFILES},
+    )
     desktop = DemoDesktop(DemoFleet(PROFILES, REGIONS, PER_PAIR, seed), FakeSts(), targets)
     try:
         await targets.start()
@@ -247,7 +257,7 @@ def _add_featured(desktop: DemoDesktop, index: int, targets: _Targets) -> dict[s
     specs = [
         FakeInstance("", "demo-web", ports={80: web, 8080: web}),
         FakeInstance("", "demo-rdp", "Windows", ports={3389: targets.echo.address}),
-        FakeInstance("", "demo-ssh", ports={22: targets.ssh.address}),
+        FakeInstance("", "demo-ssh", ports={22: targets.ssh[profile].address}),
         FakeInstance(
             "", "demo-files", ports={9000: targets.digest.address}, kms_key_id=DEMO_KEY_ALIAS
         ),
@@ -262,7 +272,17 @@ def _add_featured(desktop: DemoDesktop, index: int, targets: _Targets) -> dict[s
         desktop.fleet.ssm[profile, region].add_instance(instance)
         desktop.fleet.ec2[profile, region].add(_ec2_twin(instance, account_for(index), n))
         featured[instance.name] = instance.instance_id
+    _let_in_pushed_keys(desktop, profile, region, featured["demo-ssh"], targets)
     return featured
+
+
+def _let_in_pushed_keys(
+    desktop: DemoDesktop, profile: str, region: str, instance_id: str, targets: _Targets
+) -> None:
+    """demo-ssh's SSH server accepts the keys its region's fake EC2 Instance Connect holds
+    for it (as sshd's AuthorizedKeysCommand reads them from the instance's metadata)."""
+    connect = desktop.fleet.ssm[profile, region].instance_connect
+    targets.ssh[profile].active_keys = lambda user: connect.active_keys(instance_id, user)
 
 
 def _ec2_twin(instance: FakeInstance, account: str, n: int) -> FakeEc2Instance:
@@ -296,3 +316,7 @@ def _write_files(
     desktop.windows_key_file = directory / DEMO_KEY_FILE_NAME
     desktop.windows_key_file.touch(mode=0o600)
     desktop.windows_key_file.write_text(DEMO_WINDOWS_KEY_PEM)
+    desktop.known_hosts_file = directory / "known_hosts"
+    ssh_ids = [featured["demo-ssh"] for featured in desktop.featured_by_profile.values()]
+    host_key = desktop._targets.ssh[PROD].host_key
+    desktop.known_hosts_file.write_text(known_hosts_line(ssh_ids, host_key))

@@ -61,14 +61,18 @@ class Launcher:
         spawn: Spawn = spawn_process,
         temp_root: str | None = None,
         notes: Mapping[TunnelKind, str] | None = None,
+        known_hosts: Path | None = None,
     ) -> None:
         """`notes`: a sentence per client kind for the person to read when that client
         opens (the demo says what its instances cannot serve); each `LaunchedClient`
-        carries its kind's as `note`, and a terminal that ssh fails in shows it too."""
+        carries its kind's as `note`, and a terminal that ssh fails in shows it too.
+        `known_hosts`: the demo's only, ssh's known_hosts instead of the person's (it
+        trusts the demo SSH server's host key of this run; `launch.ssh_argv`)."""
         self.desktop = desktop or Desktop.current()
         self._spawn = spawn
         self._temp_root = temp_root
         self._notes = dict(notes or {})
+        self._known_hosts = str(known_hosts) if known_hosts is not None else ""
         self._with_files: list[LaunchedClient] = []
 
     def remove_leftovers(self) -> list[Path]:
@@ -154,13 +158,17 @@ class Launcher:
             ["ssh"], [self.desktop.system32(r"OpenSSH\ssh.exe")], _SSH_MISSING[self.desktop.os_name]
         )
         key = str(identity_file) if identity_file is not None else settings.ssh_key_path
-        return launch.ssh_argv(port, settings.ssh_user, key, host_key_alias=instance_id, ssh=ssh)
+        return launch.ssh_argv(
+            port, settings.ssh_user, key, host_key_alias=instance_id,
+            known_hosts_file=self._known_hosts, ssh=ssh,
+        )  # fmt: skip
 
     def ssh_command(self, port: int, settings: Settings, *, instance_id: str = "") -> str:
         """The ssh command line to paste into a shell ("copy SSH command")."""
         argv = launch.ssh_argv(
-            port, settings.ssh_user, settings.ssh_key_path, host_key_alias=instance_id
-        )
+            port, settings.ssh_user, settings.ssh_key_path, host_key_alias=instance_id,
+            known_hosts_file=self._known_hosts,
+        )  # fmt: skip
         return launch.command_line(argv, self.desktop.os_name)
 
     async def open_ssh(

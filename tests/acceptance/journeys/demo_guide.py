@@ -1,7 +1,8 @@
 """The demo's welcome followed as written (issue #17 item 7): the filter it names shows the
 featured instances, and a double-click on each featured instance visibly succeeds or says
-plainly where the demo stops: demo-web's page opens, demo-ssh's terminal stays open with
-ssh's exit status and why, demo-rdp's note says there is no RDP server."""
+plainly where the demo stops: demo-web's page opens, demo-ssh's terminal logs in (a key
+pushed with EC2 Instance Connect) to the demo's shell and shows its prompt, demo-rdp's note
+says there is no RDP server."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ PROFILE = "demo-prod"
 PAGE_TITLE = "ssmgui-journey-web"
 # A browser a person can see: an xterm showing the page's HTML, kept open.
 BROWSER = f"xterm -title {PAGE_TITLE} -hold -e curl -s {{url}}"
-SSH_NOTE = "The demo has no SSH server"
+SSH_NOTE = "demo-ssh's SSH server is the demo's"
 RDP_NOTE = "The demo has no Remote Desktop server"
 
 
@@ -52,7 +53,7 @@ async def follow_the_welcome(person: Person) -> None:
     # Out from under the notification, as a person would drag it, to be read and shot.
     await person.xdotool("windowmove", "--sync", opened[0], "300", "300")
     await person.xdotool("windowraise", opened[0])
-    await person.screenshot("ssh's terminal, held open with its exit status")
+    await person.screenshot("ssh's terminal: logged in, the demo shell's prompt")
     await person.check(set(opened) <= set(await terminals(person)), "the terminal to stay open")
 
     await double_click(person, table, "demo-rdp")
