@@ -96,7 +96,10 @@ def run_connect(args: argparse.Namespace) -> int:
             settings=settings,
         )
         world = demo_world(args)
-        launcher = Launcher(notes=world.client_notes if world is not None else None)
+        launcher = Launcher(
+            notes=world.client_notes if world is not None else None,
+            known_hosts=world.known_hosts_file if world is not None else None,
+        )
         launcher.remove_leftovers()
         keys = _pushed_keys(args, identity) if pushing else None
         try:

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Protocol
 
 from botocore.config import Config
@@ -78,6 +79,11 @@ class AwsWorld(Protocol):
     @property
     def client_notes(self) -> Mapping[TunnelKind, str]:
         """What each client cannot show on it (`Launcher`'s notes)."""
+        ...
+
+    @property
+    def known_hosts_file(self) -> Path:
+        """The known_hosts that trusts its SSH server's host key (`Launcher`'s known_hosts)."""
         ...
 
     def endpoint_for(self, profile: str, region: str, service: str) -> str | None: ...

@@ -171,6 +171,42 @@ def test_ssh_proxy_reaches_demo_ssh(tmp_path: Path) -> None:
     assert received.startswith(b"SSH-2.0-ssmgui-demo\r\n")
 
 
+#: x-terminal-emulator for `connect … ssh`: runs what follows -e, typing one command, and
+#: records what it showed.
+FAKE_TERMINAL = """\
+import subprocess, sys
+argv = sys.argv[sys.argv.index("-e") + 1:]
+done = subprocess.run(argv, input=b"echo cli-$((6*7))\\n", capture_output=True, timeout=60)
+with open({record!r}, "wb") as out:
+    out.write(done.stdout + done.stderr + b"status %d" % done.returncode)
+"""
+
+
+def test_connect_ssh_with_a_pushed_key_logs_in_to_demo_ssh_and_trusts_only_the_demo(
+    tmp_path: Path,
+) -> None:
+    """`ssmgui --demo connect demo-ssh ssh --push-key`: ssh logs in with the pushed key to
+    the demo's shell, trusting the demo's host key from the demo's known_hosts: nothing is
+    asked, and the person's ~/.ssh/known_hosts is not written."""
+    bin_dir, record = tmp_path / "bin", tmp_path / "terminal.out"
+    bin_dir.mkdir()
+    terminal = bin_dir / "x-terminal-emulator"
+    terminal.write_text(f"#!{sys.executable}\n" + FAKE_TERMINAL.format(record=str(record)))
+    terminal.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, "-m", "ssmgui", "--demo", "connect", DEV_SSH, "ssh", "--push-key",
+         "--profile", "demo-dev"],
+        check=False, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=90,
+        env={**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+             "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = record.read_text(errors="replace")
+    assert "this is a real shell on THIS computer" in shown and "cli-42" in shown, shown
+    assert shown.endswith("status 0") and "authenticity" not in shown
+    assert not (tmp_path / ".ssh").exists()
+
+
 def test_doctor_checks_a_demo_profile_on_the_demo_world(tmp_path: Path) -> None:
     done = run_ssmgui(["--demo", "doctor", "--profile", "demo-dev"], tmp_path)
     assert "[ok  ] credentials" in done.stdout and "333333333333" in done.stdout, done.stderr
