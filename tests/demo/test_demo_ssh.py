@@ -136,3 +136,18 @@ async def test_a_shell_reads_piped_input_sent_before_it_started_and_ends_with_it
     for _ in range(3):
         status, shown = await demo_ssh.ssh(typed=b"echo piped-$((6*7))\n")
         assert status == 0 and "piped-42" in shown, shown
+
+
+async def test_demo_files_serves_ssh_too_with_its_own_pushed_keys(demo_ssh: DemoSsh) -> None:
+    """A key pushed for demo-ssh does not open demo-files (keys are per instance, as EC2
+    keeps them); one pushed for demo-files does."""
+    await asyncio.to_thread(demo_ssh.push)
+    files = demo_ssh.desktop.featured_by_profile[DEV]["demo-files"]
+    spec = TunnelSpec(DEV, REGIONS[0], files, TunnelKind.SSH, 22)
+    demo_ssh.port = (await demo_ssh.manager.open(spec)).local_port
+    demo_ssh.instance_id = files
+    status, shown = await demo_ssh.ssh("echo", "ok")
+    assert status == 255 and "Permission denied (publickey)" in shown, shown
+    await asyncio.to_thread(demo_ssh.push)
+    status, shown = await demo_ssh.ssh("echo", "ok")
+    assert status == 0 and "\nok" in shown.replace("\r", ""), shown

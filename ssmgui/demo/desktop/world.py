@@ -16,7 +16,8 @@
   → a real SSH server, `ssh_server.py`, that logs in with a key pushed with EC2 Instance
   Connect in the last 60 s and serves the demo's shell on THIS computer; its host key is
   made per run and trusted by `known_hosts_file`), `demo-files` (port 9000 → the
-  digest server the self-check moves bytes through), `demo-offline` (ConnectionLost) and
+  digest server the self-check moves bytes through; port 22 → an SSH server like
+  demo-ssh's, so its double-click logs in too), `demo-offline` (ConnectionLost) and
   `demo-old-agent` (an agent too old for port forwarding);
 - the demo's Windows key pair (`windows_key_file`, mode 0600, beside the AWS files): every
   demo Windows instance's password is encrypted for it (demo-rdp's is `DEMO_RDP_PASSWORD`);
@@ -83,6 +84,8 @@ _ACTIONS = {
     "demo-ssh": {ACTION_TAG: "ssh"},
     "demo-old-agent": {ACTION_TAG: "ssh"},
 }
+#: The featured instances with an SSH server on port 22 (`ssh_server.py`).
+SSH_SERVED = ("demo-ssh", "demo-files")
 DEMO_RDP_PASSWORD = "Demo-Rdp-Pa55!"  # noqa: S105 - a fake instance's, shown by the demo
 
 
@@ -99,7 +102,8 @@ class _Targets:
     echo: EchoServer = field(default_factory=EchoServer)
     digest: DigestServer = field(default_factory=DigestServer)
     web: dict[str, WelcomePage] = field(default_factory=dict)
-    ssh: dict[str, DemoSshServer] = field(default_factory=dict)  # demo-ssh's, per profile
+    #: (profile, instance name) → its SSH server, for each of SSH_SERVED
+    ssh: dict[tuple[str, str], DemoSshServer] = field(default_factory=dict)
 
     def _servers(self) -> list[_Server]:
         return [self.echo, self.digest, *self.ssh.values(), *self.web.values()]
@@ -130,7 +134,7 @@ class DemoDesktop:
         self.config_file = Path()
         self.credentials_file = Path()
         self.windows_key_file = Path()  # the private key of every demo Windows instance
-        #: Trusts demo-ssh's host key of this run under each demo-ssh's instance id (ssh's
+        #: Trusts the SSH servers' host key of this run under their instance ids (ssh's
         #: HostKeyAlias), for ssh's UserKnownHostsFile: the person's own file is untouched.
         self.known_hosts_file = Path()
         self.environment: dict[str, str] = {}
@@ -206,7 +210,7 @@ async def start_demo_desktop(
     host_key = new_host_key()
     targets = _Targets(
         web={p: WelcomePage("demo-web", p) for p in PROFILES},
-        ssh={p: DemoSshServer(host_key) for p in PROFILES},
+        ssh={(p, name): DemoSshServer(host_key) for p in PROFILES for name in SSH_SERVED},
     )
     desktop = DemoDesktop(DemoFleet(PROFILES, REGIONS, PER_PAIR, seed), FakeSts(), targets)
     try:
@@ -257,9 +261,12 @@ def _add_featured(desktop: DemoDesktop, index: int, targets: _Targets) -> dict[s
     specs = [
         FakeInstance("", "demo-web", ports={80: web, 8080: web}),
         FakeInstance("", "demo-rdp", "Windows", ports={3389: targets.echo.address}),
-        FakeInstance("", "demo-ssh", ports={22: targets.ssh[profile].address}),
+        FakeInstance("", "demo-ssh", ports={22: targets.ssh[profile, "demo-ssh"].address}),
         FakeInstance(
-            "", "demo-files", ports={9000: targets.digest.address}, kms_key_id=DEMO_KEY_ALIAS
+            "",
+            "demo-files",
+            ports={9000: targets.digest.address, 22: targets.ssh[profile, "demo-files"].address},
+            kms_key_id=DEMO_KEY_ALIAS,
         ),
         FakeInstance("", "demo-offline", ping_status="ConnectionLost"),
         FakeInstance("", "demo-old-agent", agent_version=OLD_AGENT),
@@ -272,17 +279,19 @@ def _add_featured(desktop: DemoDesktop, index: int, targets: _Targets) -> dict[s
         desktop.fleet.ssm[profile, region].add_instance(instance)
         desktop.fleet.ec2[profile, region].add(_ec2_twin(instance, account_for(index), n))
         featured[instance.name] = instance.instance_id
-    _let_in_pushed_keys(desktop, profile, region, featured["demo-ssh"], targets)
+    for name in SSH_SERVED:
+        _let_in_pushed_keys(desktop, (profile, region), name, featured[name], targets)
     return featured
 
 
 def _let_in_pushed_keys(
-    desktop: DemoDesktop, profile: str, region: str, instance_id: str, targets: _Targets
+    desktop: DemoDesktop, pair: tuple[str, str], name: str, instance_id: str, targets: _Targets
 ) -> None:
-    """demo-ssh's SSH server accepts the keys its region's fake EC2 Instance Connect holds
-    for it (as sshd's AuthorizedKeysCommand reads them from the instance's metadata)."""
-    connect = desktop.fleet.ssm[profile, region].instance_connect
-    targets.ssh[profile].active_keys = lambda user: connect.active_keys(instance_id, user)
+    """`name`'s SSH server accepts the keys its region's fake EC2 Instance Connect holds for
+    it (as sshd's AuthorizedKeysCommand reads them from the instance's metadata)."""
+    connect = desktop.fleet.ssm[pair].instance_connect
+    server = targets.ssh[pair[0], name]
+    server.active_keys = lambda user: connect.active_keys(instance_id, user)
 
 
 def _ec2_twin(instance: FakeInstance, account: str, n: int) -> FakeEc2Instance:
@@ -317,6 +326,7 @@ def _write_files(
     desktop.windows_key_file.touch(mode=0o600)
     desktop.windows_key_file.write_text(DEMO_WINDOWS_KEY_PEM)
     desktop.known_hosts_file = directory / "known_hosts"
-    ssh_ids = [featured["demo-ssh"] for featured in desktop.featured_by_profile.values()]
-    host_key = desktop._targets.ssh[PROD].host_key
+    featured = desktop.featured_by_profile.values()
+    ssh_ids = [ids[name] for ids in featured for name in SSH_SERVED]
+    host_key = desktop._targets.ssh[PROD, SSH_SERVED[0]].host_key
     desktop.known_hosts_file.write_text(known_hosts_line(ssh_ids, host_key))
