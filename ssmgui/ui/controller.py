@@ -164,6 +164,9 @@ class AppController(QObject):
         self.tunnels: dict[int, TunnelSnapshot] = {}
         self._instance_of_tunnel: dict[int, Instance] = {}
         self._clients = TunnelClients()
+        # Tunnels being opened for a client: their "Ready on …" waits for it (said with the
+        # client started, or not at all when it cannot be: the error alone is the news).
+        self._opening_for_client: set[TunnelSpec] = set()
         self.credentials: dict[str, CredentialStatus] = {}
         self.refreshing = False
         self._refresh_again = False
@@ -478,9 +481,7 @@ class AppController(QObject):
                 if live.state is TunnelState.READY:
                     await self._launch_client(live, self._instance_of_tunnel.get(live.tunnel_id))
                 return
-            snapshot = await self._tunnels.open(spec)
-            self._instance_of_tunnel[snapshot.tunnel_id] = instance
-            await self._launch_client(snapshot, instance)
+            await self._open_for_client(spec, instance)
         except SsmGuiError as exc:
             self.failed.emit(exc)
 
@@ -491,8 +492,7 @@ class AppController(QObject):
         spec = favourite_spec(favourite)
         label = favourite_label(favourite.name, profile, self.account_name(profile))
         try:
-            snapshot = await self._tunnels.open(replace(spec, label=label))
-            await self._launch_client(snapshot, None)
+            await self._open_for_client(replace(spec, label=label), None)
         except SsmGuiError as exc:
             self.failed.emit(exc)
 
@@ -530,15 +530,42 @@ class AppController(QObject):
                 return snapshot
         return None
 
-    async def _launch_client(self, snapshot: TunnelSnapshot, instance: Instance | None) -> None:
-        """Open the tunnel's client and watch it: its row says when and how it exits."""
+    async def _open_for_client(self, spec: TunnelSpec, instance: Instance | None) -> None:
+        """Open a tunnel, then its client; one notification once both are done ("Ready on
+        …" and what the client cannot show), or the client's error alone (raised)."""
+        self._opening_for_client.add(spec)
+        try:
+            snapshot = await self._tunnels.open(spec)
+        finally:
+            self._opening_for_client.discard(spec)
+        if instance is not None:
+            self._instance_of_tunnel[snapshot.tunnel_id] = instance
+        try:
+            await self._launch_client(snapshot, instance, ready=f"Ready on {snapshot.address}.")
+        except SsmGuiError as exc:
+            # The tunnel stays open: the error says how to fix the client (install it,
+            # change the setting), after which "Open again" or another double-click starts
+            # it on this tunnel with no new session or MFA code; meanwhile "Copy address"
+            # serves another client. Closing it would throw away a session just given.
+            self._clients.not_started(snapshot.tunnel_id, exc.user_message)
+            self._show_client(snapshot.tunnel_id)
+            raise
+
+    async def _launch_client(
+        self, snapshot: TunnelSnapshot, instance: Instance | None, *, ready: str = ""
+    ) -> None:
+        """Open the tunnel's client and watch it: its row says when and how it exits.
+        `ready` (a new tunnel's "Ready on …") is said once the client started, with the
+        client's note, in one notification."""
         run = await self._open_client(snapshot, instance)
+        note = run.note if run is not None else ""  # e.g. the demo has no RDP/SSH server
+        if ready or note:
+            message = " ".join(part for part in (ready, note) if part)
+            self.notify.emit(Notice(snapshot.spec.title, message, stays=bool(note)))
         if run is None:
             return
         self._clients.started(snapshot.tunnel_id, run)
         self._show_client(snapshot.tunnel_id)
-        if run.note:  # what this client cannot show here (the demo has no RDP/SSH server)
-            self.notify.emit(Notice(snapshot.spec.title, run.note, stays=True))
         self.spawn(self._watch_client(snapshot.tunnel_id, run))
 
     async def _watch_client(self, tunnel_id: int, run: ClientRun) -> None:
@@ -619,6 +646,8 @@ class AppController(QObject):
         self.tunnels[snapshot.tunnel_id] = snapshot
         self.tunnel_changed.emit(snapshot)
         message = _transition_message(previous, snapshot)
+        if snapshot.state is TunnelState.READY and snapshot.spec in self._opening_for_client:
+            message = None  # said once its client started (_open_for_client)
         if message is not None:
             self.notify.emit(Notice(snapshot.spec.title, message))
 

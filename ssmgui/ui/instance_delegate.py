@@ -8,14 +8,15 @@ repaints after each keystroke in the filter box. This delegate asks the model on
 docs/architecture.md, "Why it is built this way").
 
 What it draws, as Qt's style does: the row's panel (alternating colour, selection, hover:
-`PE_PanelItemViewItem`), the icon, then the text elided at the right in the style's colours
-for the state (selected, disabled, inactive window) unless the model gives a colour. It leaves
-out what this table never shows: check boxes, wrapped text, right-to-left layout.
+`PE_PanelItemViewItem`), the icon (on a selected row, on a plate: `draw_icon_plate`), then
+the text elided at the right in the style's colours for the state (selected, disabled,
+inactive window) unless the model gives a colour. It leaves out what this table never
+shows: check boxes, wrapped text, right-to-left layout.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette, QStaticText
 from PySide6.QtWidgets import (
     QStyle,
@@ -81,6 +82,19 @@ def draw_focus_frame(
     role = QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Window
     frame.backgroundColor = option.palette.color(group, role)
     style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, frame, painter, widget)
+
+
+def draw_icon_plate(painter: QPainter, box: QRect, palette: QPalette) -> None:
+    """A small rounded plate of the base colour behind a selected row's icon. The
+    selection's blue is the blue of the Windows logo (and Qt's selected icons are tinted
+    with it), so on a selected row that icon vanished; on the plate, drawn as unselected,
+    every icon keeps its own colours. Only the selected row pays for the antialiasing."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(palette.color(QPalette.ColorGroup.Normal, QPalette.ColorRole.Base))
+    painter.drawRoundedRect(QRectF(box).adjusted(-1.5, -1.5, 1.5, 1.5), 3, 3)
+    painter.restore()
 
 
 class StaticTextCache:
@@ -168,8 +182,12 @@ class InstanceCellDelegate(QStyledItemDelegate):
         if look.icon is not None:
             size = option.decorationSize
             top = rect.y() + (rect.height() - size.height()) // 2
-            look.icon.paint(painter, QRect(left, top, size.width(), size.height()),
-                            _CENTRED, icon_mode(state))  # fmt: skip
+            box = QRect(left, top, size.width(), size.height())
+            if state & _SELECTED:
+                draw_icon_plate(painter, box, option.palette)
+                look.icon.paint(painter, box, _CENTRED, QIcon.Mode.Normal)
+            else:
+                look.icon.paint(painter, box, _CENTRED, icon_mode(state))
             left += size.width() + 2 * margin  # Qt's styles: a margin each side of the icon
         width = rect.right() - margin - left + 1
         if width <= 0 or not look.text:

@@ -143,8 +143,17 @@ class InstancesWindow(QMainWindow):
         self.model.modelAboutToBeReset.connect(self._remember_current)
         self.model.modelReset.connect(self._restore_current)
         self.model.modelReset.connect(self._update_counts)
-        self.resize(1200, 720)
+        self._frame()
         self._update_counts()
+
+    def _frame(self) -> None:
+        """The default size, and a status bar that shows only while it has something to
+        say ("Refreshing…", a notice with no tray): empty, it was a blank strip under the
+        count line."""
+        bar = self.statusBar()
+        bar.messageChanged.connect(lambda text: bar.setVisible(bool(text)))
+        bar.hide()
+        self.resize(1200, 720)
 
     def _make_first_run(self, page: QWidget) -> FirstRunPanel:
         """The help shown instead of the table while there is no profile (hidden)."""

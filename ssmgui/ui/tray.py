@@ -23,9 +23,18 @@ from ssmgui.ui.desktop_notifications import DesktopNotifications
 from ssmgui.ui.instance_model import startable
 from ssmgui.ui.profile_marks import ProfileMarks
 from ssmgui.ui.shell_entry import shell_label, shell_problem
-from ssmgui.ui.tunnels_model import tunnel_facts, tunnel_line
+from ssmgui.ui.tunnels_model import (
+    MENU_TITLE_CHARS,
+    elide_middle,
+    tunnel_facts,
+    tunnel_line,
+    tunnel_traffic,
+)
 
 MAX_INSTANCES_PER_REGION = 25
+#: A submenu's lines to read (a client's fate, why a tunnel failed) past this many
+#: characters are cut: a long error would push the submenu off the screen.
+NOTE_CHARS = 70
 RATE_SAMPLE_MAX_S = 3.0  # samples further apart give an average, not a current rate
 KIND_ACTIONS = (TunnelKind.RDP, TunnelKind.SSH, TunnelKind.HTTP, TunnelKind.HTTPS)
 
@@ -82,9 +91,9 @@ class TrayMenu:
         self._ask_custom_port = ask_custom_port
         self._clock = clock
         # The shown menu's tunnel entries (each: its title line, then its submenu's lines of
-        # facts and client), retitled in place by `refresh_tunnels` (a rebuilt menu would
-        # close the submenu the person is in); the snapshots they show, for rates.
-        self._tunnel_entries: dict[int, tuple[QAction, QAction, QAction]] = {}
+        # traffic, facts and client), retitled in place by `refresh_tunnels` (a rebuilt menu
+        # would close the submenu the person is in); the snapshots they show, for rates.
+        self._tunnel_entries: dict[int, tuple[QAction, QAction, QAction, QAction]] = {}
         self._shown: dict[int, TunnelSnapshot] = {}
 
     def fill(self, menu: QMenu) -> None:
@@ -199,10 +208,11 @@ class TrayMenu:
         for snapshot in snapshots:
             entry = self._tunnel_entries.get(snapshot.tunnel_id)
             if entry is not None:
-                title, facts, client = entry
+                title, traffic, facts, client = entry
                 title.setText(tunnel_line(snapshot))
+                traffic.setText(tunnel_traffic(snapshot))
                 facts.setText(self._facts(snapshot))
-                client.setText(snapshot.client)
+                client.setText(elide_middle(snapshot.client, NOTE_CHARS))
                 client.setVisible(bool(snapshot.client))
 
     def _facts(self, tunnel: TunnelSnapshot) -> str:
@@ -219,13 +229,19 @@ class TrayMenu:
     def _tunnel_menu(self, menu: QMenu, tunnel: TunnelSnapshot) -> None:
         controller = self._controller
         icon = self.marks.icon(tunnel.spec.profile) or icons.kind_icon(tunnel.spec.kind)
+        # The entry stays short (title and state); the figures are lines of its submenu,
+        # so the menu neither widens as they move nor grows past the screen's edge.
         submenu = menu.addMenu(icon, tunnel_line(tunnel))
+        if len(tunnel.spec.title) > MENU_TITLE_CHARS:  # the entry cut it: here it is whole
+            _note(submenu, elide_middle(tunnel.spec.title, NOTE_CHARS))
+        traffic = _note(submenu, tunnel_traffic(tunnel))
         facts = _note(submenu, self._facts(tunnel))
-        client = _note(submenu, tunnel.client)
+        client = _note(submenu, elide_middle(tunnel.client, NOTE_CHARS))
         client.setVisible(bool(tunnel.client))
-        self._tunnel_entries[tunnel.tunnel_id] = (submenu.menuAction(), facts, client)
+        entry = (submenu.menuAction(), traffic, facts, client)
+        self._tunnel_entries[tunnel.tunnel_id] = entry
         if tunnel.detail:
-            _note(submenu, tunnel.detail[:120])
+            _note(submenu, elide_middle(tunnel.detail, NOTE_CHARS))
         submenu.addSeparator()
         if tunnel.state is TunnelState.READY:
             if tunnel.spec.kind is not TunnelKind.CUSTOM:  # a custom port has no client

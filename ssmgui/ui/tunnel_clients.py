@@ -55,6 +55,10 @@ class TunnelClients:
         name = program_name(run.argv[0]) if run.argv else "client"
         self._notes[tunnel_id] = f"{name} opened" if run.handed_off else f"{name} running"
 
+    def not_started(self, tunnel_id: int, why: str) -> None:
+        """The client could not be started (its program is missing, say): the row says why."""
+        self._notes[tunnel_id] = f"not started: {why}"
+
     async def watch(self, tunnel_id: int, run: ClientRun) -> ClientEnded:
         """Wait for `run` to exit (no time limit: it lives as long as the person uses it;
         cancelled on quit), then say how it ended. Its files go in any case."""

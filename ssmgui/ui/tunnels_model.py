@@ -61,6 +61,9 @@ STATE_TEXT = {
     TunnelState.STOPPED: "Stopped",
     TunnelState.FAILED: "Failed",
 }
+#: A menu entry's title past this many characters is cut in its middle (tray menus grew to
+#: 640 px with a title, address, state and figures on one line).
+MENU_TITLE_CHARS = 40
 _UNITS = ("B", "KB", "MB", "GB", "TB")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _NUMERIC = {
@@ -81,8 +84,12 @@ def human_bytes(count: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def human_duration(seconds: float) -> str:
-    """3725 → '1 h 02 min'; 59 → '59 s'; 2 days → '2 d 0 h'."""
+def human_duration(seconds: float, *, tenths: bool = False) -> str:
+    """3725 → '1 h 02 min'; 59 → '59 s'; 2 days → '2 d 0 h'. With `tenths`, below 10 s to a
+    tenth of a second ('0.8 s'): how long a finished tunnel lasted, where '0 s' would read
+    as "never up"."""
+    if tenths and seconds < 10:
+        return f"{seconds:.1f} s" if seconds >= 0.05 else "<0.1 s"
     whole = int(seconds)
     if whole < 60:
         return f"{whole} s"
@@ -108,22 +115,47 @@ def address_text(snapshot: TunnelSnapshot) -> str:
     return snapshot.address if snapshot.local_port else "—"
 
 
+def uptime_text(snapshot: TunnelSnapshot) -> str:
+    """How long it has been up ('12 s', ticking in whole seconds), or once it ended how long
+    it was up ('0.8 s'); '—' for a tunnel that never came up."""
+    if not snapshot.uptime_s:
+        return "—"
+    return human_duration(snapshot.uptime_s, tenths=snapshot.state.is_final)
+
+
+def elide_middle(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters in its middle ('RDP demo-rdp — de…(333333333333)'):
+    a title's start says what and its end which profile and account, both worth keeping."""
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    tail = limit - 1 - head
+    return f"{text[:head].rstrip()}…{text[len(text) - tail :].lstrip()}"
+
+
 def tunnel_line(snapshot: TunnelSnapshot) -> str:
-    """The tunnel in one line short enough for a menu, whose width barely changes as the
-    figures move: title, address, state, bytes each way. `tunnel_facts` says the rest."""
+    """The tunnel's entry in a menu: its title (cut in the middle past `MENU_TITLE_CHARS`)
+    and state, short enough that the menu stays narrow, and not changing as figures move
+    (they are lines of its submenu: `tunnel_traffic`, `tunnel_facts`)."""
+    return f"{elide_middle(snapshot.spec.title, MENU_TITLE_CHARS)} — {snapshot.state}"
+
+
+def tunnel_traffic(snapshot: TunnelSnapshot) -> str:
+    """'127.0.0.1:36515 · ↑3.4 MB ↓3.4 MB': where it listens and the bytes each way."""
     stats = snapshot.stats
     traffic = f"↑{human_bytes(stats.bytes_up)} ↓{human_bytes(stats.bytes_down)}"
-    return " — ".join((snapshot.spec.title, address_text(snapshot), str(snapshot.state), traffic))
+    return f"{address_text(snapshot)} · {traffic}"
 
 
 def tunnel_facts(snapshot: TunnelSnapshot, rate: Throughput | None) -> str:
     """The rate while it runs, connections and uptime: "↑2.0 KB/s ↓15 MB/s · 1 open ·
-    3 total · up 2 min", a line under `tunnel_line`."""
+    3 total · up 2 min" (once it ended: "… · was up 0.8 s"), a line under `tunnel_line`."""
     parts = [_connections(snapshot)]
     if rate is not None and not snapshot.state.is_final:
         parts.insert(0, rate_text(rate))
     if snapshot.uptime_s:
-        parts.append(f"up {human_duration(snapshot.uptime_s)}")
+        was = "was up" if snapshot.state.is_final else "up"
+        parts.append(f"{was} {uptime_text(snapshot)}")
     return " · ".join(parts)
 
 
@@ -146,7 +178,7 @@ _DISPLAY: dict[TunnelColumn, Callable[[TunnelSnapshot], str]] = {
     TunnelColumn.UP: lambda s: human_bytes(s.stats.bytes_up),
     TunnelColumn.DOWN: lambda s: human_bytes(s.stats.bytes_down),
     TunnelColumn.CONNECTIONS: _connections,
-    TunnelColumn.UPTIME: lambda s: human_duration(s.uptime_s) if s.uptime_s else "—",
+    TunnelColumn.UPTIME: uptime_text,
     TunnelColumn.RECONNECTS: lambda s: str(s.reconnects),
     TunnelColumn.CLIENT: lambda s: s.client or "—",
     TunnelColumn.DETAIL: _detail,
@@ -218,6 +250,10 @@ class TunnelsTableModel(HeadedTableModel):
     def snapshots(self) -> list[TunnelSnapshot]:
         return list(self._rows)
 
+    def has_detail(self, row: int) -> bool:
+        """Whether the row's tunnel has details to show (why it failed, what it does)."""
+        return bool(_detail(self._rows[row]))
+
     def rate_of(self, tunnel_id: int) -> Throughput | None:
         """The tunnel's latest rate; None before two samples, or once it ended."""
         return self._rates.get(tunnel_id)
@@ -273,12 +309,18 @@ def _foreground(snapshot: TunnelSnapshot, column: TunnelColumn) -> QColor | None
 
 
 def _tooltip(snapshot: TunnelSnapshot, column: TunnelColumn) -> str | None:
-    if column in (TunnelColumn.DETAIL, TunnelColumn.STATE):
+    if column is TunnelColumn.STATE:  # with the engine's mode, a column of its own no more
+        mode = f"Mode: {snapshot.mode}" if snapshot.mode else ""
+        return "\n".join(part for part in (_detail(snapshot), mode) if part) or None
+    if column is TunnelColumn.DETAIL:
         return _detail(snapshot) or None
     if column is TunnelColumn.CLIENT:
         return snapshot.client or None
-    if column is TunnelColumn.TITLE:
+    if column is TunnelColumn.UPTIME and snapshot.state.is_final and snapshot.uptime_s:
+        return f"It was up for {uptime_text(snapshot)} before it {snapshot.state}."
+    if column is TunnelColumn.TITLE:  # the whole title: the cell may cut its middle
         spec = snapshot.spec
         where = f"{spec.remote_host}:" if spec.remote_host else "port "
-        return f"{spec.instance_id} in {spec.profile} / {spec.region}, {where}{spec.remote_port}"
+        place = f"{spec.instance_id} in {spec.profile} / {spec.region}, {where}{spec.remote_port}"
+        return f"{spec.title}\n{place}"
     return None

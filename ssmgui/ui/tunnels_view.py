@@ -11,31 +11,16 @@ from PySide6.QtCore import QPoint, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QMenu,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot
-from ssmgui.ui.tunnels_model import HEADERS, TunnelColumn, TunnelsTableModel
-
-_WIDTHS = {
-    TunnelColumn.STATE: 110,
-    TunnelColumn.TITLE: 290,  # what, where, and in which profile and account
-    TunnelColumn.ADDRESS: 120,
-    TunnelColumn.UP: 70,
-    TunnelColumn.DOWN: 75,
-    TunnelColumn.RATE: 145,
-    TunnelColumn.CONNECTIONS: 110,
-    TunnelColumn.UPTIME: 70,
-    TunnelColumn.CLIENT: 160,  # up to here in view in a 1200 px window
-    TunnelColumn.RECONNECTS: 80,
-    TunnelColumn.MODE: 70,
-}
+from ssmgui.ui.tunnel_columns import FittedTable, TunnelColumns
+from ssmgui.ui.tunnels_model import TunnelsTableModel
 
 
 class TunnelsView(QWidget):
@@ -57,17 +42,14 @@ class TunnelsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = TunnelsTableModel(self)
-        self.table = QTableView(self)
+        self.table = FittedTable(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column, width in _WIDTHS.items():
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.columns = TunnelColumns(self.table, self.model)  # widths that fit the window
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)

@@ -181,7 +181,8 @@ async def test_the_tray_menu_shows_profiles_tunnels_and_credentials(gui: Gui) ->
     texts = _texts(menu)
     assert set(gui.demo.profiles) <= {t.split(":")[0] for t in texts} | set(texts)
     (tunnel,) = gui.controller.tunnels.values()
-    assert any(tunnel.address in t and "ready" in t for t in texts)
+    assert f"{tunnel.spec.title} — ready" in texts  # its figures are in its submenu
+    assert any(t.startswith(f"{tunnel.address} · ") for t in texts)
     assert any(t.startswith("demo-prod: expires in") for t in texts)
     assert {"Refresh", "Open window", "Settings…", "Quit (stops all tunnels)"} <= set(texts)
 

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import QApplication, QMenu, QToolButton, QWidget
 from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
 from ssmgui.core.instance import Instance
-from ssmgui.core.tunnel import TunnelKind
+from ssmgui.core.settings import Favourite
+from ssmgui.core.tunnel import TunnelKind, spec_for
 from ssmgui.demo.desktop.world import DemoDesktop
 from ssmgui.ui.controller import AppController, Notice
 from ssmgui.ui.main_surface import MainSurface
@@ -291,9 +292,94 @@ async def test_the_tray_counts_tunnels_and_retitles_them_while_its_menu_is_open(
     assert tray.icon.toolTip() == "ssmgui — 1 tunnel open (active)"
     builder.fill(tray.menu)
     entry = next(a for a in tray.menu.actions() if tunnel.spec.title in a.text())
-    facts = entry.menu().actions()[0]  # type: ignore[attr-defined]
-    assert "↑0 B ↓0 B" in entry.text() and facts.text().startswith("0 open · 0 total")
+    assert entry.text() == f"{tunnel.spec.title} — ready"  # short: figures in its submenu
+    traffic, facts = entry.menu().actions()[:2]  # type: ignore[attr-defined]
+    assert traffic.text() == f"{tunnel.address} · ↑0 B ↓0 B"
+    assert facts.text().startswith("0 open · 0 total")
     await echo_through(tunnel.local_port, 16)
     app.controller.poll_tunnels()  # what the ticker does each second while the menu shows
-    assert "↑1.0 MB ↓1.0 MB" in entry.text()
+    assert traffic.text().endswith("↑1.0 MB ↓1.0 MB")
     assert "MB/s" in facts.text() and "· 1 total" in facts.text()
+    assert entry.text() == f"{tunnel.spec.title} — ready"
+
+
+async def test_the_tray_menu_stays_narrow_with_long_tunnel_titles(app: App) -> None:
+    """A tunnel's entry made the tray menu ~640 px wide (title, address, state and bytes on
+    one line); a long name and a long client error pushed it off the screen."""
+    await signed_in(app)
+    settings = app.services.settings
+    missing = "/nonexistent/" + "a-remote-desktop-program-with-a-long-name-" * 3
+    settings.update(dataclasses.replace(settings.current, rdp_command=f"{missing} {{file}}"))
+    builder = TrayMenu(app.controller, open_window=lambda: None, open_settings=lambda: None,
+                       quit_app=lambda: None, ask_custom_port=lambda _i: None)  # fmt: skip
+    tray = TrayIcon(app.controller, builder, app.surface.window)
+    builder.fill(tray.menu)
+    without = tray.menu.sizeHint().width()
+    rdp = app.instance("demo-rdp")
+    spec = spec_for(rdp.profile, rdp.region, rdp.instance_id, TunnelKind.CUSTOM, 3389)
+    await app.controller.open_favourite(Favourite("a favourite with a long name " * 5, spec))
+    await app.controller.open_tunnel(rdp, TunnelKind.RDP)  # its client cannot start
+    builder.fill(tray.menu)
+    submenus = [a.menu() for a in tray.menu.actions() if " — " in a.text()]
+    widest = max(m.sizeHint().width() for m in submenus if isinstance(m, QMenu))
+    assert tray.menu.sizeHint().width() <= max(without, 450)
+    assert widest <= 520
+
+
+async def test_a_stopped_tunnel_has_no_open_connection_and_says_how_long_it_was_up(
+    app: App,
+) -> None:
+    """It read "1 open · 2 total" and "Up for 0 s" after Stop, with a client still connected
+    when the person stopped it."""
+    await signed_in(app)
+    await show_tunnels_tab(app)
+    await app.controller.open_tunnel(app.instance("demo-rdp"), TunnelKind.RDP)
+    (tunnel,) = app.controller.tunnels.values()
+    _reader, writer = await asyncio.open_connection("127.0.0.1", tunnel.local_port)
+    try:
+        app.controller.poll_tunnels()
+        await until(lambda: "1 open" in app.cell(0, TunnelColumn.CONNECTIONS), timeout=5)
+        await asyncio.sleep(0.3)  # up long enough to read in tenths of a second
+        await app.controller.stop_tunnel(tunnel.tunnel_id)
+    finally:
+        writer.close()
+    assert app.cell(0, TunnelColumn.STATE) == "Stopped"
+    assert app.cell(0, TunnelColumn.CONNECTIONS) == "0 open · 1 total"
+    uptime = app.cell(0, TunnelColumn.UPTIME)
+    assert uptime.endswith(" s") and float(uptime.removesuffix(" s")) >= 0.3, uptime
+
+
+async def test_a_client_that_cannot_start_says_its_error_alone_and_its_tunnel_stays(
+    app: App, tmp_path: Path
+) -> None:
+    """A missing RDP program showed "Ready on 127.0.0.1:…" beside "RDP program not found".
+    Now: the error alone; the tunnel stays, its row says the client did not start, and once
+    the setting is fixed "Open again" starts it on the same tunnel."""
+    await signed_in(app)
+    settings = app.services.settings
+    working = settings.current.rdp_command
+    missing = f"{tmp_path / 'no-such-rdp'} {{file}}"
+    settings.update(dataclasses.replace(settings.current, rdp_command=missing))
+    errors: list[str] = []
+    app.controller.failed.connect(lambda error: errors.append(error.user_message))
+    await show_tunnels_tab(app)
+    await app.controller.open_tunnel(app.instance("demo-rdp"), TunnelKind.RDP)
+    assert len(errors) == 1 and "no-such-rdp" in errors[0]
+    assert not any("Ready on" in notice.message for notice in app.notices), app.notices
+    assert app.cell(0, TunnelColumn.STATE) == "Ready"
+    assert app.cell(0, TunnelColumn.CLIENT).startswith("not started: ")
+    view = app.surface.window.tunnels
+    view.select_tunnel(next(iter(app.controller.tunnels)))
+    assert view.reopen_action.isEnabled()
+
+    settings.update(dataclasses.replace(settings.current, rdp_command=working))
+    QTest.mouseClick(button_of(view, view.reopen_action.text()), Qt.MouseButton.LeftButton)
+    await until(lambda: len(app.launches()) == 1)
+    assert len(app.controller.tunnels) == 1
+
+
+async def test_a_started_client_and_its_ready_tunnel_make_one_notification(app: App) -> None:
+    await signed_in(app)
+    await app.controller.open_tunnel(app.instance("demo-web"), TunnelKind.HTTP)
+    (tunnel,) = app.controller.tunnels.values()
+    assert [n.message for n in app.notices] == [f"Ready on {tunnel.address}."]

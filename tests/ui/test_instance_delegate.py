@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QFont, QImage
+from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 from pytestqt.qtbot import QtBot
 
@@ -21,6 +21,7 @@ from ssmgui.ui.profile_marks import ProfileMarks
 from tests.ui.sample_fleet import PROFILES, sample_fleet
 
 ACCEPTED_DIFFERENT_PIXELS = 20  # measured: 0
+ICON_PLACE = 26  # a cell's margin, its 16 px icon, a margin: where a selected icon's plate is
 
 
 @pytest.fixture
@@ -45,15 +46,25 @@ def table_picture(window: InstancesWindow) -> QImage:
     return window.table.viewport().grab().toImage()
 
 
-def different_pixels(first: QImage, second: QImage, leave_out: QRect) -> int:
+def different_pixels(first: QImage, second: QImage, *leave_out: QRect) -> int:
     assert first.size() == second.size()
     width, height = first.width(), first.height()
     return sum(
         first.pixel(x, y) != second.pixel(x, y)
         for y in range(height)
         for x in range(width)
-        if not leave_out.contains(x, y)
+        if not any(rect.contains(x, y) for rect in leave_out)
     )
+
+
+def selected_icons(window: InstancesWindow) -> list[QRect]:
+    """Where the selected row's icons sit on their plates (ours; Qt's delegate has none)."""
+    table, row = window.table, window.table.currentIndex().row()
+    places = []
+    for column in (InstanceColumn.PLATFORM, InstanceColumn.STATUS):
+        cell = table.visualRect(window.model.index(row, column))
+        places.append(QRect(cell.x(), cell.y(), ICON_PLACE, cell.height()))
+    return places
 
 
 def focused_cell(window: InstancesWindow) -> QRect:
@@ -74,7 +85,8 @@ def test_it_paints_what_qts_own_delegate_paints(window: InstancesWindow) -> None
     assert any(text.endswith("…") for text in laid_out), "the narrow column was not elided"
     window.table.setItemDelegate(QStyledItemDelegate(window.table))
     qts = table_picture(window)
-    assert different_pixels(ours, qts, focused_cell(window)) <= ACCEPTED_DIFFERENT_PIXELS
+    leave_out = (focused_cell(window), *selected_icons(window))
+    assert different_pixels(ours, qts, *leave_out) <= ACCEPTED_DIFFERENT_PIXELS
 
 
 def test_the_comparison_sees_stale_rows_painted_plain(window: InstancesWindow) -> None:
@@ -104,3 +116,28 @@ def test_a_new_font_lays_text_out_again(qtbot: QtBot) -> None:
     assert cache.line_height(italic=False) > QFont().pointSize()
     assert cache.text("web-1", 200, italic=False) is not first
     assert cache.font(italic=True).italic() and not cache.font(italic=False).italic()
+
+
+def test_a_selected_rows_icon_stands_out_from_the_selection(window: InstancesWindow) -> None:
+    """The Windows logo's blue on the selection's blue (tinted with it, as Qt draws a
+    selected icon) was invisible: the colours in its place spanned less than the logo's
+    own shades do against white."""
+    model = window.model
+    row = next(
+        r for r in range(model.rowCount())
+        if "Windows" in str(model.data(model.index(r, InstanceColumn.PLATFORM)))
+    )  # fmt: skip
+    window.table.selectRow(row)
+    picture = table_picture(window)
+    cell = window.table.visualRect(model.index(row, InstanceColumn.PLATFORM))
+    place = QRect(cell.x(), cell.y() + 2, ICON_PLACE, cell.height() - 4)
+    colours = [
+        picture.pixelColor(x, y)
+        for y in range(place.top(), place.bottom() + 1)
+        for x in range(place.left(), place.right() + 1)
+    ]
+    spread = max(
+        max(channel(c) for c in colours) - min(channel(c) for c in colours)
+        for channel in (QColor.red, QColor.green, QColor.blue)
+    )
+    assert spread > 120, f"the icon's colours span only {spread} against the selection"

@@ -140,3 +140,16 @@ def test_ctrl_f_from_the_table_puts_the_keys_in_the_filter(
     QTest.keyClicks(window.focusWidget(), "web")
     assert window.filter_edit.text() == "web"
     assert window.model.rowCount() == 1
+
+
+def test_the_status_bar_shows_only_while_it_has_something_to_say(qtbot: QtBot) -> None:
+    """Empty, it was a blank strip under the count line."""
+    window = InstancesWindow()
+    qtbot.addWidget(window)
+    window.show()
+    bar = window.statusBar()
+    assert not bar.isVisible()
+    bar.showMessage("Refreshing…")
+    assert bar.isVisible()
+    bar.clearMessage()
+    assert not bar.isVisible()

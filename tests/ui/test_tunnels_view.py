@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from ssmgui.core.tunnel import TunnelKind, TunnelState
 from ssmgui.ui.instances_window import InstancesWindow
+from ssmgui.ui.tunnel_columns import fit_title
 from ssmgui.ui.tunnels_model import TunnelColumn, human_bytes, human_duration
 from ssmgui.ui.tunnels_view import TunnelsView
 from tests.ui.sample_fleet import sample_snapshot
@@ -176,3 +177,84 @@ def test_a_poll_updates_every_listed_row_with_one_change(qtbot: QtBot) -> None:
     assert changes == [(0, TunnelColumn.UP, 1, TunnelColumn.DETAIL)]
     assert view.model.rowCount() == 2  # a tunnel not listed yet is not added by a poll
     assert view.model.data(view.model.index(1, TunnelColumn.RATE)) == "↑0 B/s ↓0 B/s"
+
+
+def test_the_default_window_shows_every_column_that_matters_without_scrolling(
+    qtbot: QtBot,
+) -> None:
+    """At the window's default width the table needed a horizontal scrollbar, Reconnects
+    was cut off and the title lost its profile and account, while Rate and Connections
+    had room to spare."""
+    window = InstancesWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentWidget(window.tunnels)
+    view = window.tunnels
+    title = "RDP demo-rdp-with-a-much-longer-name-than-most — demo-prod (acme-production)"
+    first = sample_snapshot(1)
+    first = dataclasses.replace(
+        first, spec=dataclasses.replace(first.spec, label=title), uptime_s=10.0,
+        client="xterm exited with status 255",
+    )  # fmt: skip
+    view.show_tunnels([first, sample_snapshot(2, TunnelState.RECONNECTING)])
+    later = dataclasses.replace(
+        first, uptime_s=11.0, stats=dataclasses.replace(
+            first.stats, bytes_up=999 * 1024, bytes_down=999 * 1024**2, open_connections=12,
+            total_connections=99,
+        ),
+    )  # fmt: skip
+    view.update_figures([later])
+    table = view.table
+    qtbot.waitUntil(lambda: table.isVisible() and table.viewport().width() > 1000)
+    assert table.horizontalScrollBar().maximum() == 0, "a horizontal scrollbar"
+    header = table.horizontalHeader()
+    metrics = table.fontMetrics()
+    shown = [c for c in TunnelColumn if not header.isSectionHidden(c)]
+    assert set(TunnelColumn) - set(shown) == {TunnelColumn.MODE, TunnelColumn.DETAIL}
+    for column in shown:
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert right <= table.viewport().width(), f"{column.name} is cut off"
+    for column in set(shown) - {TunnelColumn.TITLE, TunnelColumn.CLIENT, TunnelColumn.DETAIL}:
+        for row in range(2):
+            text = str(view.model.data(view.model.index(row, column)))
+            icon = 20 if column is TunnelColumn.STATE else 0
+            assert metrics.horizontalAdvance(text) + icon < header.sectionSize(column), (
+                f"{column.name}: {text!r} does not fit"
+            )
+    # A title too long for its column loses the middle of its instance name, never its
+    # profile and account; its tooltip has it whole.
+    room = header.sectionSize(TunnelColumn.TITLE) - 30
+    shown_title = fit_title(title, metrics, room)
+    assert shown_title.endswith(" — demo-prod (acme-production)"), shown_title
+    assert shown_title.startswith("RDP demo-rdp") and "…" in shown_title
+    tooltip = view.model.data(view.model.index(0, TunnelColumn.TITLE), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith(title)
+
+
+def test_the_demo_title_shows_whole_and_details_only_while_a_tunnel_has_them(
+    qtbot: QtBot,
+) -> None:
+    window = InstancesWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentWidget(window.tunnels)
+    view = window.tunnels
+    first = sample_snapshot(1)
+    title = "RDP demo-rdp — demo-dev (333333333333)"
+    first = dataclasses.replace(first, spec=dataclasses.replace(first.spec, label=title))
+    view.show_tunnels([first])
+    table, header = view.table, view.table.horizontalHeader()
+    qtbot.waitUntil(lambda: table.isVisible() and table.viewport().width() > 1000)
+    room = header.sectionSize(TunnelColumn.TITLE) - 30
+    assert fit_title(title, table.fontMetrics(), room) == title
+    assert header.isSectionHidden(TunnelColumn.DETAIL)
+    assert table.horizontalScrollBar().maximum() == 0
+    view.update_snapshot(dataclasses.replace(first, state=TunnelState.FAILED, detail="Lost."))
+    assert not header.isSectionHidden(TunnelColumn.DETAIL)
+    assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_a_finished_tunnel_says_how_long_it_was_up() -> None:
+    assert [human_duration(s, tenths=True) for s in (0.01, 0.84, 9.5, 75)] == [
+        "<0.1 s", "0.8 s", "9.5 s", "1 min"
+    ]  # fmt: skip

@@ -170,6 +170,8 @@ class ManagedTunnel:
     def snapshot(self) -> TunnelSnapshot:
         running = self._running
         stats = running.stats() if running is not None else self._last_stats
+        if self.state.is_final:  # its listener and connections closed with it: none is open
+            stats = replace(stats, open_connections=0)
         return TunnelSnapshot(
             tunnel_id=self.tunnel_id,
             spec=self.spec,

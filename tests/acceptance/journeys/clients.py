@@ -7,9 +7,10 @@ import re
 import socket
 import time
 
-from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QMessageBox, QTableView
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox, QTableView, QToolButton, QWidget
 
+from ssmgui.ui.tunnels_view import TunnelsView
 from tests.acceptance.journeys import steps
 from tests.acceptance.person import Person
 
@@ -56,8 +57,26 @@ async def bad_client_command(person: Person) -> None:
     person.record("error_text", box.text())
     await person.screenshot("the client could not be started")
     await person.check(MISSING_CLIENT in box.text(), f"the message to name {MISSING_CLIENT}")
+    # The error alone: "Ready on 127.0.0.1:…" showed beside it, as if all was well.
+    await person.check(
+        not any("Ready on" in text for text in person.visible_texts()),
+        "no 'Ready on' notification beside the error",
+    )
     await person.click_button("OK", window=box)
     await person.wait_until(lambda: not person.shows(box), 5, "the message box to close")
+    # The tunnel stays (controller._open_for_client says why): its row says the client did
+    # not start, and "Open again" is there for once the setting is fixed.
+    await person.click_tab("Tunnels")
+    table = await person.wait_until(lambda: _tunnels_table(person), 5, "the tunnels table")
+    row = await person.wait_until(lambda: _first_row(person, table), 5, "the tunnel's row")
+    person.record("row_after_bad_client", row)
+    await person.check(row["State"] == "Ready", "the tunnel to stay Ready")
+    await person.check(row["Client"].startswith("not started"), "the row to say not started")
+    await person.click(person.cell(table, 0, steps.column_of(table, "Tunnel")))
+    panel = table.parentWidget()
+    assert panel is not None
+    await person.wait_until(lambda: _enabled(person, "Open again", panel), 5, "Open again")
+    await person.screenshot("the tunnel stays, its client not started")
 
 
 async def quit_from_tray_with_a_tunnel(person: Person) -> None:
@@ -84,6 +103,24 @@ async def quit_from_tray_with_a_tunnel(person: Person) -> None:
         lambda: person.tray_icon() is None and person.main_window() is None,
         10, "the tray icon and the window to go",
     )  # fmt: skip
+
+
+def _enabled(person: Person, text: str, window: QWidget) -> bool:
+    return any(button.isEnabled() for button in person.find(QToolButton, text=text, window=window))
+
+
+def _tunnels_table(person: Person) -> QTableView | None:
+    views = person.find(TunnelsView)
+    return views[0].table if views and views[0].table.isVisible() else None
+
+
+def _first_row(person: Person, table: QTableView) -> dict[str, str] | None:
+    rows = person.rows(table)
+    if not rows:
+        return None
+    model = table.model()
+    titles = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(len(rows[0]))]
+    return dict(zip(titles, rows[0], strict=True))
 
 
 def _tunnel_port(person: Person) -> int | None:

@@ -54,6 +54,12 @@ async def stop_from_the_tunnels_tab(person: Person) -> None:
         person.record("stop_to_port_shut_s", round(time.monotonic() - clicked, 3))
     finally:
         writer.close()
+    # It read "1 open · 2 total" and "Up for 0 s": a finished tunnel has no open connection
+    # and says how long it was up.
+    connections, uptime = _cell(person, table, "Connections"), _cell(person, table, "Up for")
+    person.record("stopped_row", {"Connections": connections, "Up for": uptime})
+    await person.check(connections.startswith("0 open"), "no open connection once stopped")
+    await person.check(uptime not in ("0 s", "—", ""), "how long it was up, once stopped")
     await person.screenshot("stopped: the port is shut")
 
 

@@ -16,6 +16,7 @@ import re
 import time
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTableView
 
 from ssmgui.ui.tunnels_view import TunnelsView
@@ -27,6 +28,7 @@ CLIENT_TITLE = "ssmgui-journey-viewer"
 # A client a person can see, which exits by itself with status 0 after a few seconds.
 CLIENT = f"xterm -title {CLIENT_TITLE} -e sleep 4"
 CHUNK = 64 * 1024
+MENU_MOST_PX = 450
 
 
 async def live_figures(person: Person) -> None:
@@ -43,8 +45,11 @@ async def live_figures(person: Person) -> None:
     await person.check(not person.sees("No tunnels open"), "no 'No tunnels open' text")
     row = await person.wait_until(lambda: _cells(person, table), 5, "the tunnel's row")
     await person.check(row["State"] == "Ready", "the tunnel to be Ready")
-    for title in ("Sent", "Received", "Rate", "Connections", "Up for", "Client"):
+    for title in ("Sent", "Received", "Rate", "Connections", "Up for", "Client", "Reconnects"):
         person.cell(table, 0, steps.column_of(table, title))  # fails unless it is in view
+    await person.check(
+        not table.horizontalScrollBar().isVisible(), "no horizontal scrollbar at the default width"
+    )
     port = int(re.sub(r".*:", "", row["Local address"]))
 
     started = time.monotonic()
@@ -93,30 +98,49 @@ async def live_figures(person: Person) -> None:
 
 
 async def _tray_menu_figures_move(person: Person, port: int) -> None:
-    """The tray menu counts the tunnel, and its entry's figures move while it is open."""
+    """The tray menu counts the tunnel in a short entry: the menu stays narrow and on the
+    screen (a one-line entry with every figure made it ~640 px wide); the figures in the
+    entry's submenu move while it is open."""
     await steps.open_tray_menu(person)
     await person.wait_until(
         lambda: "Tunnels: 1 open" in _menu_texts(person), 5, "the menu to count 1 open tunnel"
     )
-    before = await person.wait_until(lambda: _tray_entry(person), 5, "the tunnel in the menu")
+    menu = await person.wait_until(lambda: _menu_with(person, "Quit"), 5, "the tray menu")
+    person.record("tray_menu_width_px", menu.width())
+    await person.check(menu.width() <= MENU_MOST_PX, f"a tray menu at most {MENU_MOST_PX} px wide")
+    await person.click_menu_item("RDP demo-rdp")  # its submenu: the figures
+    before = await person.wait_until(lambda: _tray_traffic(person), 5, "the tunnel's figures")
     flowing = asyncio.ensure_future(_echo_through(port, chunks=16, pause_s=0.06))
     after = await person.wait_until(
-        lambda: (entry := _tray_entry(person)) != before and entry, 5,
-        "the menu entry's figures to move while it is open",
+        lambda: (line := _tray_traffic(person)) != before and line, 5,
+        "the submenu's figures to move while it is open",
     )  # fmt: skip
     person.record("tray_entry_while_flowing", after)
     await person.screenshot("tray menu figures moving")
     await flowing
+    screen = QGuiApplication.primaryScreen().geometry()
+    for shown in person.find(QMenu):
+        await person.check(screen.contains(shown.geometry()), "every menu on the screen")
+    await person.key("Escape")  # the submenu
+    await person.wait_until(lambda: _tray_traffic(person) is None, 5, "the submenu to close")
     await person.key("Escape")
     await person.wait_until(lambda: person.menu_item("Quit") is None, 5, "the menu to close")
 
 
+def _menu_with(person: Person, text: str) -> QMenu | None:
+    for menu in person.find(QMenu):
+        if any(action.text().startswith(text) for action in menu.actions()):
+            return menu
+    return None
+
+
+def _tray_traffic(person: Person) -> str | None:
+    """The tunnel's submenu line of address and bytes, while the submenu shows."""
+    return next((t for t in _menu_texts(person) if t.startswith("127.0.0.1:")), None)
+
+
 def _menu_texts(person: Person) -> list[str]:
     return [text for menu in person.find(QMenu) for text in person.visible_texts(menu)]
-
-
-def _tray_entry(person: Person) -> str | None:
-    return next((t for t in _menu_texts(person) if t.startswith("RDP demo-rdp")), None)
 
 
 def _tunnels_table(person: Person) -> QTableView | None:
