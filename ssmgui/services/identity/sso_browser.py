@@ -14,16 +14,24 @@ as `aws sso login` does by default.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from ssmgui.services.identity.pkce import Pkce, new_pkce, new_state
+from ssmgui.services.identity.sso_device import sign_in_cancelled
 from ssmgui.services.identity.sso_oidc import OidcCalls, OidcRefusalError, SsoSignInError
-from ssmgui.services.identity.sso_redirect import REGISTERED_REDIRECT_URI, RedirectReceiver
+from ssmgui.services.identity.sso_redirect import (
+    REGISTERED_REDIRECT_URI,
+    RedirectAnswer,
+    RedirectReceiver,
+)
 from ssmgui.services.identity.sso_sessions import DEFAULT_SCOPE, SsoSession
 from ssmgui.services.identity.sso_token_file import Registration, SsoToken
 
 CODE_GRANT = "authorization_code"
+#: How often the wait for the browser looks whether the person cancelled.
+CANCEL_CHECK_S = 0.25
 
 
 def authorize_url(
@@ -55,6 +63,7 @@ def browser_sign_in(
     open_browser: Callable[[str], object],
     *,
     time_limit: float,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> SsoToken:
     """Sign `session` in through the user's browser; waits at most `time_limit` seconds
     for the browser to come back."""
@@ -77,7 +86,9 @@ def browser_sign_in(
             f"open this address: {url}"
         )
         _open(open_browser, url)
-        answer = receiver.wait(time_limit)
+        answer = _wait(receiver, time_limit, cancelled)
+        if answer is None and cancelled():
+            raise sign_in_cancelled(session)
         redirect_uri = receiver.redirect_uri
     if answer is None:
         raise SsoSignInError(
@@ -103,6 +114,19 @@ def browser_sign_in(
             f"IAM Identity Center refused the browser sign-in to '{session.label}' "
             f"({refusal.kind}). Run ssmgui login {session.label} again."
         ) from None
+
+
+def _wait(
+    receiver: RedirectReceiver, time_limit: float, cancelled: Callable[[], bool]
+) -> RedirectAnswer | None:
+    """The browser's answer within `time_limit`, looking every `CANCEL_CHECK_S` whether the
+    person cancelled (None then too)."""
+    deadline = time.monotonic() + time_limit
+    while (left := deadline - time.monotonic()) > 0 and not cancelled():
+        answer = receiver.wait(min(left, CANCEL_CHECK_S))
+        if answer is not None:
+            return answer
+    return None
 
 
 def _open(open_browser: Callable[[str], object], url: str) -> None:

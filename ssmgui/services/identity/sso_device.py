@@ -35,9 +35,11 @@ def device_sign_in(
     *,
     sleep: Callable[[float], None],
     clock: Callable[[], datetime],
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> SsoToken:
     """Sign `session` in with a device code; `tell` shows the URL and code to the user,
-    `open_browser` (None: do not) opens the page with the code filled in."""
+    `open_browser` (None: do not) opens the page with the code filled in; `cancelled()`
+    True ends the polling (SsoSignInError), within one polling interval."""
     registration = calls.register(session.scopes)
     device = calls.start_device(registration, session.start_url)
     tell(
@@ -46,7 +48,9 @@ def device_sign_in(
     )
     if open_browser is not None:
         open_browser(device.verification_uri_complete)
-    return _poll(calls, session, (registration, device), sleep=sleep, clock=clock)
+    return _poll(
+        calls, session, (registration, device), sleep=sleep, clock=clock, cancelled=cancelled
+    )
 
 
 def _poll(
@@ -56,12 +60,15 @@ def _poll(
     *,
     sleep: Callable[[float], None],
     clock: Callable[[], datetime],
+    cancelled: Callable[[], bool],
 ) -> SsoToken:
     registration, device = started
     deadline = clock() + timedelta(seconds=device.expires_in)
     interval = max(device.interval, 1)
     while True:
         sleep(interval)
+        if cancelled():
+            raise sign_in_cancelled(session)
         if clock() >= deadline:
             raise _expired(session)
         try:
@@ -73,6 +80,11 @@ def _poll(
                 interval += SLOW_DOWN_STEP
                 continue
             raise _failed(session, refusal) from None
+
+
+def sign_in_cancelled(session: SsoSession) -> SsoSignInError:
+    """The person cancelled an interactive sign-in."""
+    return SsoSignInError(f"The sign-in to '{session.label}' was cancelled.")
 
 
 def _expired(session: SsoSession) -> SsoSignInError:

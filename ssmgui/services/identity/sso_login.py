@@ -44,14 +44,27 @@ def _say_nothing(_: str) -> None:
     return None
 
 
+def _never() -> bool:
+    return False
+
+
+def _nothing() -> None:
+    return None
+
+
 @dataclass
 class SignInUi:
     """How a sign-in reaches the user: `open_browser(url)` opens a page (webbrowser by
     default; injectable for tests and the demo), `tell(text)` shows what to do — the
-    address to open, the device code. Neither is ever given a token."""
+    address to open, the device code. Neither is ever given a token. `cancelled()` is
+    asked while waiting for the person (True: give up, as a GUI's Cancel says) and `done()`
+    is called once an interactive sign-in ended, however it ended (a GUI closes its dialog).
+    """
 
     open_browser: Callable[[str], object] = _open_in_browser
     tell: Callable[[str], None] = _say_nothing
+    cancelled: Callable[[], bool] = _never
+    done: Callable[[], None] = _nothing
 
 
 @dataclass
@@ -146,26 +159,33 @@ class SsoSignIn:
         return token
 
     def _signed_in(self, session: SsoSession, *, device_code: bool) -> SsoToken:
+        try:
+            token = self._interactive(session, device_code=device_code)
+        finally:
+            self.ui.done()
+        write_token(self._cache_dir, session, token)
+        return token
+
+    def _interactive(self, session: SsoSession, *, device_code: bool) -> SsoToken:
         calls = self._calls(session)
         if device_code or session.name is None:  # legacy profiles: device code only, as aws
-            token = device_sign_in(
+            return device_sign_in(
                 calls,
                 session,
                 self.ui.tell,
                 self.ui.open_browser,
                 sleep=self._sleep,
                 clock=self._clock,
+                cancelled=self.ui.cancelled,
             )
-        else:
-            token = browser_sign_in(
-                calls,
-                session,
-                self.ui.tell,
-                self.ui.open_browser,
-                time_limit=self._browser_time_limit,
-            )
-        write_token(self._cache_dir, session, token)
-        return token
+        return browser_sign_in(
+            calls,
+            session,
+            self.ui.tell,
+            self.ui.open_browser,
+            time_limit=self._browser_time_limit,
+            cancelled=self.ui.cancelled,
+        )
 
     def _calls(self, session: SsoSession) -> OidcCalls:
         return OidcCalls(self._clients.sso_oidc(session.region), session.label, self._clock)
