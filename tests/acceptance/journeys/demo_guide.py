@@ -7,7 +7,9 @@ says there is no RDP server."""
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QTableView
@@ -23,6 +25,7 @@ PAGE_TITLE = "ssmgui-journey-web"
 BROWSER = f"xterm -title {PAGE_TITLE} -hold -e curl -s {{url}}"
 SSH_NOTE = "demo-ssh's SSH server is the demo's"
 RDP_NOTE = "The demo has no Remote Desktop server"
+SSH_MARKER = "typed-through-ssh"
 
 
 async def follow_the_welcome(person: Person) -> None:
@@ -50,15 +53,28 @@ async def follow_the_welcome(person: Person) -> None:
     await double_click(person, table, "demo-ssh")
     await person.wait_until(lambda: person.sees(SSH_NOTE), 15, "the note on demo-ssh")
     opened = await person.wait_for(lambda: _new(person, before), 15, "ssh's terminal window")
+    # ssh logged in (the key the demo pushed): its session's shell folder exists.
+    folder = await person.wait_until(_shell_folder, 30, "demo-ssh's shell (ssh logged in)")
     # Out from under the notification, as a person would drag it, to be read and shot.
     await person.xdotool("windowmove", "--sync", opened[0], "300", "300")
-    await person.xdotool("windowraise", opened[0])
+    await person.xdotool("windowactivate", "--sync", opened[0])
+    await person.type_text(f"echo {SSH_MARKER} | tee marker.txt\n")
+    written = folder / "marker.txt"
+    await person.wait_until(
+        lambda: written.is_file() and SSH_MARKER in written.read_text(), 15, "the typed command"
+    )
     await person.screenshot("ssh's terminal: logged in, the demo shell's prompt")
-    await person.check(set(opened) <= set(await terminals(person)), "the terminal to stay open")
+    await person.type_text("exit\n")
+    await person.wait_until(lambda: not folder.exists(), 15, "the ssh session's end")
 
     await double_click(person, table, "demo-rdp")
     await person.wait_until(lambda: person.sees(RDP_NOTE), 15, "the note on demo-rdp")
     await person.screenshot("demo-rdp: the demo says it has no RDP server")
+
+
+def _shell_folder() -> Path | None:
+    """The demo shell's temporary folder (agent_shell.py), made when ssh has logged in."""
+    return next(Path(tempfile.gettempdir()).glob("ssmgui-demo-shell-*"), None)
 
 
 async def double_click(person: Person, table: QTableView, name: str) -> float:
