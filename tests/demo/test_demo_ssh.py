@@ -73,7 +73,8 @@ class DemoSsh:
 
 @pytest.fixture
 async def demo_ssh(tmp_path: Path) -> AsyncIterator[DemoSsh]:
-    desktop = await start_demo_desktop(directory=tmp_path / "demo")
+    # A space in the known_hosts path: ssh must read it as one file name.
+    desktop = await start_demo_desktop(directory=tmp_path / "demo folder")
     desktop.apply_environment()
     identity = demo_identity(desktop, ScriptedPrompt(lambda _text: None))
     facade = IdentityFacade(identity, ssm_endpoint_for=desktop.ssm_endpoint_for)

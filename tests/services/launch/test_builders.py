@@ -86,6 +86,15 @@ def test_ssh_argv() -> None:
         ssh_argv(22, "root\n")
 
 
+def test_ssh_argv_with_the_demos_known_hosts_quotes_a_path_with_spaces() -> None:
+    """ssh reads UserKnownHostsFile as a list split at whitespace unless quoted."""
+    plain = ssh_argv(22, "u", host_key_alias="i-1", known_hosts_file="/tmp/d/known_hosts")
+    assert plain[-3:] == ["-o", "UserKnownHostsFile=/tmp/d/known_hosts", "u@127.0.0.1"]
+    spaced = ssh_argv(22, "u", known_hosts_file="/tmp/a b/known_hosts")
+    assert spaced[-2] == 'UserKnownHostsFile="/tmp/a b/known_hosts"'
+    assert not any("StrictHostKeyChecking" in arg for arg in plain + spaced)
+
+
 def test_command_line_quotes_per_os() -> None:
     argv = ["ssh", "-i", "C:\\Users\\A B\\k.pem", "admin@127.0.0.1"]
     assert command_line(argv, HostOs.WINDOWS) == 'ssh -i "C:\\Users\\A B\\k.pem" admin@127.0.0.1'
