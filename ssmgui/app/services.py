@@ -26,7 +26,7 @@ from ssmgui.services.identity.secrets import SecretStore
 from ssmgui.services.identity.service import IdentityService
 from ssmgui.services.identity.sso import sso_cache_dir
 from ssmgui.services.identity.sso_accounts import SsoDirectory
-from ssmgui.services.identity.sso_login import SignInUi, SsoSignIn
+from ssmgui.services.identity.sso_login import SsoSignIn
 from ssmgui.services.identity.sso_role_profiles import SsoRoleProfiles
 from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.inventory.cache import InventoryCache
@@ -49,6 +49,7 @@ from ssmgui.services.tunnels.session_record import SessionRecord
 from ssmgui.services.worker_loop import WorkerLoop
 from ssmgui.ssm.channel import ChannelOptions
 from ssmgui.ui.mfa_prompt import GuiMfaPrompt
+from ssmgui.ui.sso_sign_in_dialog import SsoSignInWindow
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,9 @@ async def build_real_services(
     )
     settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
     # "Sign in" on an IAM Identity Center profile opens the person's browser (sso_login.py).
-    sso = SsoSignIn(AwsClients(), sso_cache_dir(Path.home()), _utc_now)
+    # Its dialog shows the address or code to use, with Cancel (ui/sso_sign_in_dialog.py).
+    sign_in_ui = SsoSignInWindow(asyncio.get_running_loop(), parent).ui()
+    sso = SsoSignIn(AwsClients(), sso_cache_dir(Path.home()), _utc_now, sign_in_ui)
     roles = sso_roles(sso, AwsClients(), lambda: AwsFiles.from_environment().config, settings)
     facade = IdentityFacade(identity, sso=sso, roles=roles)
     inventory = InventoryService(ProfileSessions(facade.session_for), cache=InventoryCache())
@@ -244,7 +247,8 @@ async def build_demo_services(parent: ParentFor, *, sso_profile: bool = False) -
     )
     settings.subscribe(lambda chosen: identity.apply_settings(identity_settings(chosen)))
     # The demo's IAM Identity Center sign-in completes on its own page (demo/sso/browser.py).
-    sso = SsoSignIn(clients, cache_dir / "sso", _utc_now, SignInUi(open_browser=visit),
+    sign_in_ui = SsoSignInWindow(asyncio.get_running_loop(), parent).ui(open_browser=visit)
+    sso = SsoSignIn(clients, cache_dir / "sso", _utc_now, sign_in_ui,
                     refresh_window=REFRESH_WINDOW)  # fmt: skip
     roles = sso_roles(sso, clients, lambda: desktop.config_file, settings)
     facade = IdentityFacade(

@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
 from ssmgui.core.errors import SsoLoginRequiredError
-from ssmgui.demo.desktop.sso import SSO_PROFILE
+from ssmgui.demo.desktop.sso import SSO_PROFILE, SSO_SESSION
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.settings_dialog import SettingsDialog
+from ssmgui.ui.sso_sign_in_dialog import SsoSignInDialog
 
 REGION = "eu-west-1"
 SHOTS = Path("/tmp/h15")
@@ -135,3 +137,40 @@ async def test_a_role_ticked_in_settings_is_listed_with_its_account_name(
     window.filter_edit.setText("demo-production")
     assert window.model.rowCount() == 4
     window.grab().save(str(SHOTS / "sso-pair-listed.png"))
+
+
+@pytest.mark.slow
+async def test_the_sign_in_dialog_shows_the_address_and_cancel_ends_the_sign_in(
+    app: tuple[AppServices, AppController, MainSurface],
+) -> None:
+    """A browser that never comes back (the person closed it): the dialog says where to
+    sign in, and its Cancel ends the wait; the region still waits for a sign-in."""
+    services, controller, _ = app
+    assert services.demo is not None
+    signer = services.facade._sso
+    assert signer is not None
+    opened: list[str] = []
+    signer.ui.open_browser = opened.append
+    failures: list[str] = []
+    controller.failed.connect(lambda exc: failures.append(exc.user_message))
+    signing_in = asyncio.ensure_future(controller.sign_in(SSO_PROFILE))
+    dialog = await until_shown(QApplication.topLevelWidgets)
+    assert opened and opened[0] in dialog.text.toPlainText()  # the address, to open by hand
+    dialog.grab().save(str(SHOTS / "sso-sign-in-dialog.png"))
+    QTest.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+    await asyncio.wait_for(signing_in, 5)
+    assert failures == [f"The sign-in to '{SSO_SESSION}' was cancelled."]
+    assert controller.credentials[SSO_PROFILE].needs_login
+    await until(lambda: not _sign_in_dialogs(QApplication.topLevelWidgets()))
+
+
+def _sign_in_dialogs(widgets: list[QWidget]) -> list[SsoSignInDialog]:
+    return [w for w in widgets if isinstance(w, SsoSignInDialog) and w.isVisible()]
+
+
+async def until_shown(widgets: Callable[[], list[QWidget]]) -> SsoSignInDialog:
+    for _ in range(200):
+        if shown := _sign_in_dialogs(widgets()):
+            return shown[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError("no sign-in dialog within 10 s")
