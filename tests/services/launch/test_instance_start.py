@@ -85,7 +85,8 @@ async def test_an_agent_that_never_connects_ends_with_the_time_limit(pair: Pair)
     pair.ec2.started.clear()  # runs, but its agent never connects
     with pytest.raises(InstanceStartError, match=r"did not come online .* may still be starting"):
         await pair.starter().start("p", "eu-west-1", STOPPED, timeout_s=1.0)
-    assert pair.ec2.instances[STOPPED].state == "running"
+    # EC2 was asked to start it and goes on (on a loaded machine it may still be pending)
+    assert pair.ec2.instances[STOPPED].state in ("pending", "running")
 
 
 async def test_cancel_stops_the_waiting(pair: Pair) -> None:
