@@ -172,6 +172,9 @@ class FleetIdentity:
     def sso_session_names(self) -> list[str]:
         return []
 
+    def sso_session_of(self, profile: str) -> None:
+        return None
+
     async def sso_accounts(self, session_name: str) -> list[AccountRoles]:
         return []
 

@@ -261,7 +261,8 @@ def _start(controller: AppController, services: AppServices) -> None:
             controller.failed.emit(error)
 
     controller.spawn(auto_start())
-    monitor = ExpiryMonitor(services.identity, controller.profile_names, lambda: datetime.now(UTC))
+    monitor = ExpiryMonitor(services.identity, controller.profile_names,
+                            lambda: datetime.now(UTC), services.facade.expires_at)  # fmt: skip
     controller.spawn(
         monitor.run(lambda warning: controller.credentials_expiring(
             warning.profile_name, warning.expires_at

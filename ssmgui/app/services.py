@@ -219,9 +219,10 @@ async def build_real_services(
 DEMO_SETTINGS = Settings(mfa_duration_s=900, expiry_warning_s=840, ssh_push_key=True)
 
 
-async def build_demo_services(parent: ParentFor, *, sso_profile: bool = False) -> AppServices:
+async def build_demo_services(parent: ParentFor, *, sso_profile: bool = True) -> AppServices:
     """The GUI's services on the embedded demo world; `sso_profile`: with its IAM
-    Identity Center profile (demo/desktop/sso.py)."""
+    Identity Center profile demo-sso-sandbox (demo/desktop/sso.py; False: only its
+    sso-session)."""
     from ssmgui.demo.desktop.sso import REFRESH_WINDOW  # noqa: PLC0415 - the demo only
     from ssmgui.demo.desktop.world import start_demo_desktop  # noqa: PLC0415
     from ssmgui.demo.sso.browser import visit  # noqa: PLC0415

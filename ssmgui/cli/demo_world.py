@@ -43,7 +43,10 @@ def running_demo() -> Iterator[DemoDesktop]:
     thread = threading.Thread(target=loop.run_forever, name="ssmgui-demo-world", daemon=True)
     thread.start()
     try:
-        desktop = asyncio.run_coroutine_threadsafe(start_demo_desktop(), loop).result(WAIT_S)
+        # Without the IAM Identity Center profile: each command's world is new, so no
+        # sign-in could outlive `ssmgui --demo login` and the profile would always fail.
+        world = start_demo_desktop(sso_profile=False)
+        desktop = asyncio.run_coroutine_threadsafe(world, loop).result(WAIT_S)
         try:
             desktop.apply_environment()  # restored by desktop.stop()
             print(demo_profiles_line(desktop), file=sys.stderr, flush=True)

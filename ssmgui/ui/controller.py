@@ -38,6 +38,7 @@ from ssmgui.core.sso_roles import chosen_roles
 from ssmgui.core.tunnel import TunnelKind, TunnelSnapshot, TunnelSpec, TunnelState, spec_for
 from ssmgui.services.aws.partition_regions import region_choices
 from ssmgui.services.identity.sso_accounts import AccountRoles
+from ssmgui.services.identity.sso_sessions import SsoSession
 from ssmgui.services.inventory.service import InventoryService, RegionResult
 from ssmgui.services.launch.instance_start import InstanceStarter
 from ssmgui.services.launch.windows_password import PassphraseNeededError
@@ -79,6 +80,8 @@ class IdentityPort(Protocol):
     async def account_alias(self, profile: str) -> str: ...
 
     def sso_session_names(self) -> list[str]: ...
+
+    def sso_session_of(self, profile: str) -> SsoSession | None: ...
 
     async def sso_accounts(self, session_name: str) -> list[AccountRoles]: ...
 
@@ -760,14 +763,16 @@ class AppController(QObject):
 
     def credentials_expiring(self, profile: str, expires_at: datetime) -> None:
         """From the expiry monitor: say so before tunnels start failing, and offer to sign
-        in again (the MFA dialog) with a click on the notice."""
-        self.notify.emit(
-            Notice(
-                f"{profile}: credentials expire at {expires_at.astimezone():%H:%M}",
-                "Click to sign in again (MFA) and keep tunnels running.",
-                sign_in=profile,
-            )
-        )
+        in again with a click on the notice (the MFA dialog, or for an IAM Identity Center
+        profile or (account, role) pair its sign-in page: it says "sign in", not MFA)."""
+        at = f"{expires_at.astimezone():%H:%M}"
+        if self._identity.sso_session_of(profile) is not None:
+            title = f"{profile}: IAM Identity Center sign-in ends at {at}"
+            how = "Click to sign in again (IAM Identity Center) and keep tunnels running."
+        else:
+            title = f"{profile}: credentials expire at {at}"
+            how = "Click to sign in again (MFA) and keep tunnels running."
+        self.notify.emit(Notice(title, how, sign_in=profile))
         self.update_credentials()
 
     def save_settings(self, settings: Settings) -> None:

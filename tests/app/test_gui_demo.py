@@ -24,9 +24,11 @@ from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
 from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
+from ssmgui.core.errors import SsoLoginRequiredError
 from ssmgui.core.instance import Instance
 from ssmgui.core.tunnel import TunnelKind, TunnelState
 from ssmgui.demo.desktop.files import PROD, STAGING
+from ssmgui.demo.desktop.sso import SSO_PROFILE
 from ssmgui.demo.desktop.world import DemoDesktop
 from ssmgui.services.identity.expiry import ExpiryMonitor, ExpiryWarning
 from ssmgui.ui.controller import AppController, Notice
@@ -112,8 +114,12 @@ async def test_refresh_fills_the_window_after_one_mfa_prompt(gui: Gui) -> None:
     expected = len(gui.controller.instances())
     assert expected > 300
     assert window.model.total() == expected
-    assert {r.profile for r in gui.controller.regions.values()} == set(gui.demo.profiles)
-    assert all(r.error is None for r in gui.controller.regions.values())
+    regions = gui.controller.regions.values()
+    assert {r.profile for r in regions} == {*gui.demo.profiles, SSO_PROFILE}
+    assert all(r.error is None for r in regions if r.profile != SSO_PROFILE)
+    # The IAM Identity Center profile waits for its browser sign-in, not an MFA code.
+    waiting = [r for r in regions if r.profile == SSO_PROFILE]
+    assert [type(r.error) for r in waiting] == [SsoLoginRequiredError]
     # demo-staging assumes a role through demo-prod's MFA session: one prompt served both.
     assert len(gui.services.prompt.asked) == 1
 

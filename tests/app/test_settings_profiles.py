@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from ssmgui.app import controller_for
 from ssmgui.app.services import build_demo_services
 from ssmgui.demo.desktop.files import DEV, PROD, STAGING
+from ssmgui.demo.desktop.sso import SSO_PROFILE
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.settings_dialog import SettingsDialog
@@ -56,8 +57,9 @@ async def test_the_profiles_not_chosen_can_be_ticked_again_and_coloured(
 
     surface.open_settings()
     dialog = _shown_settings()
-    assert _listed(dialog) == {DEV: True, PROD: False, STAGING: False}  # …all are offered
-    assert set(dialog.marks.combos) == {DEV, PROD, STAGING}
+    offered = {DEV: True, PROD: False, STAGING: False, SSO_PROFILE: False}
+    assert _listed(dialog) == offered  # …all are offered
+    assert set(dialog.marks.combos) == set(offered)
 
     dialog.tabs.setCurrentIndex(0)
     dialog.profile_list.setFocus()

@@ -39,7 +39,7 @@ async def until(done: Callable[[], bool], limit: float = 10.0) -> None:
 
 @pytest.fixture
 async def app() -> AsyncIterator[tuple[AppServices, AppController, MainSurface]]:
-    services = await build_demo_services(lambda: None, sso_profile=True)
+    services = await build_demo_services(lambda: None)
     chosen = dataclasses.replace(services.settings.current, profiles=(SSO_PROFILE,))
     services.settings.update(chosen)
     controller = controller_for(services)
@@ -89,7 +89,7 @@ async def test_sign_ins_asked_together_make_one_browser_sign_in(
 
 @pytest.fixture
 async def plain() -> AsyncIterator[tuple[AppServices, AppController, MainSurface]]:
-    """The demo as shipped (no SSO profile), showing demo-dev (no MFA) in one region."""
+    """The demo showing only demo-dev (no MFA) in one region."""
     services = await build_demo_services(lambda: None)
     chosen = dataclasses.replace(
         services.settings.current, profiles=("demo-dev",), regions=(REGION,)

@@ -26,8 +26,11 @@ def welcome(mfa_code_hint: str) -> str:
         "browser through a Session Manager tunnel. demo-ssh logs ssh in with a key pushed "
         "with EC2 Instance Connect, to a shell on this computer. demo-rdp opens your Remote "
         "Desktop client through its tunnel, but the demo has no RDP server, so it stops at "
-        "the handshake (ssmgui says so). Demo MFA sessions are "
-        "short: about a minute after you sign in, ssmgui offers to renew yours."
+        "the handshake (ssmgui says so). demo-sso-sandbox signs in to IAM Identity Center: "
+        "click Sign in… on the bar and the demo's own sign-in page completes it (no browser "
+        "opens); Settings → IAM Identity Center lists its accounts and roles. Demo sessions "
+        "are short: about a minute after you sign in, ssmgui offers to renew your MFA "
+        "session, and the IAM Identity Center sign-in ends after 3 minutes."
     )
 
 

@@ -22,9 +22,9 @@
 - the demo's Windows key pair (`windows_key_file`, mode 0600, beside the AWS files): every
   demo Windows instance's password is encrypted for it (demo-rdp's is `DEMO_RDP_PASSWORD`);
   about one in four fleet Windows instances has none yet, as if just launched;
-- an IAM Identity Center (`sso.py`): `[sso-session demo-sso]` and, with `sso_profile`,
-  the profile `demo-sso-sandbox` on it (off by default for now: the GUI's demo journeys
-  count the three profiles above); four accounts with a few instances each; a sign-in
+- an IAM Identity Center (`sso.py`): `[sso-session demo-sso]` and the profile
+  `demo-sso-sandbox` on it (without it when `sso_profile=False`); four accounts with four
+  instances each in the first region; a sign-in
   completes on the fake's own page and lasts 3 minutes, so its end and a new sign-in show;
 - AWS files in a private temp directory (credentials mode 0600). botocore reads them from
   the environment: `apply_environment()` points `os.environ` at them (the GUI runs in one
@@ -202,11 +202,11 @@ class DemoDesktop:
 
 
 async def start_demo_desktop(
-    *, seed: int = 7, directory: Path | None = None, sso_profile: bool = False
+    *, seed: int = 7, directory: Path | None = None, sso_profile: bool = True
 ) -> DemoDesktop:
     """Start the demo world (module doc). `directory`: where to write the AWS files
     (default: a private temp directory removed by `stop()`); `sso_profile`: write the
-    IAM Identity Center profile too."""
+    IAM Identity Center profile too (False: only its sso-session)."""
     host_key = new_host_key()
     targets = _Targets(
         web={p: WelcomePage("demo-web", p) for p in PROFILES},

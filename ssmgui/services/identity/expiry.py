@@ -36,8 +36,13 @@ class ExpiryMonitor:
         identity: IdentityService,
         profile_names: Callable[[], Iterable[str]],
         clock: Callable[[], datetime],
+        expires_at: Callable[[str], datetime | None] | None = None,
     ) -> None:
+        """`expires_at`: when a name's sign-in ends (default: the identity service's, which
+        knows profiles only; the GUI gives the facade's, which knows the IAM Identity Center
+        (account, role) pairs chosen in Settings too)."""
         self._identity = identity
+        self._expires_at = expires_at or identity.expires_at
         self._profile_names = profile_names
         self._clock = clock
         self._reported: set[tuple[str, datetime]] = set()
@@ -49,7 +54,7 @@ class ExpiryMonitor:
         warnings = []
         for name in self._profile_names():
             try:
-                expires_at = self._identity.expires_at(name)
+                expires_at = self._expires_at(name)
             except SsmGuiError as exc:  # an unreadable file, a broken chain: told elsewhere
                 log.debug("no expiry for %s: %s", name, exc.user_message)
                 continue

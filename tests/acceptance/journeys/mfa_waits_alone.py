@@ -8,6 +8,7 @@ import re
 from PySide6.QtWidgets import QListWidget, QMainWindow
 
 from ssmgui.demo.desktop.files import DEV, PROD, STAGING
+from ssmgui.demo.desktop.sso import SSO_PROFILE
 from tests.acceptance.journeys import steps
 from tests.acceptance.person import Person
 
@@ -27,8 +28,9 @@ def waiting_lines(person: Person, window: QMainWindow) -> list[str]:
 
 async def listed_while_the_code_is_awaited(person: Person) -> None:
     """While demo-prod's MFA dialog is up, demo-dev (no MFA) fills the table and demo-prod's
-    and demo-staging's regions say they wait for the sign-in; the code then lists all 378,
-    the waiting lines go, and one line (not two) counts them."""
+    and demo-staging's regions say they wait for the sign-in (as demo-sso-sandbox's waits for
+    its IAM Identity Center sign-in); the code then lists all 378, the MFA profiles' waiting
+    lines go, and one line (not two) counts them."""
     window = await steps.open_window_from_tray(person)
     dialog = await steps.mfa_dialog(person)
     table = await person.wait_until(lambda: steps.instances_table(person), 10, "the table")
@@ -45,15 +47,18 @@ async def listed_while_the_code_is_awaited(person: Person) -> None:
         lambda: waiting_lines(person, window), 5, "the regions waiting for the sign-in"
     )
     await person.check(
-        [line.split(" / ")[0] for line in lines] == [PROD, STAGING],
-        f"{PROD} and {STAGING} (the same MFA device) wait, each on one line: {lines}",
+        [line.split(" / ")[0] for line in lines] == [PROD, SSO_PROFILE, STAGING],
+        f"{PROD} and {STAGING} (the same MFA device) and {SSO_PROFILE} wait, each on one"
+        f" line: {lines}",
     )
-    await person.check(person.sees("2 profiles waiting for sign-in", window), "the summary says so")
+    await person.check(person.sees("3 profiles waiting for sign-in", window), "the summary says so")
     await person.screenshot("demo-dev listed while the MFA code is awaited")
 
     person.record("mfa_to_full_list_s", await steps.sign_in(person))
     await person.wait_until(
-        lambda: not waiting_lines(person, window), 10, "the waiting lines to go"
+        lambda: [line.split(" / ")[0] for line in waiting_lines(person, window)] == [SSO_PROFILE],
+        10,
+        "the MFA profiles' waiting lines to go",
     )
     await person.wait_until(
         lambda: person.sees(

@@ -1,4 +1,6 @@
-"""Every IAM Identity Center account and role (issue #19): in Settings → IAM Identity
+"""Every IAM Identity Center account and role (issue #19): the demo's profile
+demo-sso-sandbox waits for its sign-in, and the notice bar's "Sign in…" signs in (the demo's
+sign-in page, no browser window) and lists its account's instances; in Settings → IAM Identity
 Center, "List accounts and roles" signs in to the demo's IAM Identity Center (its sign-in
 page completes in the demo's browser, PKCE checked) and lists its four accounts with the
 person's roles, none ticked; one role ticked (demo-production / Ops) and OK, its account's
@@ -12,6 +14,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QTableView, QTreeWidget, QTreeWidgetItem
 
+from ssmgui.demo.desktop.sso import PER_ACCOUNT, SSO_PROFILE
 from tests.acceptance.journeys import steps
 from tests.acceptance.person import Person
 
@@ -21,8 +24,22 @@ ACCOUNT_INSTANCES = 4
 
 
 async def pick_a_role(person: Person) -> None:
-    await steps.open_window_from_tray(person)
+    window = await steps.open_window_from_tray(person)
     person.record("mfa_to_full_list_s", await steps.sign_in(person))
+    await person.wait_until(
+        lambda: person.sees(f"{SSO_PROFILE}: sign in to IAM Identity Center", window),
+        20, f"the bar offering {SSO_PROFILE}'s sign-in",
+    )  # fmt: skip
+    await person.screenshot(f"{SSO_PROFILE} waits for its sign-in")
+    await person.click_button("Sign in…", window=window)
+    clicked = time.monotonic()
+    table = await steps.full_list(person)
+    await person.wait_until(
+        lambda: len(_rows_of(person, table, SSO_PROFILE)) == PER_ACCOUNT,
+        20, f"{PER_ACCOUNT} instances listed under {SSO_PROFILE}",
+    )  # fmt: skip
+    person.record("bar_sign_in_to_rows_s", round(time.monotonic() - clicked, 3))
+    await person.screenshot(f"signed in from the bar: {SSO_PROFILE}'s instances")
     dialog = await steps.open_settings_from_tray(person)
     await person.click_tab("IAM Identity Center", window=dialog)
     await person.click_button("List accounts and roles", window=dialog)
@@ -92,7 +109,7 @@ def _ticked(tree: QTreeWidget) -> list[str]:
     ]
 
 
-def _rows_of(person: Person, table: QTableView) -> list[int]:
+def _rows_of(person: Person, table: QTableView, label: str = LABEL) -> list[int]:
     model = table.model()
     profile = steps.column_of(table, "Profile")
-    return [row for row in range(model.rowCount()) if model.index(row, profile).data() == LABEL]
+    return [row for row in range(model.rowCount()) if model.index(row, profile).data() == label]
