@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 
 from ssmgui.app import controller_for
 from ssmgui.app.services import AppServices, build_demo_services
@@ -22,7 +23,7 @@ from ssmgui.demo.desktop.sso import SSO_PROFILE, SSO_SESSION
 from ssmgui.ui.controller import AppController
 from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.settings_dialog import SettingsDialog
-from ssmgui.ui.sso_sign_in_dialog import SsoSignInDialog
+from ssmgui.ui.sso_sign_in_dialog import USE_CODE, SsoSignInDialog
 
 REGION = "eu-west-1"
 SHOTS = Path("/tmp/h15")
@@ -157,11 +158,49 @@ async def test_the_sign_in_dialog_shows_the_address_and_cancel_ends_the_sign_in(
     dialog = await until_shown(QApplication.topLevelWidgets)
     assert opened and opened[0] in dialog.text.toPlainText()  # the address, to open by hand
     dialog.grab().save(str(SHOTS / "sso-sign-in-dialog.png"))
-    QTest.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    QTest.mouseClick(cancel, Qt.MouseButton.LeftButton)
     await asyncio.wait_for(signing_in, 5)
     assert failures == [f"The sign-in to '{SSO_SESSION}' was cancelled."]
     assert controller.credentials[SSO_PROFILE].needs_login
     await until(lambda: not _sign_in_dialogs(QApplication.topLevelWidgets()))
+
+
+@pytest.mark.slow
+async def test_use_a_code_instead_switches_to_the_device_code_without_a_browser(
+    app: tuple[AppServices, AppController, MainSurface],
+) -> None:
+    """No browser here (a remote desktop): the dialog's "Use a code instead" ends the
+    browser sign-in and shows the device code and its page; confirmed there (on another
+    device, as the person would), the profile is signed in. No browser opens for it."""
+    services, controller, _ = app
+    assert services.demo is not None
+    signer = services.facade._sso
+    assert signer is not None
+    opened: list[str] = []
+    signer.ui.open_browser = opened.append
+    signing_in = asyncio.ensure_future(controller.sign_in(SSO_PROFILE))
+    dialog = await until_shown(QApplication.topLevelWidgets)
+    assert dialog.use_code is not None and dialog.use_code.text() == USE_CODE
+    QTest.mouseClick(dialog.use_code, Qt.MouseButton.LeftButton)
+    await until(lambda: "confirm the code" in _shown_text())
+    (shown,) = _sign_in_dialogs(QApplication.topLevelWidgets())
+    assert shown.use_code is None  # already the code: nothing to switch to
+    text = shown.text.toPlainText()
+    match = re.search(r"open (\S+) and confirm the code (\S+)", text)
+    assert match is not None, text
+    assert match.group(1).startswith(services.demo.sso.url)
+    shown.grab().save("/tmp/h18/sso-device-code-dialog.png")
+    assert services.demo.sso.fake.approve_device(match.group(2))
+    await asyncio.wait_for(signing_in, 15)
+    assert not controller.credentials[SSO_PROFILE].needs_login
+    assert len(opened) == 1  # the browser sign-in's address only: none for the code
+    assert "authorization_code" not in services.demo.sso.fake.oidc.grants
+    await until(lambda: not _sign_in_dialogs(QApplication.topLevelWidgets()))
+
+
+def _shown_text() -> str:
+    return "".join(d.text.toPlainText() for d in _sign_in_dialogs(QApplication.topLevelWidgets()))
 
 
 def _sign_in_dialogs(widgets: list[QWidget]) -> list[SsoSignInDialog]:

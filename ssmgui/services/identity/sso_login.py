@@ -59,12 +59,18 @@ class SignInUi:
     address to open, the device code. Neither is ever given a token. `cancelled()` is
     asked while waiting for the person (True: give up, as a GUI's Cancel says) and `done()`
     is called once an interactive sign-in ended, however it ended (a GUI closes its dialog).
+    `offers_code()` is called as a browser sign-in starts (before its `tell`): a GUI may
+    offer the device code instead; `use_code()` is asked when that browser sign-in was
+    cancelled — True: the person chose the code (no browser, a remote desktop), and the
+    device-code sign-in follows at once, opening no browser.
     """
 
     open_browser: Callable[[str], object] = _open_in_browser
     tell: Callable[[str], None] = _say_nothing
     cancelled: Callable[[], bool] = _never
     done: Callable[[], None] = _nothing
+    offers_code: Callable[[], None] = _nothing
+    use_code: Callable[[], bool] = _never
 
 
 @dataclass
@@ -178,12 +184,26 @@ class SsoSignIn:
                 clock=self._clock,
                 cancelled=self.ui.cancelled,
             )
-        return browser_sign_in(
+        self.ui.offers_code()
+        try:
+            return browser_sign_in(
+                calls,
+                session,
+                self.ui.tell,
+                self.ui.open_browser,
+                time_limit=self._browser_time_limit,
+                cancelled=self.ui.cancelled,
+            )
+        except SsoSignInError:
+            if not self.ui.use_code():
+                raise
+        return device_sign_in(
             calls,
             session,
             self.ui.tell,
-            self.ui.open_browser,
-            time_limit=self._browser_time_limit,
+            None,  # the person chose the code: no browser here
+            sleep=self._sleep,
+            clock=self._clock,
             cancelled=self.ui.cancelled,
         )
 
