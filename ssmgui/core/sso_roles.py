@@ -43,3 +43,14 @@ def chosen_roles(keys: Iterable[str]) -> list[ChosenRole]:
     """The choices the settings lines name, in order, each once."""
     found = (ChosenRole.from_key(key) for key in keys)
     return list(dict.fromkeys(role for role in found if role is not None))
+
+
+def label_parts(label: str) -> tuple[str, str, str] | None:
+    """(session, account name, role) of a pair's `label` (`corp:demo-sandbox/Dev`); None
+    when the name is not shaped like one (a profile's). The account name may hold a `/`:
+    the role, which cannot, is after the last."""
+    session, colon, rest = label.partition(":")
+    account, slash, role = rest.rpartition("/")
+    if not (colon and slash and session and account and role):
+        return None
+    return session, account, role

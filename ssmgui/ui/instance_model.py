@@ -21,6 +21,7 @@ from ssmgui.core.instance import (
     PingStatus,
     parse_filter,
 )
+from ssmgui.core.sso_roles import label_parts
 from ssmgui.core.tunnel import TunnelState
 from ssmgui.ui.headed_table import AnyIndex, HeadedTableModel
 from ssmgui.ui.icons import platform_icon, state_icon
@@ -323,4 +324,16 @@ def _tooltip(instance: Instance, column: int, stale: bool) -> str | None:
         return "\n".join(f"{key} = {value}" for key, value in instance.tags)
     if column == InstanceColumn.IP and instance.public_ip:
         return f"Public IP: {instance.public_ip}"
+    if column == InstanceColumn.PROFILE:
+        return _profile_tooltip(instance.profile)
     return None
+
+
+def _profile_tooltip(profile: str) -> str:
+    """The whole name, which a narrow column cuts; for an IAM Identity Center pair
+    (`demo-sso:demo-production/Ops`) its account and role, readable."""
+    parts = label_parts(profile)
+    if parts is None:
+        return profile
+    session, account, role = parts
+    return f"{profile}\nAccount {account}, role {role} (IAM Identity Center {session})"

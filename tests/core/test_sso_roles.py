@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ssmgui.core.settings import Settings, from_dict, to_dict
-from ssmgui.core.sso_roles import ChosenRole, chosen_roles
+from ssmgui.core.sso_roles import ChosenRole, chosen_roles, label_parts
 
 
 def test_a_line_names_session_account_role_and_a_name_that_may_hold_a_slash() -> None:
@@ -24,3 +24,11 @@ def test_the_choice_survives_the_settings_file() -> None:
     loaded = from_dict(to_dict(settings))
     assert loaded.problems == () and loaded.settings.sso_roles == settings.sso_roles
     assert Settings().sso_roles == ()  # none new by default
+
+
+def test_a_labels_parts_are_its_session_account_and_role() -> None:
+    assert label_parts("corp:demo-sandbox/Dev") == ("corp", "demo-sandbox", "Dev")
+    assert label_parts("corp:Team A/B/Admin") == ("corp", "Team A/B", "Admin")
+    assert label_parts("demo-prod") is None
+    assert label_parts("odd:name") is None
+    assert label_parts("a/b") is None

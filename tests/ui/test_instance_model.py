@@ -42,6 +42,27 @@ def test_columns_show_the_instance(
     assert model.instance_at(0) is old
 
 
+def test_the_profile_tooltip_reads_an_sso_pairs_account_and_role(
+    model: InstanceTableModel,
+) -> None:
+    """The Profile column cuts `demo-sso:demo-production/Ops`: its tooltip shows it whole,
+    with the account and the role readable; a profile's shows its whole name."""
+    pair = "demo-sso:demo-production/Ops"
+    ours = make_instance("i-00000000000000001", profile=pair)
+    model.replace_region(pair, "eu-west-1", [ours], stale=False)
+    model.replace_region("prod", "eu-west-1", [make_instance("i-00000000000000002")], stale=False)
+    tips = {
+        model.instance_at(row).profile: model.data(
+            model.index(row, InstanceColumn.PROFILE), Qt.ItemDataRole.ToolTipRole
+        )
+        for row in range(model.rowCount())
+    }
+    assert tips == {
+        pair: f"{pair}\nAccount demo-production, role Ops (IAM Identity Center demo-sso)",
+        "prod": "prod",
+    }
+
+
 def test_agent_without_multiplexing_is_flagged(
     model: InstanceTableModel,
 ) -> None:
