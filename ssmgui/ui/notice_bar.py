@@ -10,7 +10,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 
 class NoticeBar(QFrame):
     """Hidden until `show_notice`; the action button emits `action_requested` and hides the
-    bar (what follows, such as the MFA dialog, takes over); ✕ only hides it."""
+    bar (what follows, such as the MFA dialog, takes over); ✕ only hides it. A notice with
+    an action shown over a banner (a notice without one, such as the demo's welcome, which
+    holds the MFA code a newcomer needs) keeps the banner's text above its own until the bar
+    is hidden."""
 
     action_requested = Signal()
     dismissed = Signal()
@@ -27,6 +30,7 @@ class NoticeBar(QFrame):
         self.dismiss.setText("✕")
         self.dismiss.setToolTip("Hide this notice")
         self.dismiss.clicked.connect(self._dismiss)
+        self._banner = ""  # the shown banner's text, kept above a notice with an action
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.text, 1)
@@ -36,10 +40,20 @@ class NoticeBar(QFrame):
 
     def show_notice(self, title: str, message: str, action: str = "") -> None:
         """Show `title` and `message`, with a button labelled `action` unless it is ""."""
-        self.text.setText(f"<b>{_escaped(title)}</b><br>{_escaped(message)}")
+        text = f"<b>{_escaped(title)}</b><br>{_escaped(message)}"
+        if not action:
+            self._banner = text
+        elif self._banner and not self.isHidden():
+            text = f"{self._banner}<br><br>{text}"
+        self.text.setText(text)
         self.action.setText(action)
         self.action.setVisible(bool(action))
         self.show()
+
+    def hide(self) -> None:
+        """Hidden, with any banner it kept (QWidget.hide, which the bar's own clicks use)."""
+        self._banner = ""
+        super().hide()
 
     def _dismiss(self) -> None:
         self.hide()

@@ -34,3 +34,18 @@ def test_a_notice_without_an_action_has_no_button(qtbot: QtBot) -> None:
     assert not bar.isHidden() and bar.action.isHidden()
     bar.show_notice("prod: credentials expire at 14:05", "Sign in again", "Sign in…")
     assert not bar.action.isHidden()
+
+
+def test_a_sign_in_notice_over_a_banner_keeps_the_banner_above_it(qtbot: QtBot) -> None:
+    """The demo's welcome (with its MFA code) stayed no longer than the first SSO profile's
+    "sign in" notice, which replaced it: now both show until the bar is hidden."""
+    bar = NoticeBar()
+    qtbot.addWidget(bar)
+    bar.show_notice("ssmgui", "Welcome to the demo: the MFA code is 123456.")
+    bar.show_notice("sso: sign in to IAM Identity Center (SSO)", "Click Sign in…", "Sign in…")
+    shown = bar.text.text()
+    assert "the MFA code is 123456" in shown and "sign in to IAM Identity Center" in shown
+    assert shown.index("123456") < shown.index("IAM Identity Center")
+    QTest.mouseClick(bar.action, Qt.MouseButton.LeftButton)
+    bar.show_notice("prod: credentials expire at 14:05", "Sign in again", "Sign in…")
+    assert "123456" not in bar.text.text()  # the banner went with the bar

@@ -6,6 +6,7 @@ says there is no RDP server."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import tempfile
 import time
@@ -78,8 +79,16 @@ def _shell_folder() -> Path | None:
 
 
 async def double_click(person: Person, table: QTableView, name: str) -> float:
+    """Select the row first, then double-click it where it is then: selecting shows the
+    instance's details below the table, which can move the rows (with the welcome and a
+    sign-in notice both in the bar, a double-click's second click met another row)."""
     cell = await person.wait_until(
         lambda: _name_cell(person, table, name), 5, f"{PROFILE}'s {name} in the table"
+    )
+    await person.click(cell)
+    await asyncio.sleep(0.3)  # the details pane lays out
+    cell = await person.wait_until(
+        lambda: _name_cell(person, table, name), 5, f"{PROFILE}'s {name} after selecting it"
     )
     await person.double_click(cell)
     return time.monotonic()
