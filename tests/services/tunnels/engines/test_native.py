@@ -19,6 +19,7 @@ from ssmgui.demo.servers.transfer import download, upload
 from ssmgui.services.tunnels.engines.native import open_port_tunnel
 from ssmgui.ssm.channel import CLIENT_VERSION, DataChannel
 from ssmgui.ssm.message import MAX_STREAM_PAYLOAD
+from ssmgui.ssm.reliability import RTO_MAX_S
 from ssmgui.ssm.session import PortSession
 from tests.tunnel_fixtures import (
     CLOSED_PORT,
@@ -145,7 +146,8 @@ async def test_lost_acks_both_ways_are_recovered_by_resends(world: World) -> Non
         # Each unanswered resend doubled the RTO (up to 10 s); new traffic acked at once gives
         # a fresh round-trip sample, which brings it back down, as it would in a live tunnel.
         assert (await upload(tunnel.local_port, 4 * KIB)).intact
-        await until(lambda: unacked_upstream(tunnel) == 0)
+        # A resend timer armed before that sample may still run at the backed-off RTO.
+        await until(lambda: unacked_upstream(tunnel) == 0, RTO_MAX_S + 10)
         assert up.intact and session.acks_withheld >= 2 * MIB // MAX_STREAM_PAYLOAD
 
         # The agent resends only its oldest unacked message per 100 ms tick (§5), so the
