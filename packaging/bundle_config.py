@@ -18,9 +18,10 @@ BUNDLE_ID = "io.github.ssmgui.ssmgui"
 DISPLAY_NAME = "ssmgui"
 COPYRIGHT = "Copyright © ssmgui contributors. MIT licence."
 
-# The Qt bindings the tray app uses. Listed as hidden imports so the bundle carries them
-# even while only the CLI exists (the GUI imports them itself once it lands).
-QT_MODULES_USED = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets")
+# The Qt bindings the tray app uses (QtNetwork: the single-instance guard's local socket).
+# Listed as hidden imports so the bundle always carries them; tests/packaging checks this list
+# against every PySide6 import in ssmgui/.
+QT_MODULES_USED = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtNetwork", "PySide6.QtWidgets")
 
 # Every other PySide6 binding a hook could drag in. Excluding the Python module also stops
 # PyInstaller's PySide6 hooks from collecting that module's Qt library and plugins.
@@ -47,7 +48,6 @@ QT_MODULES_EXCLUDED = tuple(
         "QtLocation",
         "QtMultimedia",
         "QtMultimediaWidgets",
-        "QtNetwork",
         "QtNetworkAuth",
         "QtNfc",
         "QtOpenGL",
@@ -186,7 +186,6 @@ QT_LIBRARIES_DROPPED = (
     "Qt6QmlMeta",
     "Qt6QmlWorkerScript",
     "Qt6Quick",
-    "Qt6Network",
     "Qt6OpenGL",
     "Qt6OpenGLWidgets",
     "Qt6Svg",

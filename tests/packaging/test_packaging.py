@@ -41,12 +41,22 @@ def cfg() -> Any:
     return _load("bundle_config", PACKAGING / "bundle_config.py")
 
 
-def test_only_core_gui_widgets_are_kept(cfg: Any) -> None:
-    assert set(cfg.QT_MODULES_USED) == {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets"}
+def test_the_bundle_keeps_exactly_the_qt_modules_the_app_imports(cfg: Any) -> None:
+    """The frozen GUI once failed to start (No module named 'PySide6.QtNetwork') because the
+    single-instance guard imported a binding the bundle excluded: the kept list is checked
+    against the source, not restated."""
+    imported = {
+        match
+        for path in (ROOT / "ssmgui").rglob("*.py")
+        for match in re.findall(r"PySide6\.Qt[A-Za-z]+", path.read_text(encoding="utf-8"))
+    }
+    assert set(cfg.QT_MODULES_USED) == imported
     excluded = set(cfg.excludes())
-    for module in ("QtNetwork", "QtQml", "QtQuick", "QtWebEngineCore", "Qt3DCore", "QtMultimedia"):
+    for module in ("QtQml", "QtQuick", "QtWebEngineCore", "Qt3DCore", "QtMultimedia"):
         assert f"PySide6.{module}" in excluded
     assert not excluded & set(cfg.QT_MODULES_USED)
+    libraries = {module.replace("PySide6.Qt", "Qt6") for module in cfg.QT_MODULES_USED}
+    assert not libraries & set(cfg.QT_LIBRARIES_DROPPED)  # a kept binding keeps its library
     assert {"moto", "keyrings.alt", "pytest"} <= excluded
 
 
@@ -94,7 +104,8 @@ def test_spec_wires_the_config_metadata_and_hook() -> None:
         ("PySide6/Qt/plugins/tls/libqopensslbackend.so", False),
         ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
         ("PySide6/Qt/lib/libQt6DBus.so.6", True),
-        ("PySide6/Qt/lib/libQt6Network.so.6", False),
+        ("PySide6/Qt/lib/libQt6Network.so.6", True),  # the single-instance guard
+        ("PySide6/Qt/lib/libQt6Quick.so.6", False),
         ("PySide6/Qt/lib/QtQml.framework/Versions/A/QtQml", False),
         ("PySide6/Qt6Pdf.dll", False),
         ("PySide6/Qt/translations/qt_de.qm", False),
