@@ -12,6 +12,7 @@ import json
 import sys
 import urllib.request
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,11 +57,9 @@ class Gui:
         return [json.loads(line) for line in self.record.read_text().splitlines()]
 
 
-@pytest.fixture
-async def gui(tmp_path: Path) -> AsyncIterator[Gui]:
-    services = await build_demo_services(lambda: None)
-    assert services.demo is not None
-    record = tmp_path / "launched.jsonl"
+def record_clients(services: AppServices, record: Path) -> None:
+    """RDP and browser clients write a line to `record` (record_client.py) instead of
+    starting."""
     client = f"{sys.executable} {RECORDER} {record}"
     services.settings.update(
         dataclasses.replace(
@@ -69,6 +68,15 @@ async def gui(tmp_path: Path) -> AsyncIterator[Gui]:
             browser_command=f"{client} {{url}}",
         )
     )
+
+
+@asynccontextmanager
+async def demo_gui(tmp_path: Path) -> AsyncIterator[Gui]:
+    """The composed app on the demo world, clients recorded instead of started."""
+    services = await build_demo_services(lambda: None)
+    assert services.demo is not None
+    record = tmp_path / "launched.jsonl"
+    record_clients(services, record)
     controller = controller_for(services)
     door = ErrorDoor(lambda: None, tmp_path / "ssmgui.log")
     controller.failed.connect(door.show_expected)
@@ -77,6 +85,12 @@ async def gui(tmp_path: Path) -> AsyncIterator[Gui]:
     await controller.stop_all()
     await services.close()
     surface.window.close()
+
+
+@pytest.fixture
+async def gui(tmp_path: Path) -> AsyncIterator[Gui]:
+    async with demo_gui(tmp_path) as composed:
+        yield composed
 
 
 async def answer_mfa(code: str) -> MfaDialog:

@@ -13,7 +13,6 @@ import asyncio
 import dataclasses
 import json
 import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +33,8 @@ from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.mfa_dialog import MfaDialog
 from ssmgui.ui.tray import TrayIcon, TrayMenu
 from ssmgui.ui.tunnels_model import TunnelColumn
+from tests.app.test_gui_demo import record_clients
 
-RECORDER = Path(__file__).with_name("record_client.py")
 CHUNK = 64 * 1024
 
 
@@ -69,14 +68,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     services = await build_demo_services(lambda: None)
     assert services.demo is not None
     record = tmp_path / "launched.jsonl"
-    client = f"{sys.executable} {RECORDER} {record}"
-    services.settings.update(
-        dataclasses.replace(
-            services.settings.current,
-            rdp_command=f"{client} {{file}} {{port}}",
-            browser_command=f"{client} {{url}}",
-        )
-    )
+    record_clients(services, record)
     controller = controller_for(services)
     notices: list[Notice] = []
     controller.notify.connect(notices.append)

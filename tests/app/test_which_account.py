@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,8 +19,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QMessageBox
 
-from ssmgui.app import controller_for
-from ssmgui.app.services import build_demo_services
 from ssmgui.core.instance import Instance
 from ssmgui.core.profile_marks import PRODUCTION_COLOUR
 from ssmgui.core.settings import Favourite
@@ -30,13 +27,11 @@ from ssmgui.demo.desktop.files import DEV, PROD, STAGING
 from ssmgui.demo.desktop.sso import SSO_PROFILE
 from ssmgui.demo.desktop.world import DEMO_PROD_ALIAS
 from ssmgui.ui.controller import Notice
-from ssmgui.ui.error_display import ErrorDoor
 from ssmgui.ui.instance_model import InstanceColumn
-from ssmgui.ui.main_surface import MainSurface
 from ssmgui.ui.settings_choices import OWN_REGIONS_TEXT
 from ssmgui.ui.settings_dialog import SettingsDialog
 from ssmgui.ui.tray import TrayMenu
-from tests.app.test_gui_demo import RECORDER, Gui, refreshed, until
+from tests.app.test_gui_demo import Gui, demo_gui, refreshed, until
 
 pytestmark = pytest.mark.slow
 RED = QColor(PRODUCTION_COLOUR)
@@ -44,26 +39,8 @@ RED = QColor(PRODUCTION_COLOUR)
 
 @pytest.fixture
 async def gui(tmp_path: Path) -> AsyncIterator[Gui]:
-    """The composed app on the demo world, clients recorded instead of started."""
-    services = await build_demo_services(lambda: None)
-    assert services.demo is not None
-    record = tmp_path / "launched.jsonl"
-    client = f"{sys.executable} {RECORDER} {record}"
-    services.settings.update(
-        dataclasses.replace(
-            services.settings.current,
-            rdp_command=f"{client} {{file}} {{port}}",
-            browser_command=f"{client} {{url}}",
-        )
-    )
-    controller = controller_for(services)
-    door = ErrorDoor(lambda: None, tmp_path / "ssmgui.log")
-    controller.failed.connect(door.show_expected)
-    surface = MainSurface(controller, quit_app=lambda: None)
-    yield Gui(services, services.demo, controller, surface, door, record)
-    await controller.stop_all()
-    await services.close()
-    surface.window.close()
+    async with demo_gui(tmp_path) as composed:
+        yield composed
 
 
 def _shown_row(gui: Gui, profile: str, name: str = "") -> int:
