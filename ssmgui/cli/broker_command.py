@@ -26,7 +26,13 @@ from typing import Any
 
 from ssmgui.broker import wire
 from ssmgui.cli.identity_commands import identity_service
-from ssmgui.cli.sessions import chosen_profile, session_api
+from ssmgui.cli.sessions import (
+    checked_endpoint_url,
+    chosen_profile,
+    command_facade,
+    session_api,
+    ssm_endpoint_for,
+)
 from ssmgui.cli.tunnel_commands import (
     channel_options,
     proxy_public_key,
@@ -37,6 +43,7 @@ from ssmgui.core.credentials import MfaRequest
 from ssmgui.core.errors import ConfigurationError, SsmGuiError
 from ssmgui.core.tunnel import ssh_session_request
 from ssmgui.services.identity.service import IdentityService
+from ssmgui.services.identity_facade import IdentityFacade
 from ssmgui.services.tunnels.engines.native import run_stdio_tunnel
 from ssmgui.services.tunnels.leftover_sessions import sweep_meanwhile
 from ssmgui.services.tunnels.session_api import SessionApi
@@ -86,7 +93,7 @@ class Broker:
         self._path = path
         self._linger = float(args.linger)
         self._announce = bool(args.announce)
-        self._apis: dict[tuple[str, str | None, str | None], SessionApi] = {}
+        self._facades: dict[str | None, IdentityFacade] = {}  # by --endpoint-url
         self._active = 0
         self._idle_since = time.monotonic()
 
@@ -165,19 +172,21 @@ class Broker:
 
     async def _api(self, args: argparse.Namespace) -> SessionApi | None:
         """A warm API for the proxy's profile and region, or None when getting credentials
-        would ask for an MFA code or fails (the proxy then says why, in its own words)."""
-        key = (args.profile, args.region, args.endpoint_url)
+        would ask for an MFA code or fails (the proxy then says why, in its own words).
+        One facade per endpoint keeps the APIs, and drops them when the AWS files change
+        or a sign-in is needed (`IdentityFacade.api_for`)."""
         try:
             if self._identity.needs_login(chosen_profile(args.profile)):
-                self._apis.pop(key, None)
                 return None
-            api = self._apis.get(key)
-            if api is None:
-                api = self._apis[key] = await session_api(args, self._identity)
+            endpoint = checked_endpoint_url(args.endpoint_url)
+            facade = self._facades.get(endpoint)
+            if facade is None:
+                facade = command_facade(self._identity, ssm_endpoint_for(args))
+                self._facades[endpoint] = facade
+            api = await session_api(args, self._identity, facade)
             await api.frozen_credentials()
         except (_NeedsTerminalError, SsmGuiError) as exc:
             log.info("the proxy signs in itself: %s", exc)
-            self._apis.pop(key, None)
             return None
         return api
 

@@ -105,14 +105,23 @@ def ssm_endpoint_for(args: argparse.Namespace) -> Callable[[str, str], str | Non
     return lambda _profile, _region: endpoint
 
 
-async def session_api(args: argparse.Namespace, identity: IdentityService) -> SessionApi:
-    """The API for `args.profile` / `args.region` on fresh credentials (may ask for MFA)."""
+async def session_api(
+    args: argparse.Namespace, identity: IdentityService, facade: IdentityFacade | None = None
+) -> SessionApi:
+    """The API for `args.profile` / `args.region` on fresh credentials (may ask for MFA).
+    `facade`: a `command_facade` for the same endpoints, kept by a caller that serves many
+    commands (the warm helper), so each API is built once."""
     profile = chosen_profile(args.profile)
     region = chosen_region(identity, profile, args.region)
-    facade = IdentityFacade(
-        identity, ssm_endpoint_for=ssm_endpoint_for(args), client_config=API_CONFIG
-    )
+    facade = facade or command_facade(identity, ssm_endpoint_for(args))
     return await facade.api_for(profile, region)
+
+
+def command_facade(
+    identity: IdentityService, endpoint_for: Callable[[str, str], str | None]
+) -> IdentityFacade:
+    """The identity facade of tunnel commands: botocore's standard retries."""
+    return IdentityFacade(identity, ssm_endpoint_for=endpoint_for, client_config=API_CONFIG)
 
 
 def checked_endpoint_url(url: str | None) -> str | None:

@@ -201,3 +201,20 @@ def test_ssh_hanging_up_ends_the_session_in_the_helper(
     assert child.wait(10) == 0
     echoed, status = echo_through(proxy(home, fake), environment(home), b"next")
     assert (echoed, status) == (b"next", 0)
+
+
+def test_an_edited_aws_config_reaches_the_helper(
+    home: Path, fake: dict[str, Any], helper: subprocess.Popen[str]
+) -> None:
+    """The helper keeps each profile's client only while the AWS files are unchanged: after
+    the profile's endpoint_url is changed to a port where nothing listens, the next proxy
+    fails there instead of reaching the fake through the client built before."""
+    echoed, status = echo_through(proxy(home, fake), environment(home), b"before")
+    assert (echoed, status) == (b"before", 0)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = probe.getsockname()[1]  # closed again when the block ends
+    config = home / ".aws" / "config"
+    config.write_text(config.read_text().replace(fake["api_url"], f"http://127.0.0.1:{nowhere}"))
+    echoed, status = echo_through(proxy(home, fake), environment(home), b"after")
+    assert echoed == b"" and status != 0
